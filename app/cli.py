@@ -1,0 +1,158 @@
+"""Command line: parse, open the data directory and database, start the requested command.
+
+Every expected failure (bad option, unwritable folder, corrupt or too-new database) ends
+with a clear message on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from app import __version__
+from app.errors import ConfigError, TerrainError
+
+log = logging.getLogger(__name__)
+
+_GLOBAL_OPTIONS = ("-h", "--help", "--version", "-v", "--verbose")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse prints usage and exits 2: keep that, add a hint
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n  -> Run `python main.py --help`.\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="main.py", description="Terrain: offline-first field-service app.")
+    parser.add_argument("--version", action="version", version=f"terrain {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    data_dir = _Parser(add_help=False)
+    data_dir.add_argument(
+        "--data-dir",
+        type=Path,
+        help="where the local database and media live "
+        "(default: $FLET_APP_STORAGE_DATA, else ~/.local/share/terrain)",
+    )
+
+    run = sub.add_parser("run", parents=[data_dir], help="run the app (default command)")
+    run.add_argument(
+        "--web", action="store_true", help="serve in a browser (default without a display)"
+    )
+    run.add_argument(
+        "--host", default="127.0.0.1", help="web mode: address to bind (default 127.0.0.1)"
+    )
+    run.add_argument("--port", type=int, default=8550, help="web mode: port (default 8550)")
+    run.add_argument("--user", help="prefill the sign-in form with this user name")
+    run.add_argument(
+        "--no-demo", action="store_true", help="do not create demo data in an empty database"
+    )
+
+    demo = sub.add_parser("demo", parents=[data_dir], help="create the demo data")
+    demo.add_argument("--reset", action="store_true", help="delete the local database first")
+    demo.add_argument(
+        "--size",
+        choices=("small", "large"),
+        default="small",
+        help="small: a realistic company; large: >= 100k interventions (benchmarks)",
+    )
+    demo.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    return parser
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """Parse ``argv``; ``run`` is the default (``main.py --web`` means ``main.py run --web``)."""
+    argv = list(argv)
+    if not argv or (argv[0].startswith("-") and argv[0] not in _GLOBAL_OPTIONS):
+        argv = ["run", *argv]
+    args = build_parser().parse_args(argv)
+    if args.command is None:  # only global options were given
+        args = build_parser().parse_args([*argv, "run"])
+    if hasattr(args, "port") and not 0 < args.port < 65536:
+        raise ConfigError(f"Port {args.port} is out of range (1-65535).")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = parse_args(sys.argv[1:] if argv is None else argv)
+    except SystemExit as exc:  # argparse: --help, --version or a usage error already printed
+        return int(exc.code or 0)
+    except TerrainError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return err.exit_code
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        if args.command == "demo":
+            return _demo(args)
+        return _run(args)
+    except TerrainError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+def _open(args: argparse.Namespace):
+    from app.config import Settings
+    from app.models.database import open_sqlite
+
+    settings = Settings.for_dir(args.data_dir)
+    return settings, open_sqlite(settings.db_path)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from app.config import Settings
+    from app.demo import ACCOUNTS_HELP, generate
+
+    settings = Settings.for_dir(args.data_dir)
+    if args.reset:
+        from app.models.database import read_schema_version
+
+        read_schema_version(settings.db_path)  # refuse to delete what is not ours
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{settings.db_path}{suffix}").unlink(missing_ok=True)
+    _settings, database = _open(args)
+    summary = generate(size=args.size, seed=args.seed)
+    database.close()
+    print(f"Demo data ({args.size}) in {settings.db_path}: {summary}")
+    print(ACCOUNTS_HELP)
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    _settings, database = _open(args)  # refuse a bad data dir or database before anything else
+
+    import flet as ft
+
+    from app.demo import ACCOUNTS_HELP, generate, is_empty
+    from app.services.registry import Services
+    from app.views import build_app
+
+    if is_empty() and not args.no_demo:
+        log.info("empty database: creating the demo data")
+        generate(size="small")
+        print(ACCOUNTS_HELP)
+    web = args.web or (sys.platform.startswith("linux") and not os.environ.get("DISPLAY"))
+    app_main = build_app(Services(), prefill_user=args.user)
+    assets = str(Path(__file__).resolve().parent.parent / "assets")
+    if web:
+        print(f"Terrain is running at http://{args.host}:{args.port}/", flush=True)
+    ft.run(
+        app_main,
+        view=ft.AppView.WEB_BROWSER if web else ft.AppView.FLET_APP,
+        host=args.host,
+        port=args.port,
+        assets_dir=assets,
+        no_cdn=True,
+    )
+    database.close()
+    return 0

@@ -1,0 +1,98 @@
+"""One root error type with typed subclasses.
+
+Every error carries a message (what went wrong) and a hint (what to do next); ``str(err)``
+gives both (English), for logs and the command line. For the UI, an error may carry an i18n
+``key`` and its ``params``: ``app.i18n.Translator.error(err)`` shows the French (or English)
+text for that key, and falls back on a per-class text, then on the English message.
+"""
+
+from __future__ import annotations
+
+
+class TerrainError(Exception):
+    """Root of every error Terrain raises on purpose."""
+
+    hint: str = "Try again; if the problem persists, contact support."
+    exit_code: int = 1
+
+    def __init__(
+        self, message: str, *, hint: str | None = None, key: str | None = None, **params: object
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if hint is not None:
+            self.hint = hint
+        self.key = key
+        self.params = params
+
+    def __str__(self) -> str:
+        return f"{self.message}\n  -> {self.hint}" if self.hint else self.message
+
+
+class ConfigError(TerrainError):
+    """Bad command line or configuration."""
+
+    hint = "Run `python main.py --help` to see the valid options."
+    exit_code = 2
+
+
+class DataDirError(TerrainError):
+    """The data directory cannot be created or written."""
+
+    hint = "Choose a writable folder with --data-dir or set FLET_APP_STORAGE_DATA."
+
+
+class DatabaseError(TerrainError):
+    """The local database cannot be used."""
+
+
+class CorruptDatabaseError(DatabaseError):
+    hint = "Restore the file from a backup or move it away; the app will create a new one and sync."
+
+
+class SchemaTooNewError(DatabaseError):
+    hint = "This database was written by a newer Terrain: update the app before opening it."
+
+
+class ValidationError(TerrainError):
+    """Input that breaks a domain rule. ``field`` names the offending field when there is one."""
+
+    hint = "Correct the value and save again."
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        hint: str | None = None,
+        key: str | None = None,
+        **params: object,
+    ) -> None:
+        super().__init__(message, hint=hint, key=key, field=field, **params)
+        self.field = field
+
+
+class NotFoundError(TerrainError):
+    hint = "Refresh the list; the record may have been removed or not synced yet."
+
+
+class AuthError(TerrainError):
+    """Wrong credentials or a session that is no longer valid."""
+
+    hint = "Check the user name and password, then sign in again."
+
+
+class PermissionDeniedError(TerrainError):
+    hint = "Ask the office to give you access to this record."
+
+
+class TransitionError(ValidationError):
+    """A status change the intervention lifecycle does not allow."""
+
+    hint = "Use one of the actions offered on the intervention."
+
+
+class SyncError(TerrainError):
+    """Synchronisation with head office failed; local data is kept."""
+
+    hint = "Your work is saved on this device; sync will retry when the network is back."

@@ -1,0 +1,98 @@
+"""Database handle, base model and shared field types.
+
+The database is deferred (``db`` is a proxy) so the same models serve the device (SQLite)
+and the head office (SQLite or PostgreSQL). Conventions, for every table:
+
+- ``id``: UUID text generated where the row is created (device or office), so rows can be
+  made offline without collisions;
+- ``created_at`` / ``updated_at``: naive UTC timestamps, ``updated_at`` refreshed on save;
+- ``deleted``: soft-delete flag (a tombstone that sync carries);
+- business date-times (an intervention's schedule, a reading's time) are naive local wall
+  time of the site, as in any calendar.
+
+Money is stored in integer cents and VAT rates in basis points (2000 = 20 %), so totals are
+exact; quantities are floats rounded by the services to the part's unit.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from datetime import UTC, datetime
+
+from peewee import (
+    BooleanField,
+    CharField,
+    DatabaseProxy,
+    DateTimeField,
+    Model,
+    TextField,
+)
+
+db = DatabaseProxy()
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def utcnow() -> datetime:
+    """Naive UTC now, the form every audit timestamp is stored in."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class JSONField(TextField):
+    """JSON stored as text: portable across SQLite and PostgreSQL."""
+
+    def db_value(self, value):
+        return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+    def python_value(self, value):
+        return None if value is None else json.loads(value)
+
+
+_UNCOUNTABLE = ("equipment",)
+
+
+def plural_table_name(model_class) -> str:
+    """Tables are the plural snake_case of the model: ``PartUsage`` -> ``part_usages``.
+
+    The sync API uses the same names, so there is no mapping to keep in step.
+    """
+    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", model_class.__name__).lower()
+    if snake.endswith(_UNCOUNTABLE):
+        return snake
+    if snake.endswith("y") and not snake.endswith(("ay", "ey", "oy", "uy")):
+        return snake[:-1] + "ies"
+    return snake + "s"
+
+
+class BaseModel(Model):
+    class Meta:
+        database = db
+        table_function = plural_table_name
+
+
+class SyncedModel(BaseModel):
+    """A row that exists on devices and at head office and travels between them."""
+
+    id = CharField(primary_key=True, max_length=36, default=new_id)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow, index=True)
+    deleted = BooleanField(default=False)
+
+    def save(self, *args, **kwargs):
+        self.updated_at = utcnow()
+        return super().save(*args, **kwargs)
+
+    @classmethod
+    def live(cls):
+        """Rows that are not soft-deleted."""
+        return cls.select().where(cls.deleted == False)
+
+
+def choice_check(field_name: str, values) -> str:
+    """A SQL CHECK constraint limiting a text column to ``values``."""
+    quoted = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+    return f"{field_name} IN ({quoted})"

@@ -1,0 +1,1 @@
+"""Domain services: rules and validation over the models. Never import Flet here."""

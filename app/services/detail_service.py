@@ -1,0 +1,139 @@
+"""Everything the intervention screen shows, loaded in a few indexed queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from peewee import JOIN
+
+from app.errors import NotFoundError
+from app.models import (
+    ChecklistAnswer,
+    ChecklistItem,
+    Contract,
+    Customer,
+    Equipment,
+    Intervention,
+    InterventionType,
+    Meter,
+    MeterReading,
+    Part,
+    PlannedPart,
+    ProcedureStep,
+    Site,
+    Technician,
+    User,
+)
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    id: str
+    reference: str
+    scheduled_start: datetime
+    type_label: str
+    technician_name: str
+    status: str
+    summary: str
+
+
+@dataclass
+class InterventionDetail:
+    intervention: Intervention
+    customer: Customer
+    site: Site
+    type_label: str
+    equipment: Equipment | None
+    contract: Contract | None
+    meters: list[tuple[Meter, float | None]] = field(default_factory=list)
+    steps: list[tuple[ProcedureStep, list[ChecklistItem]]] = field(default_factory=list)
+    answers: dict[str, ChecklistAnswer] = field(default_factory=dict)
+    planned_parts: list[tuple[Part, float]] = field(default_factory=list)
+    site_history: list[HistoryLine] = field(default_factory=list)
+    site_history_total: int = 0
+
+
+def load_detail(intervention_id: str, *, history_limit: int = 50) -> InterventionDetail:
+    row = (
+        Intervention.select(Intervention, Customer, Site, InterventionType, Equipment, Contract)
+        .join_from(Intervention, Customer)
+        .join_from(Intervention, Site)
+        .join_from(Intervention, InterventionType)
+        .join_from(Intervention, Equipment, JOIN.LEFT_OUTER)
+        .join_from(Intervention, Contract, JOIN.LEFT_OUTER)
+        .where((Intervention.id == intervention_id) & (Intervention.deleted == False))
+        .first()
+    )
+    if row is None:
+        raise NotFoundError(f"Intervention {intervention_id} not found.")
+    detail = InterventionDetail(
+        intervention=row,
+        customer=row.customer,
+        site=row.site,
+        type_label=row.intervention_type.label,
+        equipment=row.equipment if row.equipment_id else None,
+        contract=row.contract if row.contract_id else None,
+    )
+    if detail.equipment is not None:
+        last = (
+            MeterReading.select(MeterReading.value)
+            .where((MeterReading.meter == Meter.id) & (MeterReading.deleted == False))
+            .order_by(MeterReading.read_at.desc())
+            .limit(1)
+        )
+        detail.meters = [
+            (m, m.last_value)
+            for m in Meter.live()
+            .select(Meter, last.alias("last_value"))
+            .where(Meter.equipment == detail.equipment)
+            .order_by(Meter.name)
+        ]
+    if row.procedure_id:
+        steps = list(
+            ProcedureStep.live()
+            .where(ProcedureStep.procedure == row.procedure_id)
+            .order_by(ProcedureStep.position)
+        )
+        items = (
+            ChecklistItem.live()
+            .where(ChecklistItem.step.in_([s.id for s in steps]))
+            .order_by(ChecklistItem.position)
+        )
+        by_step: dict[str, list[ChecklistItem]] = {s.id: [] for s in steps}
+        for item in items:
+            by_step[item.step_id].append(item)
+        detail.steps = [(s, by_step[s.id]) for s in steps]
+        detail.answers = {
+            a.item_id: a
+            for a in ChecklistAnswer.live().where(ChecklistAnswer.intervention == row.id)
+        }
+    detail.planned_parts = [
+        (p.part, p.quantity)
+        for p in PlannedPart.live()
+        .select(PlannedPart, Part)
+        .join(Part)
+        .where(PlannedPart.intervention == row.id)
+    ]
+    past = Intervention.live().where(
+        (Intervention.site == row.site_id) & (Intervention.scheduled_start < row.scheduled_start)
+    )
+    detail.site_history_total = past.count()
+    detail.site_history = [
+        HistoryLine(
+            id=h.id,
+            reference=h.reference,
+            scheduled_start=h.scheduled_start,
+            type_label=h.intervention_type.label,
+            technician_name=h.technician.user.display_name if h.technician_id else "",
+            status=h.status,
+            summary=h.summary,
+        )
+        for h in past.select(Intervention, InterventionType, Technician, User)
+        .join_from(Intervention, InterventionType)
+        .join_from(Intervention, Technician, JOIN.LEFT_OUTER)
+        .join_from(Technician, User, JOIN.LEFT_OUTER)
+        .order_by(Intervention.scheduled_start.desc())
+        .limit(history_limit)
+    ]
+    return detail

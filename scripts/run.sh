@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Set up (first time) and run Terrain with demo data. Extra arguments go to `main.py run`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+exec .venv/bin/python main.py run "$@"

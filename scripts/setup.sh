@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Set up everything Terrain needs, from the project's own files. Idempotent and quick when
+# nothing changed. Usage: bash scripts/setup.sh [--browser]
+#   --browser  also make sure Debian's chromium is installed (for the end-to-end tests)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    echo "error: Terrain needs Python >= 3.11 (found: $("$PYTHON" --version 2>&1))." >&2
+    echo "  -> Install Python 3.11+ or set PYTHON=/path/to/python3.11." >&2
+    exit 1
+fi
+
+if [ ! -x .venv/bin/python ]; then
+    echo "== creating the virtualenv in .venv"
+    "$PYTHON" -m venv .venv
+fi
+
+stamp=".venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+    echo "== installing Python packages (app, web, server, dev)"
+    .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[web,server,dev]"
+    rm -f .venv/.installed-*
+    touch "$stamp"
+fi
+
+if [ "${1:-}" = "--browser" ] && ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" = "0" ]; then
+        echo "== installing Debian chromium (browser tests)"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+        echo "warning: chromium is missing and this is not root; browser tests will be skipped" >&2
+        echo "  -> sudo apt-get install chromium" >&2
+    fi
+fi

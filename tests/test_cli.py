@@ -1,0 +1,98 @@
+"""The command line: help, default command, and clear failures without tracebacks."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.cli import parse_args
+from app.config import default_data_dir
+from app.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_main(
+    *args: str, env: dict | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "main.py", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_help_lists_the_commands():
+    result = run_main("--help")
+    assert result.returncode == 0
+    for command in ("run", "demo"):
+        assert command in result.stdout
+
+
+def test_run_is_the_default_command():
+    assert parse_args([]).command == "run"
+    args = parse_args(["--web", "--port", "8600", "--user", "tech1"])
+    assert (args.command, args.web, args.port, args.user) == ("run", True, 8600, "tech1")
+    assert parse_args(["-v"]).command == "run"
+
+
+def test_port_out_of_range_is_a_config_error():
+    with pytest.raises(ConfigError, match="out of range"):
+        parse_args(["run", "--port", "70000"])
+
+
+@pytest.mark.parametrize(
+    "argv", [["--bogus"], ["run", "--nope"], ["fly"], ["demo", "--size", "huge"]]
+)
+def test_bad_command_lines_exit_2_with_a_hint_and_no_traceback(argv):
+    result = run_main(*argv)
+    assert result.returncode == 2
+    assert "error:" in result.stderr
+    assert "--help" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unwritable_data_dir_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    result = run_main("demo", "--data-dir", str(blocker / "sub"))
+    assert result.returncode == 1
+    assert "Cannot write in the data directory" in result.stderr
+    assert "--data-dir" in result.stderr  # what to do next
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["run", "demo"])
+def test_corrupt_database_is_refused_untouched(tmp_path, command):
+    path = tmp_path / "terrain.db"
+    path.write_bytes(b"garbage" * 1000)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    result = run_main(command, "--data-dir", str(tmp_path))
+    assert result.returncode == 1
+    assert "not a SQLite database" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
+
+
+def test_demo_reset_refuses_to_delete_a_foreign_file(tmp_path):
+    path = tmp_path / "terrain.db"
+    path.write_bytes(b"precious, not ours")
+    result = run_main("demo", "--reset", "--data-dir", str(tmp_path))
+    assert result.returncode == 1
+    assert path.read_bytes() == b"precious, not ours"
+
+
+def test_data_dir_honours_flet_storage(monkeypatch, tmp_path):
+    monkeypatch.setenv("FLET_APP_STORAGE_DATA", str(tmp_path / "flet"))
+    assert default_data_dir() == tmp_path / "flet"
+    monkeypatch.delenv("FLET_APP_STORAGE_DATA")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert default_data_dir() == tmp_path / "xdg" / "terrain"
