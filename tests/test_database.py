@@ -27,7 +27,9 @@ def _schema(path: Path) -> dict[str, tuple]:
         tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         schema = {}
         for table in tables:
-            cols = tuple((*r[1:4], r[5]) for r in con.execute(f'PRAGMA table_info("{table}")'))
+            cols = tuple(
+                sorted((*r[1:5], r[5]) for r in con.execute(f'PRAGMA table_info("{table}")'))
+            )
             indexes = sorted(
                 (tuple(c[2] for c in con.execute(f'PRAGMA index_info("{name}")')), unique)
                 for _, name, unique, *_ in con.execute(f'PRAGMA index_list("{table}")')

@@ -7,6 +7,7 @@ and the head office (SQLite or PostgreSQL). Conventions, for every table:
   made offline without collisions;
 - ``created_at`` / ``updated_at``: naive UTC timestamps, ``updated_at`` refreshed on save;
 - ``deleted``: soft-delete flag (a tombstone that sync carries);
+- ``sync_version``: the head-office version of the row (see docs/sync-protocol.md);
 - business date-times (an intervention's schedule, a reading's time) are naive local wall
   time of the site, as in any calendar.
 
@@ -19,9 +20,12 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from peewee import (
+    SQL,
+    BigIntegerField,
     BooleanField,
     CharField,
     DatabaseProxy,
@@ -74,6 +78,21 @@ class BaseModel(Model):
         table_function = plural_table_name
 
 
+# Called inside the saving transaction as ``listener(row, columns, inserted)`` after a
+# ``SyncedModel.save`` wrote ``columns`` (column names). The device installs one at startup to
+# feed its sync outbox (``app.sync.tracking``); head office never does. The models layer knows
+# nothing more about sync.
+ChangeListener = Callable[["SyncedModel", list[str], bool], None]
+_change_listener: ChangeListener | None = None
+
+
+def set_change_listener(listener: ChangeListener | None) -> ChangeListener | None:
+    """Install (or remove, with None) the change listener; returns the previous one."""
+    global _change_listener
+    previous, _change_listener = _change_listener, listener
+    return previous
+
+
 class SyncedModel(BaseModel):
     """A row that exists on devices and at head office and travels between them."""
 
@@ -81,10 +100,31 @@ class SyncedModel(BaseModel):
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow, index=True)
     deleted = BooleanField(default=False)
+    # Head office version of the row (docs/sync-protocol.md): the row's current version at
+    # head office; on a device, the version of the last server state applied. 0 = never synced.
+    sync_version = BigIntegerField(default=0, index=True, constraints=[SQL("DEFAULT 0")])
 
-    def save(self, *args, **kwargs):
+    def save(self, force_insert: bool = False, only=None):
         self.updated_at = utcnow()
-        return super().save(*args, **kwargs)
+        listener = _change_listener
+        if listener is None:
+            return super().save(force_insert=force_insert, only=only)
+        inserting = force_insert or self._pk is None
+        if only is None and not inserting:
+            # Write only what changed, so a stale instance never reverts other columns
+            # (or sync_version) that sync applied since it was loaded.
+            only = self.dirty_fields
+        fields = (
+            self._meta.sorted_fields
+            if inserting
+            else [f if not isinstance(f, str) else self._meta.fields[f] for f in only]
+        )
+        columns = [f.column_name for f in fields]
+        with self._meta.database.atomic():
+            rows = super().save(force_insert=force_insert, only=only)
+            if rows:
+                listener(self, columns, inserting)
+        return rows
 
     @classmethod
     def live(cls):

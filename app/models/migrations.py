@@ -1,18 +1,20 @@
-"""Schema migrations: an ordered list in code (a built app ships .pyc only, no files to glob).
+"""Schema migrations: ordered lists in code (a built app ships .pyc only, no files to glob).
 
-Version 1 is the baseline schema. A new database is created from the current models and
-stamped with the latest version; an older one runs every migration above its version, in
-order, each in its own transaction. Each migration must work on SQLite and PostgreSQL
-(use ``playhouse.migrate``), and the test suite checks that an upgraded database has the
-same schema as a new one.
+A database holds one or more *schemas*: the domain model (every database), the device's sync
+bookkeeping (devices) or head office's (server). Each schema has its own version table and
+ordered list of migrations. Version 1 is each schema's baseline. A new database is created
+from the current models and stamped with the latest version; an older one runs every
+migration above its version, in order, each in its own transaction. Migrations must work on
+SQLite and PostgreSQL (use ``playhouse.migrate``); the test suite checks that an upgraded
+database has the same schema as a new one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from peewee import Database
+from peewee import SQL, BigIntegerField, Database, Model
 from playhouse.migrate import SchemaMigrator, migrate
 
 
@@ -23,7 +25,21 @@ class Migration:
     apply: Callable[[Database, SchemaMigrator], None]
 
 
-def _baseline(database: Database, migrator: SchemaMigrator) -> None:
+@dataclass(frozen=True)
+class Schema:
+    """A set of tables versioned together."""
+
+    name: str
+    version_table: str
+    models: Sequence[type[Model]]
+    migrations: Sequence[Migration]
+
+    @property
+    def latest(self) -> int:
+        return self.migrations[-1].version
+
+
+def baseline(database: Database, migrator: SchemaMigrator) -> None:
     raise AssertionError("version 1 is the baseline; it is created, never migrated to")
 
 
@@ -36,9 +52,23 @@ def _v2_schedule_indexes(database: Database, migrator: SchemaMigrator) -> None:
     )
 
 
+def _v3_sync_version(database: Database, migrator: SchemaMigrator) -> None:
+    """Every synced table gets the head-office version of its rows (sync protocol)."""
+    from app.models import ALL_MODELS
+
+    operations = []
+    for model in ALL_MODELS:
+        table = model._meta.table_name
+        field = BigIntegerField(default=0, constraints=[SQL("DEFAULT 0")])
+        operations.append(migrator.add_column(table, "sync_version", field))
+        operations.append(migrator.add_index(table, ("sync_version",)))
+    migrate(*operations)
+
+
 MIGRATIONS: list[Migration] = [
-    Migration(1, "baseline schema", _baseline),
+    Migration(1, "baseline schema", baseline),
     Migration(2, "indexes for my day and history", _v2_schedule_indexes),
+    Migration(3, "sync_version on synced tables", _v3_sync_version),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version
