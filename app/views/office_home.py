@@ -1,0 +1,85 @@
+"""Office home (placeholder): a welcome and the main figures of the local store."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+import flet as ft
+
+from app.services.registry import Services
+from app.views.semantic_ids import tagged
+from app.views.state import AppState
+
+log = logging.getLogger(__name__)
+
+FIGURES = ("interventions", "customers", "technicians")
+
+
+def figure_card(label: str, value: int, identifier: str) -> ft.Control:
+    return tagged(
+        identifier,
+        ft.Card(
+            content=ft.Container(
+                content=ft.Column(
+                    [
+                        ft.Text(
+                            f"{value:,}".replace(",", "\u202f"), size=32, weight=ft.FontWeight.BOLD
+                        ),
+                        ft.Text(label, size=15, color=ft.Colors.ON_SURFACE_VARIANT),
+                    ],
+                    spacing=4,
+                ),
+                padding=16,
+                width=170,
+            ),
+        ),
+    )
+
+
+class OfficeHomeView:
+    def __init__(
+        self, state: AppState, services: Services, *, on_update: Callable[[], None]
+    ) -> None:
+        self.state = state
+        self.services = services
+        self.on_update = on_update
+        self.figures = ft.Row(
+            [ft.ProgressRing(width=24, height=24), ft.Text(state.tr("day.loading"))],
+            wrap=True,
+            spacing=12,
+            run_spacing=12,
+        )
+
+    def build(self) -> ft.Control:
+        tr = self.state.tr
+        name = self.state.user.display_name if self.state.user else ""
+        return tagged(
+            "office-home",
+            ft.Column(
+                [
+                    ft.Text(tr("office.title"), theme_style=ft.TextThemeStyle.HEADLINE_SMALL),
+                    ft.Text(
+                        tr("office.welcome", name=name), theme_style=ft.TextThemeStyle.TITLE_LARGE
+                    ),
+                    ft.Text(tr("office.placeholder"), size=16, color=ft.Colors.ON_SURFACE_VARIANT),
+                    self.figures,
+                ],
+                spacing=16,
+            ),
+        )
+
+    async def load(self) -> None:
+        tr = self.state.tr
+        try:
+            overview = await asyncio.to_thread(self.services.office.overview)
+        except Exception as err:
+            log.exception("loading the office overview failed")
+            self.figures.controls = [tagged("office-error", ft.Text(tr.error(err)))]
+        else:
+            self.figures.controls = [
+                figure_card(tr(f"office.figure.{name}"), getattr(overview, name), f"office-{name}")
+                for name in FIGURES
+            ]
+        self.on_update()

@@ -1,0 +1,137 @@
+"""The signed-in frame: role-aware navigation (bottom bar on phones, rail on wider screens)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import flet as ft
+
+from app.services.day_service import DayItem
+from app.services.registry import Services
+from app.views.my_day import MyDayView
+from app.views.office_home import OfficeHomeView
+from app.views.semantic_ids import tagged
+from app.views.settings import SettingsView
+from app.views.state import SECTION_LABEL_KEYS, AppState, Section, is_phone_width
+from app.views.theme import CONTENT_MAX_WIDTH, PAGE_PADDING
+
+RAIL_WIDTH = 96
+
+# (icon, selected icon) per section.
+SECTION_ICONS: dict[Section, tuple[ft.IconData, ft.IconData]] = {
+    Section.MY_DAY: (ft.Icons.TODAY_OUTLINED, ft.Icons.TODAY),
+    Section.OFFICE_HOME: (ft.Icons.DASHBOARD_OUTLINED, ft.Icons.DASHBOARD),
+    Section.SETTINGS: (ft.Icons.SETTINGS_OUTLINED, ft.Icons.SETTINGS),
+}
+
+
+class ShellView:
+    """Keeps the current section's view; ``build(width)`` lays it out for that width."""
+
+    def __init__(
+        self,
+        state: AppState,
+        services: Services,
+        *,
+        on_update: Callable[[], None],
+        on_open_item: Callable[[DayItem], None] | None = None,
+    ) -> None:
+        self.state = state
+        self.services = services
+        self.on_update = on_update
+        self.on_open_item = on_open_item
+        self.section_view: MyDayView | OfficeHomeView | SettingsView | None = None
+        self.section_control: ft.Control = ft.Container()
+        self.phone = True
+
+    def open_section(self) -> Callable[[], Awaitable[None]] | None:
+        """Build the current section's view; returns its loader to run off the UI loop, if any."""
+        section = self.state.section
+        if section == Section.MY_DAY:
+            view = MyDayView(
+                self.state, self.services, on_update=self.on_update, on_open=self.on_open_item
+            )
+        elif section == Section.OFFICE_HOME:
+            view = OfficeHomeView(self.state, self.services, on_update=self.on_update)
+        else:
+            view = SettingsView(self.state)
+        self.section_view = view
+        self.section_control = view.build()
+        return getattr(view, "load", None)
+
+    def _destinations(self) -> list[tuple[str, ft.IconData, ft.IconData]]:
+        tr = self.state.tr
+        return [(tr(SECTION_LABEL_KEYS[s]), *SECTION_ICONS[s]) for s in self.state.sections]
+
+    def _changed(self, e: ft.Event) -> None:
+        self.state.go_to_index(int(e.control.selected_index or 0))
+
+    def _navigation_bar(self) -> ft.Control:
+        bar = ft.NavigationBar(
+            destinations=[
+                ft.NavigationBarDestination(icon=icon, selected_icon=selected, label=label)
+                for label, icon, selected in self._destinations()
+            ],
+            selected_index=self.state.section_index,
+            on_change=self._changed,
+            height=76,
+        )
+        return tagged("nav-bar", bar)
+
+    def _navigation_rail(self) -> ft.Control:
+        rail = ft.NavigationRail(
+            destinations=[
+                ft.NavigationRailDestination(icon=icon, selected_icon=selected, label=label)
+                for label, icon, selected in self._destinations()
+            ],
+            selected_index=self.state.section_index,
+            label_type=ft.NavigationRailLabelType.ALL,
+            min_width=RAIL_WIDTH,
+            group_alignment=-0.9,
+            leading=ft.Container(
+                ft.Icon(ft.Icons.ENGINEERING, size=36, color=ft.Colors.PRIMARY),
+                padding=ft.Padding.only(top=12, bottom=12),
+            ),
+            on_change=self._changed,
+        )
+        return tagged("nav-rail", rail)
+
+    def _content(self, width: float | None) -> ft.Control:
+        """The section, centred in a column no wider than ``CONTENT_MAX_WIDTH``, scrolling."""
+        available = (width or CONTENT_MAX_WIDTH) - (0 if self.phone else RAIL_WIDTH + 1)
+        column_width = min(CONTENT_MAX_WIDTH, max(available - 2 * PAGE_PADDING, 0))
+        return ft.Container(
+            content=ft.Column(
+                [
+                    ft.Container(
+                        content=self.section_control,
+                        padding=ft.Padding.symmetric(vertical=PAGE_PADDING),
+                    )
+                ],
+                scroll=ft.ScrollMode.AUTO,
+                width=column_width,
+                horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+            ),
+            alignment=ft.Alignment.TOP_CENTER,
+            expand=True,
+        )
+
+    def build(self, width: float | None) -> ft.Control:
+        self.phone = is_phone_width(width)
+        content = self._content(width)
+        if self.phone:
+            return tagged(
+                "shell",
+                ft.Column([content, self._navigation_bar()], spacing=0, expand=True),
+                expand=True,
+            )
+        return tagged(
+            "shell",
+            ft.Row(
+                [self._navigation_rail(), ft.VerticalDivider(width=1), content],
+                spacing=0,
+                expand=True,
+                vertical_alignment=ft.CrossAxisAlignment.STRETCH,
+            ),
+            expand=True,
+        )

@@ -1,0 +1,163 @@
+"""Sign-in screen: user name, password, language; errors say what to do next."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+import flet as ft
+
+from app.errors import TerrainError
+from app.services.registry import Services
+from app.views.language_switch import language_switch
+from app.views.semantic_ids import tagged
+from app.views.state import AppState
+from app.views.theme import PAGE_PADDING, TOUCH_TARGET
+
+log = logging.getLogger(__name__)
+
+FORM_MAX_WIDTH = 420
+
+
+class SignInView:
+    """Builds the sign-in form; on success hands the user to ``AppState.sign_in``."""
+
+    def __init__(
+        self,
+        state: AppState,
+        services: Services,
+        *,
+        username: str = "",
+        on_update: Callable[[], None],
+    ) -> None:
+        self.state = state
+        self.services = services
+        self.on_update = on_update
+        tr = state.tr
+        self.username = ft.TextField(
+            label=tr("signin.username"),
+            value=username,
+            autofocus=not username,
+            prefix_icon=ft.Icons.PERSON_OUTLINE,
+            autocorrect=False,
+            enable_suggestions=False,
+            capitalization=ft.TextCapitalization.NONE,
+            on_submit=self.submit,
+        )
+        self.password = ft.TextField(
+            label=tr("signin.password"),
+            password=True,
+            can_reveal_password=True,
+            autofocus=bool(username),
+            prefix_icon=ft.Icons.LOCK_OUTLINE,
+            on_submit=self.submit,
+        )
+        self.error = ft.Text("", color=ft.Colors.ON_ERROR_CONTAINER, size=15, expand=True)
+        # Semantics needs visible content: hide the tagged wrapper, never the text itself.
+        self.error_box = tagged(
+            "signin-error",
+            ft.Container(
+                ft.Row(
+                    [
+                        ft.Icon(ft.Icons.ERROR_OUTLINE, color=ft.Colors.ON_ERROR_CONTAINER),
+                        self.error,
+                    ],
+                    vertical_alignment=ft.CrossAxisAlignment.START,
+                ),
+                bgcolor=ft.Colors.ERROR_CONTAINER,
+                padding=12,
+                border_radius=ft.BorderRadius.all(8),
+            ),
+            live_region=True,
+            visible=False,
+        )
+        self.busy_row = ft.Row(
+            [ft.ProgressRing(width=22, height=22, stroke_width=3), ft.Text(tr("signin.busy"))],
+            alignment=ft.MainAxisAlignment.CENTER,
+            visible=False,
+        )
+        self.submit_button = ft.FilledButton(
+            content=tr("signin.submit"), height=TOUCH_TARGET, on_click=self.submit
+        )
+
+    @property
+    def draft_username(self) -> str:
+        return self.username.value or ""
+
+    def build(self) -> ft.Control:
+        tr = self.state.tr
+        form = ft.Column(
+            [
+                ft.Icon(ft.Icons.ENGINEERING, size=56, color=ft.Colors.PRIMARY),
+                ft.Text(
+                    tr("app.title"),
+                    theme_style=ft.TextThemeStyle.DISPLAY_SMALL,
+                    text_align=ft.TextAlign.CENTER,
+                ),
+                ft.Text(
+                    tr("signin.subtitle"),
+                    theme_style=ft.TextThemeStyle.BODY_LARGE,
+                    text_align=ft.TextAlign.CENTER,
+                ),
+                ft.Container(height=8),
+                ft.Text(tr("signin.title"), theme_style=ft.TextThemeStyle.TITLE_LARGE),
+                tagged("signin-username", self.username),
+                tagged("signin-password", self.password),
+                self.error_box,
+                tagged("signin-submit", self.submit_button),
+                self.busy_row,
+                ft.Container(height=8),
+                ft.Text(tr("signin.language"), theme_style=ft.TextThemeStyle.LABEL_LARGE),
+                language_switch(tr, self.state.set_locale, identifier="signin-language"),
+            ],
+            spacing=14,
+            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+            width=FORM_MAX_WIDTH,
+        )
+        return tagged(
+            "signin",
+            ft.Container(
+                content=ft.Column(
+                    [form],
+                    horizontal_alignment=ft.CrossAxisAlignment.CENTER,
+                    scroll=ft.ScrollMode.AUTO,
+                ),
+                padding=PAGE_PADDING,
+                alignment=ft.Alignment.TOP_CENTER,
+            ),
+            expand=True,
+        )
+
+    def _set_busy(self, busy: bool) -> None:
+        self.submit_button.disabled = busy
+        self.username.read_only = busy
+        self.password.read_only = busy
+        self.busy_row.visible = busy
+
+    def _show_error(self, text: str | None) -> None:
+        self.error.value = text or ""
+        self.error_box.visible = bool(text)
+
+    async def submit(self, _e: ft.Event | None = None) -> None:
+        if self.submit_button.disabled:
+            return  # already checking
+        self._show_error(None)
+        self._set_busy(True)
+        self.on_update()
+        username, password = self.username.value or "", self.password.value or ""
+        try:
+            user = await asyncio.to_thread(self.services.auth.sign_in, username, password)
+        except TerrainError as err:
+            self._set_busy(False)
+            self._show_error(self.state.tr.error(err))
+            self.password.value = ""
+            self.on_update()
+            return
+        except Exception as err:  # never a traceback on screen
+            log.exception("sign-in failed")
+            self._set_busy(False)
+            self._show_error(self.state.tr.error(err))
+            self.on_update()
+            return
+        self.state.sign_in(user)  # the app re-renders into the shell

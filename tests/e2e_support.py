@@ -1,0 +1,202 @@
+"""Real-browser end-to-end support: the app as a subprocess, Debian Chromium via Playwright.
+
+    with running_app(data_dir) as app, chromium() as browser:
+        page = open_page(browser, app.url, (390, 844))
+        type_into(page, "Identifiant", "tech1")
+        by_id(page, "signin-submit").click()
+
+Recipe (see FLET_NOTES.md): web mode with no_cdn, a free 127.0.0.1 port, Chromium from
+/usr/bin (never `playwright install`), and a click on ``flt-semantics-placeholder`` so
+Flutter builds its semantics tree (``flt-semantics-identifier`` attributes, labels, text).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
+DEBIAN_CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+STARTUP_TIMEOUT = 120  # s: the first run creates the demo data
+UI_TIMEOUT = 30_000  # ms: Flutter's first load from local files
+
+
+def chromium_path() -> str | None:
+    if os.path.exists(DEBIAN_CHROMIUM):
+        return DEBIAN_CHROMIUM
+    return shutil.which("chromium")
+
+
+def free_port() -> int:
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class RunningApp:
+    url: str
+    data_dir: Path
+    process: subprocess.Popen
+    log_path: Path
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "terrain.db"
+
+    def read_only_db(self) -> sqlite3.Connection:
+        """A plain read-only connection to the app's SQLite file (for expected values)."""
+        return sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
+
+    def log_tail(self, lines: int = 40) -> str:
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def _wait_for_port(port: int, process: subprocess.Popen, log_path: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"the app exited with code {process.returncode} before listening:\n"
+                + log_path.read_text(errors="replace")[-4000:]
+            )
+        with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+            sock.settimeout(0.5)
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"the app did not listen on port {port} within {timeout} s")
+
+
+@contextmanager
+def running_app(data_dir: Path, *, timeout: float = STARTUP_TIMEOUT) -> Iterator[RunningApp]:
+    """``python main.py run --web`` on a free port with ``data_dir``; killed (by PID) after."""
+    port = free_port()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log_path = data_dir.parent / f"{data_dir.name}-app.log"
+    command = [sys.executable, "main.py", "run", "--web", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--data-dir", str(data_dir)]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
+    try:
+        _wait_for_port(port, process, log_path, timeout)
+        yield RunningApp(f"http://127.0.0.1:{port}/", data_dir, process, log_path)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@contextmanager
+def chromium() -> Iterator:
+    """A headless Debian Chromium driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def enable_semantics(page) -> None:
+    """Turn on Flutter's semantics tree so widgets can be found by label, text or test id."""
+    placeholder = page.locator("flt-semantics-placeholder")
+    placeholder.wait_for(state="attached", timeout=UI_TIMEOUT)
+    page.wait_for_timeout(500)
+    placeholder.evaluate("el => el.click()")
+
+
+@contextmanager
+def browser_page(browser, url: str, viewport: tuple[int, int], name: str) -> Iterator:
+    """``open_page`` for one test: on failure saves ``FAILED-<name>.png``; always closes."""
+    page = open_page(browser, url, viewport)
+    try:
+        yield page
+    except BaseException:
+        screenshot(page, f"FAILED-{name}")
+        raise
+    finally:
+        page.context.close()
+
+
+def open_page(browser, url: str, viewport: tuple[int, int]):
+    """A new browser context of ``viewport`` (width, height) showing the app, semantics on."""
+    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+    page = context.new_page()
+    page.set_default_timeout(UI_TIMEOUT)
+    page.goto(url)
+    enable_semantics(page)
+    return page
+
+
+def type_into(page, label: str, value: str) -> None:
+    """Type ``value`` into the text field labelled ``label``, as a user would.
+
+    Flutter edits either in the semantics ``<input aria-label=...>`` or in its own hidden
+    ``input.flt-text-editing``; typing before the right one has focus sends the keys to the
+    previous field. So: click, wait until one of them has focus (a password field has
+    ``type=password``), then type.
+    """
+    field = page.get_by_label(label, exact=True)
+    is_password = field.get_attribute("type") == "password"
+    field.click()
+    page.wait_for_function(
+        """([label, password]) => {
+            const el = document.activeElement;
+            return !!el && el.tagName === "INPUT"
+                && (el.getAttribute("aria-label") === label
+                    || el.classList.contains("flt-text-editing"))
+                && (el.getAttribute("type") === "password") === password;
+        }""",
+        arg=[label, is_password],
+    )
+    page.keyboard.type(value)
+
+
+def by_id(page, identifier: str):
+    """The element of a widget wrapped in ``ft.Semantics(identifier=...)``."""
+    return page.locator(f'[flt-semantics-identifier="{identifier}"]')
+
+
+def screenshot(page, name: str) -> Path:
+    """Save ``tests/artifacts/screenshots/<name>.png`` once Flutter has painted.
+
+    The semantics DOM is updated before the canvas is composited: a screenshot taken as soon
+    as an ``expect`` passes may show the previous frame. Move the mouse away (no hover
+    highlight), let a few frames pass, then capture.
+    """
+    page.mouse.move(0, 0)
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    page.wait_for_timeout(800)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path
