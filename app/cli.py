@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from app import __version__
-from app.errors import ConfigError, TerrainError
+from app.errors import ConfigError, DataDirError, TerrainError
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="small: a realistic company; large: >= 100k interventions (benchmarks)",
     )
     demo.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+
+    serve = sub.add_parser(
+        "serve", parents=[data_dir], help="run the head office server (needs the server extra)"
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8700, help="port (default 8700)")
+    serve.add_argument(
+        "--db",
+        help="database URL: sqlite:///path or postgresql://user@host:port/dbname "
+        "(default: sqlite:///<data-dir>/headoffice.db)",
+    )
+    serve.add_argument(
+        "--demo", action="store_true", help="fill an empty head office database with demo data"
+    )
+    serve.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
     return parser
 
 
@@ -93,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "demo":
             return _demo(args)
+        if args.command == "serve":
+            return _serve(args)
         return _run(args)
     except TerrainError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -156,3 +173,78 @@ def _run(args: argparse.Namespace) -> int:
     )
     database.close()
     return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """Head office: open (and maybe fill) its database, then serve the API with waitress."""
+    from app.config import Settings
+
+    try:
+        import waitress
+
+        from headoffice.app import ServerConfig, create_app
+        from headoffice.database import open_database
+    except ImportError as exc:
+        raise ConfigError(
+            f"The head office server needs a package that is not installed ({exc.name}).",
+            hint="Install the server extra: pip install '.[server]'.",
+        ) from exc
+    settings = Settings.for_dir(args.data_dir)
+    url = args.db or f"sqlite:///{settings.data_dir / 'headoffice.db'}"
+    config = ServerConfig(db_url=url, blob_dir=settings.data_dir / "headoffice-blobs")
+    try:
+        database = open_database(config.db_url)
+    except OSError as exc:
+        raise DataDirError(f"Cannot open {url}: {exc}.") from exc
+    if args.demo:
+        _fill_headoffice_demo()
+    app = create_app(config, database)
+    try:
+        server = waitress.create_server(
+            app,
+            host=args.host,
+            port=args.port,
+            threads=args.threads,
+            max_request_body_size=config.max_blob_bytes + 1024 * 1024,
+            ident="terrain-headoffice",
+        )
+    except OSError as exc:
+        raise ConfigError(
+            f"Cannot listen on {args.host}:{args.port}: {exc.strerror or exc}.",
+            hint="Choose another --port, or stop the program using this one.",
+        ) from exc
+    print(f"Terrain head office is serving {_safe_url(url)} at {_server_url(args)}", flush=True)
+    try:
+        server.run()
+    finally:
+        database.close()
+    return 0
+
+
+def _fill_headoffice_demo() -> None:
+    from app.demo import ACCOUNTS_HELP, generate, is_empty
+    from headoffice.versions import stamp_unversioned
+
+    if not is_empty():
+        log.info("head office database already has data: serving it as it is")
+        return
+    summary = generate(size="small")
+    stamped = stamp_unversioned()
+    print(f"Demo data: {summary} ({stamped} rows versioned)")
+    print(ACCOUNTS_HELP, flush=True)
+
+
+def _server_url(args: argparse.Namespace) -> str:
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    return f"http://{host}:{args.port}/api/v1/"
+
+
+def _safe_url(url: str) -> str:
+    """A database URL without its password, for printing."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))

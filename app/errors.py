@@ -96,3 +96,45 @@ class SyncError(TerrainError):
     """Synchronisation with head office failed; local data is kept."""
 
     hint = "Your work is saved on this device; sync will retry when the network is back."
+
+
+class ThrottledError(AuthError):
+    """Too many failed sign-ins; ``retry_after`` is in seconds."""
+
+    hint = "Wait a few minutes before signing in again."
+
+    def __init__(self, message: str, *, retry_after: int, **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class PayloadTooLargeError(ValidationError):
+    """A request body or file above the configured limit."""
+
+    hint = "Send less data at once (smaller batches, or a smaller file)."
+
+
+class HashMismatchError(ValidationError):
+    """Uploaded bytes whose SHA-256 is not the one announced."""
+
+    hint = "Upload the file again; it was damaged or does not match its name."
+
+
+class TransportError(SyncError):
+    """Head office cannot be reached: no network, name not found, refused or timed out."""
+
+    hint = (
+        "Check the Wi-Fi or mobile data connection. Your work is saved on this device; "
+        "sync retries by itself when head office is reachable again."
+    )
+
+
+class RemoteError(SyncError):
+    """Head office answered with an error: ``status`` (HTTP) and its ``code``/message."""
+
+    def __init__(
+        self, message: str, *, status: int, code: str = "", hint: str | None = None, **params
+    ) -> None:
+        super().__init__(message, hint=hint, status=status, code=code, **params)
+        self.status = status
+        self.code = code

@@ -10,6 +10,8 @@ import pytest
 from app.models import db
 from app.models.database import open_sqlite
 
+pytest_plugins = ["server_support"]  # head office fixtures: live servers, PostgreSQL
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
 

@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import uuid
 from collections.abc import Callable
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from peewee import (
@@ -34,7 +36,45 @@ from peewee import (
     TextField,
 )
 
-db = DatabaseProxy()
+
+class RoutedDatabaseProxy(DatabaseProxy):
+    """The models' database handle; a thread may route it to another database.
+
+    ``db.initialize(database)`` sets the database of the process. ``with db.using(other):``
+    makes the current thread use ``other`` instead: tests and simulations run a head office
+    and several devices, each with its own database, in one process.
+    """
+
+    __slots__ = ("_default", "_local")
+
+    def __init__(self):
+        object.__setattr__(self, "_local", threading.local())
+        object.__setattr__(self, "_default", None)
+        super().__init__()
+
+    @property
+    def obj(self):
+        routed = getattr(self._local, "database", None)
+        return routed if routed is not None else self._default
+
+    @obj.setter
+    def obj(self, value):
+        object.__setattr__(self, "_default", value)
+
+    def __setattr__(self, attr, value):
+        object.__setattr__(self, attr, value)
+
+    @contextmanager
+    def using(self, database):
+        previous = getattr(self._local, "database", None)
+        self._local.database = database
+        try:
+            yield database
+        finally:
+            self._local.database = previous
+
+
+db = RoutedDatabaseProxy()
 
 
 def new_id() -> str:

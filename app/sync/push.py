@@ -1,0 +1,131 @@
+"""Push: send the outbox in batches and record each answer (rules 3, 4, 6 and 7).
+
+Each batch gets a new ``batch_id`` and is saved in ``SyncState("pending_batch")`` *before* it
+is sent. If the answer is lost (network cut, app killed), the next cycle resends the saved
+batch unchanged, so head office answers from its stored copy and applies nothing twice.
+The answer is recorded in one transaction: conflict notices, rejections (the refused values
+and the reason), mark synced, and the pending batch cleared.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from peewee import IntegrityError
+
+from app.models import db
+from app.sync.collect import OutgoingChange, collect, pending_keys
+from app.sync.mark import mark_synced
+from app.sync.protocol import MODELS, PUSH_BATCH_ROWS, TABLE_INDEX
+from app.sync.remote import Transport
+from app.sync.store import SyncConflictNotice, SyncRejection, get_state, set_state
+
+PENDING_BATCH = "pending_batch"
+# After a rejection, pull everything again from the start so the rejected rows take the
+# server's state even when head office did not change them (see apply/pull).
+RESYNC = "resync_requested"
+
+
+@dataclass
+class PushOutcome:
+    batches: int = 0
+    rows: int = 0
+    applied: int = 0
+    conflicts: int = 0
+    rejected: int = 0
+    replayed: bool = False  # a batch saved by an earlier, interrupted cycle was resent
+    errors: list[str] = field(default_factory=list)
+
+
+def push_changes(
+    transport: Transport,
+    device_id: str,
+    *,
+    batch_rows: int = PUSH_BATCH_ROWS,
+    on_batch: Callable[[PushOutcome], None] | None = None,
+) -> PushOutcome:
+    """Resend an interrupted batch if there is one, then push the outbox batch by batch."""
+    outcome = PushOutcome()
+    saved = get_state(PENDING_BATCH)
+    if saved:
+        outcome.replayed = True
+        _send(transport, saved, outcome, on_batch)
+    keys = pending_keys()
+    for start in range(0, len(keys), batch_rows):
+        changes = collect(keys[start : start + batch_rows])
+        if not changes:
+            continue
+        batch = _new_batch(device_id, changes)
+        set_state(PENDING_BATCH, batch)
+        _send(transport, batch, outcome, on_batch)
+    return outcome
+
+
+def _new_batch(device_id: str, changes: list[OutgoingChange]) -> dict:
+    body: dict = {"batch_id": str(uuid.uuid4()), "device_id": device_id, "changes": {}}
+    for change in changes:
+        body["changes"].setdefault(change.table, []).append(change.to_wire())
+    sent = [[c.table, c.id, c.revisions] for c in changes]
+    return {"body": body, "sent": sent}
+
+
+def _send(transport: Transport, batch: dict, outcome: PushOutcome, on_batch) -> None:
+    answer = transport.push(batch["body"])
+    record_answer(batch, answer, outcome)
+    if on_batch is not None:
+        on_batch(outcome)
+
+
+def record_answer(batch: dict, answer: dict, outcome: PushOutcome) -> None:
+    """Store conflicts and rejections, mark synced and clear the pending batch, atomically."""
+    sent = {(t, i): revisions for t, i, revisions in batch["sent"]}
+    values = {
+        (table, change["id"]): change
+        for table, changes in batch["body"]["changes"].items()
+        for change in changes
+    }
+    rejected = [(r["table"], r["id"], r.get("reason", "")) for r in answer.get("rejected", [])]
+    applied = [(a["table"], a["id"]) for a in answer.get("applied", [])]
+    with db.atomic("IMMEDIATE"):
+        for c in answer.get("conflicts", []):
+            SyncConflictNotice.create(
+                table_name=c["table"],
+                row_id=c["id"],
+                field=c["field"],
+                winner=c["winner"],
+                kept=c.get("kept"),
+                lost=c.get("lost"),
+            )
+        for table, row_id, reason in rejected:
+            change = values.get((table, row_id), {})
+            refused = dict(change.get("fields", {}))
+            if change.get("deleted"):
+                refused["deleted"] = True
+            SyncRejection.create(table_name=table, row_id=row_id, fields=refused, reason=reason)
+        if rejected:
+            set_state(RESYNC, True)
+            _drop_refused_new_rows(rejected, values)
+        acknowledged = [*applied, *((t, i) for t, i, _ in rejected)]
+        mark_synced((t, i, sent[(t, i)]) for t, i in acknowledged if (t, i) in sent)
+        set_state(PENDING_BATCH, None)
+    outcome.batches += 1
+    outcome.rows += len(sent)
+    outcome.applied += len(applied)
+    outcome.conflicts += len(answer.get("conflicts", []))
+    outcome.rejected += len(rejected)
+
+
+def _drop_refused_new_rows(rejected: list[tuple[str, str, str]], values: dict) -> None:
+    """Rows created here (base version 0) that head office refused do not exist there: remove
+    them (their values stay in SyncRejection). If head office does hold one, the full pull
+    that follows a rejection brings it back. A row that local rows still reference stays."""
+    new = [(t, i) for t, i, _ in rejected if values.get((t, i), {}).get("base_version") == 0]
+    for table, row_id in sorted(new, key=lambda k: -TABLE_INDEX[k[0]]):  # children first
+        model = MODELS[table]
+        try:
+            with db.atomic():
+                model.delete().where(model.id == row_id).execute()
+        except IntegrityError:
+            pass

@@ -1,0 +1,121 @@
+"""Observable sync status for the UI (no Flet here): what is pending, running, done, failed.
+
+The scheduler changes it through its methods from its background thread; listeners are
+called on that thread, so a UI listener must hand the update to its own loop (e.g. Flet's
+``page.update()`` is safe to call from another thread).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from app.errors import AuthError, TerrainError, TransportError
+from app.models import utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SyncProgress:
+    pages_pulled: int = 0
+    rows_applied: int = 0
+    rows_pushed: int = 0
+    blobs_sent: int = 0
+
+
+@dataclass
+class SyncStatus:
+    pending: int = 0  # outbox rows not yet acknowledged
+    running: bool = False
+    online: bool | None = None  # None: not tried yet
+    signed_in: bool = True
+    last_success_at: datetime | None = None
+    last_error: str | None = None  # user-facing text of the last failure (None after success)
+    error: Exception | None = None  # the failure itself (for i18n: Translator.error(err))
+    step: str = ""
+    progress: SyncProgress = field(default_factory=SyncProgress)
+    _listeners: list[Callable[[SyncStatus], None]] = field(default_factory=list, repr=False)
+    _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    # --- observers ------------------------------------------------------------------------
+
+    def subscribe(self, listener: Callable[[SyncStatus], None]) -> Callable[[], None]:
+        """Call ``listener(status)`` after each change; returns the unsubscribe function."""
+        with self._guard:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._guard:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def _changed(self) -> None:
+        with self._guard:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            try:
+                listener(self)
+            except Exception:  # a broken listener must not stop sync
+                log.exception("sync status listener failed")
+
+    # --- changes --------------------------------------------------------------------------
+
+    def set_pending(self, count: int) -> None:
+        if count != self.pending:
+            self.pending = count
+            self._changed()
+
+    def started(self) -> None:
+        self.running = True
+        self.step = "start"
+        self.progress = SyncProgress()
+        self._changed()
+
+    def advanced(self, step: str, progress: SyncProgress) -> None:
+        self.step = step
+        self.progress = replace(progress)
+        self._changed()
+
+    def succeeded(self, at: datetime | None = None, pending: int | None = None) -> None:
+        self.running = False
+        self.online = True
+        self.signed_in = True
+        self.last_success_at = at or utcnow()
+        self.last_error = None
+        self.error = None
+        self.step = "done"
+        if pending is not None:
+            self.pending = pending
+        self._changed()
+
+    def failed(self, error: Exception, pending: int | None = None) -> None:
+        self.running = False
+        self.online = not isinstance(error, TransportError)
+        if isinstance(error, AuthError):
+            self.signed_in = False
+        self.error = error
+        self.last_error = user_text(error)
+        self.step = "failed"
+        if pending is not None:
+            self.pending = pending
+        self._changed()
+
+    def skipped(self) -> None:
+        """A run found another one in progress: nothing changes but listeners may refresh."""
+        self._changed()
+
+
+def user_text(error: Exception) -> str:
+    """What went wrong and what to do, in one line each (English; the UI may translate)."""
+    if isinstance(error, TerrainError):
+        return f"{error.message} {error.hint}".strip()
+    return (
+        "Sync failed because of an unexpected problem. Your work is saved on this device; "
+        "sync will try again. If it keeps failing, contact support."
+    )

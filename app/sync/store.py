@@ -1,0 +1,126 @@
+"""The device's sync bookkeeping tables: outbox, state, rejections and conflict notices.
+
+They belong to the device only (head office has its own, in ``headoffice/``), and are
+versioned as their own schema (``DEVICE_SCHEMA``), created with the domain tables by
+``open_device_db``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from peewee import (
+    AutoField,
+    BooleanField,
+    CharField,
+    CompositeKey,
+    DateTimeField,
+    IntegerField,
+    Model,
+    SqliteDatabase,
+    TextField,
+)
+
+from app.models import JSONField, db, utcnow
+from app.models.database import DOMAIN_SCHEMA, open_sqlite
+from app.models.migrations import Migration, Schema, baseline
+
+
+class _DeviceModel(Model):
+    class Meta:
+        database = db
+
+
+class SyncOutbox(_DeviceModel):
+    """A row with local changes not yet acknowledged: ``fields`` maps column -> revision."""
+
+    table_name = CharField()
+    row_id = CharField()
+    fields = JSONField(default=dict)
+    revision = IntegerField(default=0)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "sync_outbox"
+        primary_key = CompositeKey("table_name", "row_id")
+
+
+class SyncState(_DeviceModel):
+    """Small key/value store: device id, cursor, token, pending batch, last success..."""
+
+    key = CharField(primary_key=True)
+    value = JSONField(null=True)
+
+    class Meta:
+        table_name = "sync_state"
+
+
+class SyncRejection(_DeviceModel):
+    """A local change head office refused (rule 6): kept here and shown to the user."""
+
+    id = AutoField()
+    table_name = CharField()
+    row_id = CharField()
+    fields = JSONField(default=dict)  # the refused values, wire form
+    reason = TextField()
+    created_at = DateTimeField(default=utcnow)
+    dismissed = BooleanField(default=False)
+
+    class Meta:
+        table_name = "sync_rejections"
+
+
+class SyncConflictNotice(_DeviceModel):
+    """A conflict head office resolved on one of this device's pushes (rule 4)."""
+
+    id = AutoField()
+    table_name = CharField()
+    row_id = CharField()
+    field = CharField()
+    winner = CharField()
+    kept = JSONField(null=True)
+    lost = JSONField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    dismissed = BooleanField(default=False)
+
+    class Meta:
+        table_name = "sync_conflict_notices"
+
+
+DEVICE_MODELS = [SyncOutbox, SyncState, SyncRejection, SyncConflictNotice]
+DEVICE_SCHEMA = Schema(
+    "device sync",
+    "device_schema_migrations",
+    DEVICE_MODELS,
+    [Migration(1, "outbox, state, rejections, conflict notices", baseline)],
+)
+DEVICE_SCHEMAS = (DOMAIN_SCHEMA, DEVICE_SCHEMA)
+
+
+def open_device_db(path: Path | str) -> SqliteDatabase:
+    """Open the device database: the domain tables plus the sync bookkeeping."""
+    return open_sqlite(path, DEVICE_SCHEMAS)
+
+
+def get_state(key: str, default=None):
+    row = SyncState.get_or_none(SyncState.key == key)
+    return default if row is None else row.value
+
+
+def set_state(key: str, value) -> None:
+    SyncState.insert(key=key, value=value).on_conflict(
+        conflict_target=[SyncState.key], update={SyncState.value: value}
+    ).execute()
+
+
+DEVICE_ID = "device_id"
+
+
+def ensure_device_id() -> str:
+    """This installation's id (a UUID made on first use), sent with logins and pushes."""
+    device_id = get_state(DEVICE_ID)
+    if not device_id:
+        device_id = str(uuid.uuid4())
+        set_state(DEVICE_ID, device_id)
+    return device_id

@@ -1,0 +1,223 @@
+"""HTTP transport to head office (docs/sync-protocol.md, "HTTP API"). The only module that
+imports ``requests``.
+
+Retries, with exponential backoff, only what is safe to repeat: GET/HEAD, PUT of a
+content-addressed blob, and push (idempotent by ``batch_id``, rule 3) — on connection errors,
+timeouts, 5xx and 429 (honouring ``Retry-After``). Failures become ``app.errors`` types:
+unreachable -> ``TransportError``; 401 -> ``AuthError``; other errors -> ``RemoteError``
+with the server's ``code`` and message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from app.errors import AuthError, RemoteError, TransportError
+from app.sync.protocol import PROTOCOL_VERSION, ProtocolError, dumps, loads
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = f"/api/v{PROTOCOL_VERSION}"
+RETRY_STATUSES = {429, 500, 502, 503, 504}
+MAX_RETRY_AFTER = 60.0  # seconds: never sleep longer than this on a Retry-After
+_CHUNK = 1024 * 1024
+
+
+class HttpTransport:
+    """One ``requests.Session`` to head office at ``base_url`` (with or without /api/v1)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        timeout: tuple[float, float] = (5, 60),
+        *,
+        retries: int = 3,
+        backoff: float = 0.5,
+    ) -> None:
+        base = base_url.rstrip("/")
+        self.api = base if base.endswith(API_PREFIX) else base + API_PREFIX
+        self.token = token
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = "terrain-device"
+
+    def close(self) -> None:
+        self.session.close()
+
+    # --- API ------------------------------------------------------------------------------
+
+    def health(self) -> dict:
+        return self._json("GET", "/health", retry=True, auth=False)
+
+    def login(self, username: str, password: str, device_id: str) -> dict:
+        body = {"username": username, "password": password, "device_id": device_id}
+        answer = self._json("POST", "/auth/login", body=body, retry=False, auth=False)
+        self.token = answer.get("token")
+        return answer
+
+    def pull(self, cursor: str, limit: int) -> dict:
+        params = {"cursor": cursor or "", "limit": limit}
+        return self._json("GET", "/sync/pull", params=params, retry=True)
+
+    def push(self, body: dict) -> dict:
+        return self._json("POST", "/sync/push", body=body, retry=True)
+
+    def has_blob(self, sha256: str) -> bool:
+        response = self._request("HEAD", f"/blobs/{sha256}", retry=True, ok=(200, 404))
+        return response.status_code == 200
+
+    def put_blob(self, sha256: str, path: Path | str) -> dict:
+        path = Path(path)
+
+        def body():
+            return path.open("rb")
+
+        response = self._request(
+            "PUT",
+            f"/blobs/{sha256}",
+            data=body,
+            headers={"Content-Type": "application/octet-stream"},
+            retry=True,
+        )
+        return _decode(response)
+
+    def get_blob(self, sha256: str, dest_path: Path | str) -> None:
+        """Download a blob to ``dest_path`` (written aside, checked, then renamed)."""
+        dest = Path(dest_path)
+        response = self._request("GET", f"/blobs/{sha256}", retry=True, stream=True)
+        part = dest.with_name(dest.name + ".part")
+        digest = hashlib.sha256()
+        try:
+            with response, part.open("wb") as out:
+                for chunk in response.iter_content(_CHUNK):
+                    digest.update(chunk)
+                    out.write(chunk)
+        except requests.RequestException as exc:
+            part.unlink(missing_ok=True)
+            raise _unreachable(self.api, exc) from exc
+        if digest.hexdigest() != sha256.lower():
+            part.unlink(missing_ok=True)
+            raise RemoteError(
+                f"The file {sha256[:12]}… received from head office is damaged.",
+                status=response.status_code,
+                code="hash_mismatch",
+                hint="Sync again to download it once more.",
+            )
+        os.replace(part, dest)
+
+    # --- plumbing -------------------------------------------------------------------------
+
+    def _json(self, method: str, path: str, *, body: Any = None, **kwargs) -> dict:
+        if body is not None:
+            kwargs["data"] = dumps(body)
+            kwargs["headers"] = {"Content-Type": "application/json"}
+        return _decode(self._request(method, path, **kwargs))
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        retry: bool,
+        auth: bool = True,
+        ok: tuple[int, ...] = (),
+        data: Any = None,
+        **kwargs,
+    ) -> requests.Response:
+        headers = dict(kwargs.pop("headers", None) or {})
+        if auth and self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        attempts = 1 + (self.retries if retry else 0)
+        for attempt in range(attempts):
+            last = attempt == attempts - 1
+            payload = data() if callable(data) else data
+            try:
+                response = self.session.request(
+                    method,
+                    self.api + path,
+                    data=payload,
+                    headers=headers,
+                    timeout=self.timeout,
+                    **kwargs,
+                )
+            except requests.RequestException as exc:
+                if last:
+                    raise _unreachable(self.api, exc) from exc
+                self._sleep(attempt, None)
+                continue
+            finally:
+                if hasattr(payload, "close"):
+                    payload.close()
+            if response.status_code in RETRY_STATUSES and not last:
+                log.info("%s %s: %s, retrying", method, path, response.status_code)
+                self._sleep(attempt, response.headers.get("Retry-After"))
+                response.close()
+                continue
+            if response.status_code < 400 or response.status_code in ok:
+                return response
+            raise _error(response)
+        raise AssertionError("unreachable")
+
+    def _sleep(self, attempt: int, retry_after: str | None) -> None:
+        delay = self.backoff * (2**attempt)
+        if retry_after:
+            with contextlib.suppress(ValueError):
+                delay = max(delay, float(retry_after))
+        time.sleep(min(delay, MAX_RETRY_AFTER))
+
+
+def _unreachable(api: str, exc: Exception) -> TransportError:
+    kind = "timed out" if isinstance(exc, requests.Timeout) else "unreachable"
+    return TransportError(
+        f"No network or head office {kind} ({api}).", key="sync.unreachable", detail=str(exc)
+    )
+
+
+def _decode(response: requests.Response) -> dict:
+    try:
+        data = loads(response.content)
+    except ProtocolError as exc:
+        raise _garbage(response) from exc
+    if not isinstance(data, dict):
+        raise _garbage(response)
+    return data
+
+
+def _garbage(response: requests.Response) -> RemoteError:
+    return RemoteError(
+        f"Head office sent an answer that is not valid JSON (HTTP {response.status_code}).",
+        status=response.status_code,
+        code="bad_answer",
+        hint="Check the head office address in the settings; if it is right, contact support.",
+    )
+
+
+def _error(response: requests.Response) -> Exception:
+    status = response.status_code
+    code, message = "", ""
+    try:
+        error = loads(response.content).get("error") or {}
+        code, message = str(error.get("code", "")), str(error.get("message", ""))
+    except (ProtocolError, AttributeError):
+        pass
+    if status == 401:
+        return AuthError(
+            message or "Head office did not accept the sign-in (HTTP 401).",
+            hint="Sign in again.",
+            key="sync.signed_out",
+        )
+    if status >= 500 or not message:
+        what = f"Head office failed (HTTP {status})" if status >= 500 else f"HTTP {status}"
+        message = f"{what}: {message}" if message else f"{what}."
+    return RemoteError(message, status=status, code=code or f"http_{status}")

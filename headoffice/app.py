@@ -1,0 +1,119 @@
+"""Head office's WSGI application: ``create_app(ServerConfig(...))``.
+
+Serve it with waitress (``python main.py serve``) or any WSGI server, for instance::
+
+    gunicorn --workers 4 --threads 8 \\
+      'headoffice.app:create_app(headoffice.app.ServerConfig.from_env())'
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import falcon
+from peewee import Database
+
+from app.errors import TerrainError
+from app.models import db
+from app.sync.protocol import MAX_BODY_BYTES
+from headoffice import auth
+from headoffice.blobs import BlobStore
+from headoffice.database import open_database
+from headoffice.http import handle_terrain_error, handle_unexpected, serialize_http_error
+from headoffice.resources import (
+    BlobResource,
+    HealthResource,
+    LoginResource,
+    LogoutResource,
+    OpenAPIResource,
+    PullResource,
+    PushResource,
+    RevokeResource,
+)
+
+API = "/api/v1"
+MAX_BLOB_BYTES = 512 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    db_url: str
+    blob_dir: Path
+    max_blob_bytes: int = MAX_BLOB_BYTES
+    max_body_bytes: int = MAX_BODY_BYTES
+    token_ttl_days: int = 30
+    throttle: auth.Throttle = field(default_factory=auth.Throttle)
+
+    @classmethod
+    def from_env(cls) -> ServerConfig:
+        """``TERRAIN_DB_URL`` and ``TERRAIN_BLOB_DIR`` (for gunicorn and other servers)."""
+        try:
+            return cls(
+                db_url=os.environ["TERRAIN_DB_URL"], blob_dir=Path(os.environ["TERRAIN_BLOB_DIR"])
+            )
+        except KeyError as exc:
+            from app.errors import ConfigError
+
+            raise ConfigError(f"Set the environment variable {exc.args[0]}.") from exc
+
+
+class DatabaseSession:
+    """One connection per request (from the pool on PostgreSQL), closed at its end.
+
+    The request's thread is routed to this app's database (``db.using``), so a head office
+    can share a process with other databases (tests, simulations) without mixing them.
+    """
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def process_request(self, req, resp) -> None:
+        req.context.db_route = db.using(self.database)
+        req.context.db_route.__enter__()
+        db.connect(reuse_if_open=True)
+
+    def process_response(self, req, resp, resource, req_succeeded) -> None:
+        try:
+            if not db.is_closed():
+                db.close()
+        finally:
+            route = getattr(req.context, "db_route", None)
+            if route is not None:
+                route.__exit__(None, None, None)
+
+
+class RequireToken:
+    """Every resource but the public ones needs ``Authorization: Bearer <token>``."""
+
+    def process_resource(self, req, resp, resource, params) -> None:
+        if resource is None or getattr(resource, "public", False):
+            return
+        req.context.session = auth.authenticate(req.get_header("Authorization"))
+
+
+def create_app(config: ServerConfig, database: Database | None = None) -> falcon.App:
+    """The WSGI application. ``database``: an already opened one (tests); else opened here."""
+    if database is None:
+        database = open_database(config.db_url)
+    else:
+        db.initialize(database)
+    store = BlobStore(Path(config.blob_dir), config.max_blob_bytes)
+    app = falcon.App(middleware=[DatabaseSession(database), RequireToken()])
+    app.req_options.auto_parse_form_urlencoded = False
+    app.req_options.strip_url_path_trailing_slash = True
+    app.add_error_handler(Exception, handle_unexpected)
+    app.add_error_handler(TerrainError, handle_terrain_error)
+    app.set_error_serializer(serialize_http_error)
+    ttl = timedelta(days=config.token_ttl_days)
+    app.add_route(f"{API}/health", HealthResource())
+    app.add_route(f"{API}/openapi.json", OpenAPIResource())
+    app.add_route(f"{API}/auth/login", LoginResource(ttl, config.throttle))
+    app.add_route(f"{API}/auth/logout", LogoutResource())
+    app.add_route(f"{API}/auth/revoke", RevokeResource())
+    app.add_route(f"{API}/sync/pull", PullResource())
+    app.add_route(f"{API}/sync/push", PushResource(config.max_body_bytes))
+    app.add_route(f"{API}/blobs/{{sha256}}", BlobResource(store))
+    return app

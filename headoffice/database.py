@@ -1,0 +1,57 @@
+"""Open head office's database from a URL: ``sqlite:///path`` or ``postgresql://...``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlparse
+
+from peewee import Database, OperationalError, SqliteDatabase
+from playhouse.db_url import parse
+from playhouse.pool import PooledPostgresqlDatabase
+
+from app.errors import ConfigError, DatabaseError
+from app.models.database import SQLITE_PRAGMAS, bind, read_versions
+from headoffice.models import SERVER_SCHEMAS, SyncCounter
+
+
+def open_database(url: str, *, max_connections: int = 32) -> Database:
+    """Open, check, bind and upgrade head office's database."""
+    scheme = urlparse(url).scheme
+    if scheme == "sqlite":
+        path = Path(url.removeprefix("sqlite:///"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        read_versions(path, [s.version_table for s in SERVER_SCHEMAS])  # refuse foreign files
+        database = SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+    elif scheme in ("postgresql", "postgres"):
+        params = parse(url)
+        database = PooledPostgresqlDatabase(
+            params.pop("database"), max_connections=max_connections, stale_timeout=300, **params
+        )
+        try:
+            database.connect()
+        except OperationalError as exc:
+            raise DatabaseError(
+                f"Cannot connect to PostgreSQL at {url}: {str(exc).strip()}",
+                hint="Start PostgreSQL or fix --db (postgresql://user@host:port/dbname).",
+            ) from exc
+    else:
+        raise ConfigError(
+            f"Unsupported database URL {url!r}.",
+            hint="Use sqlite:///path/to/headoffice.db or postgresql://user@host:port/dbname.",
+        )
+    bind(database, SERVER_SCHEMAS)
+    SyncCounter.insert(name="version", value=0).on_conflict_ignore().execute()
+    database.close()
+    return database
+
+
+def write_transaction(database: Database):
+    """A transaction that takes the write lock up front (SQLite: BEGIN IMMEDIATE)."""
+    if isinstance(database, SqliteDatabase):
+        return database.atomic("IMMEDIATE")
+    return database.atomic()
+
+
+def lock_rows(query):
+    """``SELECT ... FOR UPDATE`` where the database has it (SQLite locks the whole file)."""
+    return query.for_update() if query.model._meta.database.for_update else query

@@ -1,0 +1,170 @@
+"""Head office's own tables (besides the shared domain model): sync bookkeeping and auth."""
+
+from __future__ import annotations
+
+from peewee import (
+    AutoField,
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    CompositeKey,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+from app.models import JSONField, User, db, utcnow
+from app.models.database import DOMAIN_SCHEMA
+from app.models.migrations import Migration, Schema, baseline
+
+
+class _ServerModel(Model):
+    class Meta:
+        database = db
+
+
+class SyncCounter(_ServerModel):
+    """One row per counter; ``version`` orders every committed change (rule 2)."""
+
+    name = CharField(primary_key=True)
+    value = BigIntegerField(default=0)
+
+    class Meta:
+        table_name = "sync_counters"
+
+
+class RowMeta(_ServerModel):
+    """Per row: which version and device last wrote each field (rule 4)."""
+
+    table_name = CharField()
+    row_id = CharField()
+    fields = JSONField(default=dict)  # column -> [version, device_id]
+
+    class Meta:
+        table_name = "sync_row_meta"
+        primary_key = CompositeKey("table_name", "row_id")
+
+
+class Device(_ServerModel):
+    id = CharField(primary_key=True)  # device_id chosen by the device
+    user = ForeignKeyField(User, backref="devices")
+    last_pull_seq = IntegerField(default=0)
+    last_seen_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "sync_devices"
+
+
+class DeviceRow(_ServerModel):
+    """A row head office sent to a device and the pull page that carried it (rule 1)."""
+
+    device_id = CharField()
+    table_name = CharField()
+    row_id = CharField()
+    page_seq = IntegerField()
+    evicted_page = IntegerField(null=True)
+
+    class Meta:
+        table_name = "sync_device_rows"
+        primary_key = CompositeKey("device_id", "table_name", "row_id")
+
+
+class PushBatch(_ServerModel):
+    """The stored answer of every applied push batch (rule 3: idempotency)."""
+
+    user_id = CharField()
+    batch_id = CharField()
+    device_id = CharField()
+    response = JSONField()
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "sync_push_batches"
+        primary_key = CompositeKey("user_id", "batch_id")
+
+
+class SyncConflict(_ServerModel):
+    """A concurrent edit head office resolved; the office sees and may restore it."""
+
+    id = AutoField()
+    table_name = CharField()
+    row_id = CharField(index=True)
+    field = CharField()
+    winner = CharField()
+    kept = JSONField(null=True)
+    lost = JSONField(null=True)
+    version = BigIntegerField()
+    device_id = CharField()
+    user_id = CharField()
+    created_at = DateTimeField(default=utcnow)
+    resolved = BooleanField(default=False)
+
+    class Meta:
+        table_name = "sync_conflicts"
+
+
+class DeviceToken(_ServerModel):
+    """A bearer token, stored as its SHA-256 only; revocable and expiring."""
+
+    id = AutoField()
+    user = ForeignKeyField(User, backref="tokens")
+    device_id = CharField()
+    token_hash = CharField(unique=True)
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField()
+    revoked_at = DateTimeField(null=True)
+    last_used_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "auth_tokens"
+
+
+class LoginFailure(_ServerModel):
+    id = AutoField()
+    username = CharField(index=True)
+    remote_addr = CharField(default="")
+    at = DateTimeField(default=utcnow, index=True)
+
+    class Meta:
+        table_name = "auth_login_failures"
+
+
+class Blob(_ServerModel):
+    sha256 = CharField(primary_key=True, max_length=64)
+    size = BigIntegerField()
+    uploaded_by = CharField()
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "blobs"
+
+
+class BlobUpload(_ServerModel):
+    """A partial (resumable) upload in progress."""
+
+    sha256 = CharField(max_length=64)
+    user_id = CharField()
+    total = BigIntegerField()
+    received = BigIntegerField(default=0)
+    updated_at = DateTimeField(default=utcnow)
+    note = TextField(default="")
+
+    class Meta:
+        table_name = "blob_uploads"
+        primary_key = CompositeKey("sha256", "user_id")
+
+
+SERVER_MODELS = [
+    SyncCounter, RowMeta, Device, DeviceRow, PushBatch, SyncConflict,
+    DeviceToken, LoginFailure, Blob, BlobUpload,
+]  # fmt: skip
+SERVER_SCHEMA = Schema(
+    "head office",
+    "headoffice_schema_migrations",
+    SERVER_MODELS,
+    [Migration(1, "sync bookkeeping, tokens, blobs", baseline)],
+)
+SERVER_SCHEMAS = (DOMAIN_SCHEMA, SERVER_SCHEMA)

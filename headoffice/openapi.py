@@ -1,0 +1,484 @@
+"""The OpenAPI 3.1 document of head office's API (served at ``/api/v1/openapi.json``).
+
+The endpoints, bodies and errors are written out by hand; the row and change schemas of the
+33 synced tables are derived from ``app.sync.protocol.COLUMNS``, the one definition of the
+wire columns, so the document cannot drift from what the server accepts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app import __version__
+from app.sync.protocol import (
+    COLUMNS,
+    INT_RANGE,
+    K_BOOL,
+    K_DATE,
+    K_DATETIME,
+    K_FLOAT,
+    K_INT,
+    K_JSON,
+    MAX_PULL_LIMIT,
+    MAX_TEXT_CHARS,
+    TABLES,
+    Column,
+)
+
+DATETIME_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$"
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
+ID = {"type": "string", "minLength": 1, "maxLength": 64}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _value_schema(column: Column) -> dict:
+    if column.kind == K_JSON:
+        return {}
+    schema: dict[str, Any] = {
+        K_INT: {"type": "integer", "minimum": INT_RANGE[0], "maximum": INT_RANGE[1]},
+        K_FLOAT: {"type": "number"},
+        K_BOOL: {"type": "boolean"},
+        K_DATE: {"type": "string", "format": "date"},
+        K_DATETIME: {"type": "string", "pattern": DATETIME_PATTERN},
+    }.get(column.kind, {"type": "string", "maxLength": MAX_TEXT_CHARS})
+    if column.null:
+        schema = {**schema, "type": [schema["type"], "null"]}
+    return schema
+
+
+def _table_schemas() -> dict[str, dict]:
+    schemas: dict[str, dict] = {}
+    for table in TABLES:
+        values = {name: _value_schema(c) for name, c in COLUMNS[table].items()}
+        schemas[f"Row_{table}"] = {
+            "type": "object",
+            "properties": {
+                "id": ID,
+                **values,
+                "_version": {"type": "integer"},
+                "_deleted": {"type": "boolean"},
+            },
+            "required": ["id", "_version", "_deleted"],
+        }
+        schemas[f"Change_{table}"] = {
+            "type": "object",
+            "properties": {
+                "id": ID,
+                "base_version": {"type": "integer", "minimum": 0, "default": 0},
+                "deleted": {"type": "boolean", "default": False},
+                "fields": {"type": "object", "properties": values, "additionalProperties": False},
+            },
+            "required": ["id"],
+            "additionalProperties": False,
+        }
+    return schemas
+
+
+def _error(description: str) -> dict:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": _ref("Error")}},
+    }
+
+
+ERRORS = {
+    "BadRequest": _error(
+        "Malformed JSON, non-UTF-8 body, unknown table or field, wrong type, bad value"
+    ),
+    "Unauthorized": _error(
+        "Missing, malformed, unknown, revoked or expired token; bad credentials"
+    ),
+    "Forbidden": _error("Not allowed for this user or device"),
+    "NotFound": _error("No such resource (or not visible to this user)"),
+    "Conflict": _error("The request clashes with the server's state"),
+    "TooLarge": _error("Body, batch or file above the limit"),
+    "UnsupportedMediaType": _error("The body must be application/json"),
+    "Throttled": {
+        **_error("Too many failed sign-ins"),
+        "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
+    },
+}
+
+
+def _responses(ok: dict, *errors: str) -> dict:
+    codes = {
+        "BadRequest": "400",
+        "Unauthorized": "401",
+        "Forbidden": "403",
+        "NotFound": "404",
+        "Conflict": "409",
+        "TooLarge": "413",
+        "UnsupportedMediaType": "415",
+        "Throttled": "429",
+    }
+    out = dict(ok)
+    for name in errors:
+        out[codes[name]] = {"$ref": f"#/components/responses/{name}"}
+    return out
+
+
+def _json_ok(schema: dict, description: str = "OK", status: str = "200") -> dict:
+    return {
+        status: {"description": description, "content": {"application/json": {"schema": schema}}}
+    }
+
+
+def _json_body(schema: dict) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+SHA256_PARAM = {
+    "name": "sha256",
+    "in": "path",
+    "required": True,
+    "description": "SHA-256 of the blob's bytes, lowercase hexadecimal",
+    "schema": {"type": "string", "pattern": SHA256_PATTERN},
+}
+UPLOAD_OFFSET = {
+    "Upload-Offset": {"schema": {"type": "integer"}, "description": "bytes received so far"}
+}
+
+
+def _paths() -> dict:
+    authed_errors = ("Unauthorized",)
+    return {
+        "/health": {
+            "get": {
+                "operationId": "health",
+                "summary": "Is the server up; its version and schema version",
+                "security": [],
+                "responses": _json_ok(_ref("Health")),
+            }
+        },
+        "/openapi.json": {
+            "get": {
+                "operationId": "openapi",
+                "summary": "This document",
+                "security": [],
+                "responses": _json_ok({"type": "object"}),
+            }
+        },
+        "/auth/login": {
+            "post": {
+                "operationId": "login",
+                "summary": "Sign in on a device; returns a bearer token bound to that device",
+                "security": [],
+                "requestBody": _json_body(_ref("LoginRequest")),
+                "responses": _responses(
+                    _json_ok(_ref("LoginResponse")),
+                    "BadRequest",
+                    "Unauthorized",
+                    "Forbidden",
+                    "TooLarge",
+                    "UnsupportedMediaType",
+                    "Throttled",
+                ),
+            }
+        },
+        "/auth/logout": {
+            "post": {
+                "operationId": "logout",
+                "summary": "Revoke the token of this request",
+                "responses": _responses({"204": {"description": "Revoked"}}, *authed_errors),
+            }
+        },
+        "/auth/revoke": {
+            "post": {
+                "operationId": "revokeDevice",
+                "summary": "Office and admins: revoke every token of a device",
+                "requestBody": _json_body(_ref("RevokeRequest")),
+                "responses": _responses(
+                    _json_ok(_ref("RevokeResponse")),
+                    "BadRequest",
+                    "Unauthorized",
+                    "Forbidden",
+                    "NotFound",
+                    "TooLarge",
+                    "UnsupportedMediaType",
+                ),
+            }
+        },
+        "/sync/pull": {
+            "get": {
+                "operationId": "pull",
+                "summary": "Next page of changes in the user's scope (sync rules 1, 2)",
+                "parameters": [
+                    {
+                        "name": "cursor",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string"},
+                        "description": "the cursor of the previous page; empty: from the start",
+                    },
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PULL_LIMIT},
+                    },
+                ],
+                "responses": _responses(
+                    _json_ok(_ref("PullPage")),
+                    "BadRequest",
+                    "Unauthorized",
+                    "Forbidden",
+                    "Conflict",
+                ),
+            }
+        },
+        "/sync/push": {
+            "post": {
+                "operationId": "push",
+                "summary": "Apply a batch of changes (sync rules 3 to 6)",
+                "requestBody": _json_body(_ref("PushRequest")),
+                "responses": _responses(
+                    _json_ok(_ref("PushResponse")),
+                    "BadRequest",
+                    "Unauthorized",
+                    "Forbidden",
+                    "TooLarge",
+                    "UnsupportedMediaType",
+                ),
+            }
+        },
+        "/blobs/{sha256}": {
+            "parameters": [SHA256_PARAM],
+            "put": {
+                "operationId": "putBlob",
+                "summary": "Upload a file whole, or one chunk of it with Content-Range (rule 8)",
+                "parameters": [
+                    {
+                        "name": "Content-Range",
+                        "in": "header",
+                        "required": False,
+                        "schema": {"type": "string", "pattern": r"^bytes \d+-\d+/\d+$"},
+                    }
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/octet-stream": {
+                            "schema": {"type": "string", "format": "binary"}
+                        }
+                    },
+                },
+                "responses": _responses(
+                    {
+                        **_json_ok(_ref("BlobStored"), "Already stored (deduplicated)"),
+                        **_json_ok(_ref("BlobStored"), "Stored", "201"),
+                        "202": {
+                            "description": "Chunk stored; the upload goes on",
+                            "headers": UPLOAD_OFFSET,
+                            "content": {"application/json": {"schema": _ref("BlobPartial")}},
+                        },
+                        "409": {
+                            **_error("The chunk does not start where the upload stands"),
+                            "headers": UPLOAD_OFFSET,
+                        },
+                        "411": _error("Content-Length is required"),
+                        "422": _error("The bytes do not have this SHA-256"),
+                    },
+                    "BadRequest",
+                    "Unauthorized",
+                    "TooLarge",
+                ),
+            },
+            "head": {
+                "operationId": "headBlob",
+                "summary": "Does the file exist (and may I read it); progress of my upload",
+                "responses": {
+                    "200": {"description": "Stored and readable"},
+                    "400": {"description": "Not a SHA-256"},
+                    "401": {"description": "Token missing or not valid"},
+                    "404": {
+                        "description": "Not stored or not readable; with Upload-Offset while "
+                        "this user's resumable upload is in progress",
+                        "headers": UPLOAD_OFFSET,
+                    },
+                },
+            },
+            "get": {
+                "operationId": "getBlob",
+                "summary": "Download a file the user may see",
+                "responses": _responses(
+                    {
+                        "200": {
+                            "description": "The bytes",
+                            "content": {
+                                "application/octet-stream": {
+                                    "schema": {"type": "string", "format": "binary"}
+                                }
+                            },
+                        }
+                    },
+                    "BadRequest",
+                    "Unauthorized",
+                    "NotFound",
+                ),
+            },
+        },
+    }
+
+
+def _schemas() -> dict:
+    change_tables = {t: {"type": "array", "items": _ref(f"Change_{t}")} for t in TABLES}
+    row_tables = {t: {"type": "array", "items": _ref(f"Row_{t}")} for t in TABLES}
+    id_lists = {t: {"type": "array", "items": {"type": "string"}} for t in TABLES}
+    return {
+        "Error": {
+            "type": "object",
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "properties": {
+                        "code": {"type": "string"},
+                        "message": {"type": "string"},
+                        "field": {"type": "string"},
+                    },
+                    "required": ["code", "message"],
+                }
+            },
+            "required": ["error"],
+        },
+        "Health": {
+            "type": "object",
+            "properties": {
+                "status": {"const": "ok"},
+                "version": {"type": "string"},
+                "schema_version": {"type": "integer"},
+            },
+            "required": ["status", "version", "schema_version"],
+        },
+        "LoginRequest": {
+            "type": "object",
+            "properties": {
+                "username": {"type": "string", "minLength": 1, "maxLength": 150},
+                "password": {"type": "string", "minLength": 1, "maxLength": 1024},
+                "device_id": ID,
+            },
+            "required": ["username", "password", "device_id"],
+        },
+        "LoginResponse": {
+            "type": "object",
+            "properties": {
+                "token": {"type": "string"},
+                "user": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "string"},
+                        "role": {"enum": ["technician", "office", "admin"]},
+                        "name": {"type": "string"},
+                    },
+                    "required": ["id", "role", "name"],
+                },
+            },
+            "required": ["token", "user"],
+        },
+        "RevokeRequest": {
+            "type": "object",
+            "properties": {"device_id": ID},
+            "required": ["device_id"],
+        },
+        "RevokeResponse": {
+            "type": "object",
+            "properties": {"revoked": {"type": "integer", "minimum": 0}},
+            "required": ["revoked"],
+        },
+        "PullPage": {
+            "type": "object",
+            "properties": {
+                "changes": {"type": "object", "properties": row_tables},
+                "evicted": {"type": "object", "properties": id_lists},
+                "cursor": {"type": "string"},
+                "has_more": {"type": "boolean"},
+            },
+            "required": ["changes", "evicted", "cursor", "has_more"],
+        },
+        "PushRequest": {
+            "type": "object",
+            "properties": {
+                "batch_id": ID,
+                "device_id": ID,
+                "changes": {
+                    "type": "object",
+                    "properties": change_tables,
+                    "additionalProperties": False,
+                },
+            },
+            "required": ["batch_id", "device_id", "changes"],
+        },
+        "PushResponse": {
+            "type": "object",
+            "properties": {
+                "applied": {"type": "array", "items": _ref("Applied")},
+                "conflicts": {"type": "array", "items": _ref("Conflict")},
+                "rejected": {"type": "array", "items": _ref("Rejected")},
+            },
+            "required": ["applied", "conflicts", "rejected"],
+        },
+        "Applied": {
+            "type": "object",
+            "properties": {
+                "table": {"enum": TABLES},
+                "id": {"type": "string"},
+                "version": {"type": "integer"},
+            },
+            "required": ["table", "id", "version"],
+        },
+        "Conflict": {
+            "type": "object",
+            "properties": {
+                "table": {"enum": TABLES},
+                "id": {"type": "string"},
+                "field": {"type": "string"},
+                "winner": {"enum": ["server", "device"]},
+                "kept": {},
+                "lost": {},
+                "version": {"type": "integer"},
+            },
+            "required": ["table", "id", "field", "winner", "kept", "lost", "version"],
+        },
+        "Rejected": {
+            "type": "object",
+            "properties": {
+                "table": {"enum": TABLES},
+                "id": {"type": "string"},
+                "reason": {"type": "string"},
+            },
+            "required": ["table", "id", "reason"],
+        },
+        "BlobStored": {
+            "type": "object",
+            "properties": {"sha256": {"type": "string"}, "size": {"type": "integer"}},
+            "required": ["sha256", "size"],
+        },
+        "BlobPartial": {
+            "type": "object",
+            "properties": {"received": {"type": "integer"}},
+            "required": ["received"],
+        },
+        **_table_schemas(),
+    }
+
+
+def openapi_document() -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Terrain head office",
+            "version": __version__,
+            "description": "Sync API between Terrain devices and head office. The rules are in "
+            'docs/sync-protocol.md; every error is {"error": {"code", "message"}}.',
+        },
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearerAuth": []}],
+        "paths": _paths(),
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+            "responses": ERRORS,
+            "schemas": _schemas(),
+        },
+    }

@@ -1,0 +1,17 @@
+"""The HTTP resources of head office's API, one module per area."""
+
+from headoffice.resources.auth import LoginResource, LogoutResource, RevokeResource
+from headoffice.resources.blobs import BlobResource
+from headoffice.resources.meta import HealthResource, OpenAPIResource
+from headoffice.resources.sync import PullResource, PushResource
+
+__all__ = [
+    "BlobResource",
+    "HealthResource",
+    "LoginResource",
+    "LogoutResource",
+    "OpenAPIResource",
+    "PullResource",
+    "PushResource",
+    "RevokeResource",
+]

@@ -1,0 +1,217 @@
+"""Which rows a user may see (sync rule 1), as one id subquery per table.
+
+Office users and admins see everything (``None``). A technician sees his interventions that
+are open or scheduled from ``RECENT_DAYS`` ago onwards, the history of their sites, what
+hangs off those interventions, their customers' records, the catalogues, the team's names
+and his own van. The same predicates authorise his pushes (a row he writes must be in scope).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from peewee import Select
+
+from app.models import (
+    Attachment,
+    ChecklistAnswer,
+    Comment,
+    Contact,
+    Contract,
+    ContractEquipment,
+    ContractInterventionType,
+    Customer,
+    Equipment,
+    FollowUp,
+    Intervention,
+    Measurement,
+    Meter,
+    MeterReading,
+    PartsToOrderLine,
+    PartUsage,
+    PlannedPart,
+    Quote,
+    QuoteLine,
+    ReportVersion,
+    Signature,
+    Site,
+    TimeEntry,
+    VanStockLine,
+    Vehicle,
+)
+from app.models.enums import InterventionStatus, Role
+
+RECENT_DAYS = 30
+CLOSED = (InterventionStatus.VALIDATED, InterventionStatus.DELIVERED, InterventionStatus.CANCELLED)
+# Tables everyone receives whole (catalogues and the team's names).
+SHARED_TABLES = {
+    "companies", "users", "technicians", "intervention_types", "procedures", "procedure_steps",
+    "checklist_items", "parts",
+}  # fmt: skip
+# Child tables hanging off an intervention by intervention_id.
+INTERVENTION_CHILDREN = {
+    "checklist_answers": ChecklistAnswer, "measurements": Measurement,
+    "time_entries": TimeEntry, "planned_parts": PlannedPart, "part_usages": PartUsage,
+    "comments": Comment, "report_versions": ReportVersion, "follow_ups": FollowUp,
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: enough to scope and authorise."""
+
+    user_id: str
+    role: str
+    technician_id: str | None
+    name: str = ""
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.role in (Role.OFFICE, Role.ADMIN)
+
+
+def _ids(query) -> list[str]:
+    return [r[0] for r in query.tuples()]
+
+
+def scope_queries(who: Principal, today: date) -> dict[str, Select] | None:
+    """Table -> query selecting the ids ``who`` may see; None means every row.
+
+    The key sets (interventions, sites, customers, ...) are computed once, so each query is
+    flat: one indexed ``IN`` list per table.
+    """
+    if who.sees_everything:
+        return None
+    tech = who.technician_id or ""
+    since = datetime.combine(today - timedelta(days=RECENT_DAYS), datetime.min.time())
+    own_sites = _ids(
+        Intervention.select(Intervention.site)
+        .where(
+            (Intervention.technician == tech)
+            & ((Intervention.status.not_in(CLOSED)) | (Intervention.scheduled_start >= since))
+        )
+        .distinct()
+    )
+    rows = list(
+        Intervention.select(Intervention.id, Intervention.customer, Intervention.contract)
+        .where(Intervention.site.in_(own_sites))
+        .tuples()
+    )
+    interventions = [r[0] for r in rows]
+    customers = sorted({r[1] for r in rows})
+    quote_rows = list(
+        Quote.select(Quote.id, Quote.site).where(Quote.intervention.in_(interventions)).tuples()
+    )
+    quotes = [r[0] for r in quote_rows]
+    sites = sorted(set(own_sites) | {r[1] for r in quote_rows})
+    equipment = _ids(Equipment.select(Equipment.id).where(Equipment.site.in_(sites)))
+    meters = _ids(Meter.select(Meter.id).where(Meter.equipment.in_(equipment)))
+    contracts = _ids(
+        Contract.select(Contract.id).where(
+            Contract.customer.in_(customers) | Contract.id.in_({r[2] for r in rows if r[2]})
+        )
+    )
+
+    def ids_in(model, *conditions) -> Select:
+        where = conditions[0]
+        for condition in conditions[1:]:
+            where &= condition
+        return model.select(model.id).where(where)
+
+    queries: dict[str, Select] = {
+        "customers": ids_in(Customer, Customer.id.in_(customers)),
+        "sites": ids_in(Site, Site.id.in_(sites)),
+        "contacts": ids_in(
+            Contact,
+            Contact.customer.in_(customers),
+            Contact.site.is_null() | Contact.site.in_(sites),
+        ),
+        "equipment": ids_in(Equipment, Equipment.id.in_(equipment)),
+        "meters": ids_in(Meter, Meter.id.in_(meters)),
+        "meter_readings": ids_in(
+            MeterReading,
+            MeterReading.meter.in_(meters),
+            MeterReading.intervention.is_null() | MeterReading.intervention.in_(interventions),
+        ),
+        "contracts": ids_in(Contract, Contract.id.in_(contracts)),
+        "contract_equipment": ids_in(
+            ContractEquipment,
+            ContractEquipment.contract.in_(contracts),
+            ContractEquipment.equipment.in_(equipment),
+        ),
+        "contract_intervention_types": ids_in(
+            ContractInterventionType, ContractInterventionType.contract.in_(contracts)
+        ),
+        "interventions": ids_in(Intervention, Intervention.id.in_(interventions)),
+        "quotes": ids_in(Quote, Quote.id.in_(quotes)),
+        "quote_lines": ids_in(QuoteLine, QuoteLine.quote.in_(quotes)),
+        "attachments": ids_in(
+            Attachment, Attachment.intervention.in_(interventions) | Attachment.quote.in_(quotes)
+        ),
+        "signatures": ids_in(
+            Signature, Signature.intervention.in_(interventions) | Signature.quote.in_(quotes)
+        ),
+        "parts_to_order_lines": ids_in(
+            PartsToOrderLine,
+            PartsToOrderLine.technician == tech,
+            PartsToOrderLine.intervention.is_null()
+            | PartsToOrderLine.intervention.in_(interventions),
+        ),
+        "van_stock_lines": ids_in(VanStockLine, VanStockLine.technician == tech),
+        "vehicles": ids_in(Vehicle, Vehicle.technician == tech),
+    }
+    for table, model in INTERVENTION_CHILDREN.items():
+        queries[table] = ids_in(model, model.intervention.in_(interventions))
+    return queries
+
+
+# --- what a technician may write -------------------------------------------------------------
+# Stricter than what he sees: only rows of his own interventions, his van and his orders.
+
+
+def may_write(who: Principal, table: str, row: dict) -> bool:
+    """May ``who`` hold ``row`` (wire column names) of ``table`` as written?"""
+    if who.sees_everything:
+        return True
+    tech = who.technician_id
+    if tech is None:
+        return False
+    if table in ("van_stock_lines", "parts_to_order_lines", "part_usages", "time_entries"):
+        if row.get("technician_id") != tech:
+            return False
+        if table in ("van_stock_lines",) or row.get("intervention_id") is None:
+            return True
+    if table == "interventions":
+        return _own_intervention(tech, row.get("id"))
+    if table == "quote_lines":
+        row = _row(Quote, row.get("quote_id"))
+        table = "quotes"
+    if row is None:
+        return False
+    if row.get("intervention_id"):
+        return _own_intervention(tech, row["intervention_id"])
+    if table in ("attachments", "signatures") and row.get("quote_id"):
+        quote = _row(Quote, row["quote_id"])
+        return quote is not None and _own_intervention(tech, quote.get("intervention_id"))
+    return False
+
+
+def _own_intervention(tech: str, intervention_id: str | None) -> bool:
+    if not intervention_id:
+        return False
+    return (
+        Intervention.select()
+        .where((Intervention.id == intervention_id) & (Intervention.technician == tech))
+        .exists()
+    )
+
+
+def _row(model, row_id: str | None) -> dict | None:
+    if not row_id:
+        return None
+    row = model.select().where(model.id == row_id).dicts().first()
+    if row is None:
+        return None
+    fields = model._meta.fields
+    return {fields[k].column_name if k in fields else k: v for k, v in row.items()}

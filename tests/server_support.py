@@ -1,0 +1,378 @@
+"""Head office test support: live servers on loopback, PostgreSQL databases, demo data.
+
+Loaded as a pytest plugin by ``conftest.py``. Fixtures:
+
+- ``pg_url``: a fresh, empty PostgreSQL database ``terrain_test_<uuid>`` (dropped after);
+- ``backend``: ``"sqlite"`` / ``"postgresql"`` (session-scoped parameter);
+- ``demo_server``: one live server per backend on a copy of the small demo data, shared by
+  the session; it is bound to the models before each test and the sign-in failures are
+  cleared (tests use fresh device ids, so they do not see each other's devices);
+- ``make_server``: a function that starts a live server on a given database URL.
+
+Helpers: ``running_serve()`` starts ``main.py serve`` as a subprocess (for restart tests).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pytest
+import requests
+from conftest import require
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "dbname": "postgres"}
+PG_URL = "postgresql://postgres@127.0.0.1:5432/{name}"
+DEMO_PASSWORD = "demo"
+TEST_MAX_BLOB_BYTES = 1024 * 1024  # small, so "too large" is cheap to test
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------
+
+
+def pg_reachable() -> bool:
+    try:
+        import psycopg2
+    except ImportError:
+        return False
+    try:
+        psycopg2.connect(connect_timeout=3, **PG_ADMIN).close()
+    except psycopg2.Error:
+        return False
+    return True
+
+
+def _pg_admin(sql: str) -> None:
+    import psycopg2
+
+    con = psycopg2.connect(connect_timeout=5, **PG_ADMIN)
+    try:
+        con.autocommit = True
+        with con.cursor() as cur:
+            cur.execute(sql)
+    finally:
+        con.close()
+
+
+def create_pg_database(template: str | None = None) -> tuple[str, str]:
+    """Create ``terrain_test_<uuid>`` (a copy of ``template`` if given); returns name, URL."""
+    name = f"terrain_test_{uuid.uuid4().hex}"
+    _pg_admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    return name, PG_URL.format(name=name)
+
+
+def drop_pg_database(name: str) -> None:
+    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _close_database(database) -> None:
+    close_all = getattr(database, "close_all", None)  # the PostgreSQL pool
+    if close_all is not None:
+        close_all()
+    elif not database.is_closed():
+        database.close()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    require(pg_reachable(), "PostgreSQL is not reachable at 127.0.0.1:5432 (user postgres)")
+    name, url = create_pg_database()
+    yield url
+    from app.models import db
+
+    if db.obj is not None and getattr(db.obj, "database", None) == name:
+        _close_database(db.obj)
+    drop_pg_database(name)
+
+
+# --- demo data ------------------------------------------------------------------------------
+
+
+def build_demo(url: str) -> None:
+    """Open ``url`` as head office, fill it with the small demo data and version it."""
+    from app.demo import generate
+    from headoffice.database import open_database
+    from headoffice.versions import stamp_unversioned
+
+    database = open_database(url)
+    try:
+        with database.connection_context():
+            generate(size="small")
+            stamp_unversioned()
+    finally:
+        _close_database(database)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def demo_db_url(backend, tmp_path_factory) -> Iterator[str]:
+    """A database URL holding the demo data, built once per backend for the session."""
+    if backend == "sqlite":
+        path = tmp_path_factory.mktemp("demo-sqlite") / "headoffice.db"
+        build_demo(f"sqlite:///{path}")
+        yield f"sqlite:///{path}"
+        return
+    require(pg_reachable(), "PostgreSQL is not reachable at 127.0.0.1:5432 (user postgres)")
+    name, url = create_pg_database()
+    try:
+        build_demo(url)
+        yield url
+    finally:
+        drop_pg_database(name)
+
+
+def copy_demo_database(demo_url: str, tmp_dir: Path) -> tuple[str, object]:
+    """A private copy of the demo database; returns its URL and a cleanup function."""
+    if demo_url.startswith("sqlite:///"):
+        target = tmp_dir / f"copy-{uuid.uuid4().hex[:8]}.db"
+        shutil.copy2(demo_url.removeprefix("sqlite:///"), target)
+        return f"sqlite:///{target}", lambda: None
+    template = demo_url.rsplit("/", 1)[1]
+    name, url = create_pg_database(template=template)
+    return url, lambda: drop_pg_database(name)
+
+
+# --- live servers ---------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    """A head office app served by waitress in a background thread."""
+
+    base: str  # http://127.0.0.1:<port>/api/v1
+    database: object
+    config: object
+    _server: object = field(repr=False)
+    _thread: threading.Thread = field(repr=False)
+
+    def url(self, path: str) -> str:
+        return f"{self.base}{path}"
+
+    def bind(self) -> None:
+        """Point the models at this server's database (the test process shares them)."""
+        from app.models import db
+
+        db.initialize(self.database)
+
+    def login(
+        self, username: str, password: str = DEMO_PASSWORD, device_id: str | None = None
+    ) -> Client:
+        device_id = device_id or str(uuid.uuid4())
+        answer = requests.post(
+            self.url("/auth/login"),
+            json={"username": username, "password": password, "device_id": device_id},
+            timeout=30,
+        )
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        return Client(self, body["token"], device_id, body["user"])
+
+    def stop(self) -> None:
+        self._server.close()
+        self._thread.join(timeout=10)
+        _close_database(self.database)
+
+
+@dataclass
+class Client:
+    """A signed-in device: its token, device id and user, with authorised requests."""
+
+    server: LiveServer
+    token: str
+    device_id: str
+    user: dict
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def get(self, path: str, **kwargs) -> requests.Response:
+        return requests.get(self.server.url(path), headers=self.headers, timeout=60, **kwargs)
+
+    def head(self, path: str, **kwargs) -> requests.Response:
+        return requests.head(self.server.url(path), headers=self.headers, timeout=60, **kwargs)
+
+    def post(self, path: str, **kwargs) -> requests.Response:
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        return requests.post(self.server.url(path), headers=headers, timeout=60, **kwargs)
+
+    def put(self, path: str, data: bytes, headers: dict | None = None) -> requests.Response:
+        return requests.put(
+            self.server.url(path),
+            data=data,
+            headers={**self.headers, **(headers or {})},
+            timeout=60,
+        )
+
+    def push(self, changes: dict, batch_id: str | None = None) -> requests.Response:
+        body = {"batch_id": batch_id or str(uuid.uuid4()), "device_id": self.device_id}
+        return self.post("/sync/push", json={**body, "changes": changes})
+
+    def pull_all(self, limit: int = 5000) -> dict[str, dict[str, dict]]:
+        """Pull every page; returns table -> id -> row."""
+        rows: dict[str, dict[str, dict]] = {}
+        cursor = ""
+        for _ in range(1000):
+            answer = self.get("/sync/pull", params={"cursor": cursor, "limit": limit})
+            assert answer.status_code == 200, answer.text
+            page = answer.json()
+            for table, table_rows in page["changes"].items():
+                rows.setdefault(table, {}).update({r["id"]: r for r in table_rows})
+            cursor = page["cursor"]
+            if not page["has_more"]:
+                return rows
+        raise AssertionError("pull never ended")
+
+
+def start_live_server(url: str, blob_dir: Path, **config) -> LiveServer:
+    import waitress
+
+    from headoffice.app import ServerConfig, create_app
+    from headoffice.database import open_database
+
+    settings = ServerConfig(db_url=url, blob_dir=blob_dir, **config)
+    database = open_database(url)
+    app = create_app(settings, database)
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=8)
+    port = server.effective_port
+    thread = threading.Thread(target=server.run, name=f"waitress-{port}", daemon=True)
+    thread.start()
+    return LiveServer(f"http://127.0.0.1:{port}/api/v1", database, settings, server, thread)
+
+
+@pytest.fixture(scope="session")
+def _demo_server(demo_db_url, tmp_path_factory) -> Iterator[LiveServer]:
+    tmp = tmp_path_factory.mktemp("demo-server")
+    url, cleanup = copy_demo_database(demo_db_url, tmp)
+    server = start_live_server(url, tmp / "blobs", max_blob_bytes=TEST_MAX_BLOB_BYTES)
+    yield server
+    server.stop()
+    cleanup()
+
+
+@pytest.fixture
+def demo_server(_demo_server) -> Iterator[LiveServer]:
+    from headoffice.models import LoginFailure
+
+    _demo_server.bind()
+    LoginFailure.delete().execute()
+    yield _demo_server
+    _demo_server.bind()
+    LoginFailure.delete().execute()
+
+
+@pytest.fixture
+def make_server(tmp_path) -> Iterator:
+    """``make_server(url, **config)``: a live server stopped at the end of the test."""
+    started: list[LiveServer] = []
+
+    def make(url: str, **config) -> LiveServer:
+        server = start_live_server(url, tmp_path / f"blobs-{len(started)}", **config)
+        started.append(server)
+        return server
+
+    yield make
+    for server in started:
+        server.stop()
+
+
+# --- demo data queries (in-process, on the bound database) -------------------------------
+
+
+def tech_interventions(username: str) -> set[str]:
+    from app.models import Intervention, Technician, User
+
+    tech = Technician.get(Technician.user == User.get(User.username == username).id)
+    return {i.id for i in Intervention.select().where(Intervention.technician == tech.id)}
+
+
+def visible_interventions(username: str) -> set[str]:
+    from app.models import User
+    from headoffice.auth import principal_of
+    from headoffice.scope import scope_queries
+
+    who = principal_of(User.get(User.username == username))
+    return {r[0] for r in scope_queries(who, date.today())["interventions"].tuples()}
+
+
+def open_intervention_of(username: str, invisible_to: str | None = None):
+    from app.models import Intervention
+
+    hidden = visible_interventions(invisible_to) if invisible_to else set()
+    ids = tech_interventions(username) - hidden
+    return (
+        Intervention.select()
+        .where(Intervention.id.in_(ids) & Intervention.status.in_(["planned", "assigned"]))
+        .order_by(Intervention.scheduled_start)
+        .first()
+    )
+
+
+# --- `main.py serve` as a subprocess -------------------------------------------------------
+
+
+@dataclass
+class ServeProcess:
+    process: subprocess.Popen
+    base: str
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@contextlib.contextmanager
+def running_serve(
+    data_dir: Path, *args: str, port: int | None = None, timeout: float = 60
+) -> Iterator[ServeProcess]:
+    """Run ``main.py serve --data-dir <data_dir> --port <port> *args`` until the block ends."""
+    port = port or free_port()
+    log_path = data_dir.parent / f"serve-{port}.log"
+    command = [sys.executable, "main.py", "serve", "--data-dir", str(data_dir)]
+    command += ["--port", str(port), *args]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ}
+        )
+    served = ServeProcess(process, f"http://127.0.0.1:{port}/api/v1", log_path)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise AssertionError(f"serve exited with {process.returncode}:\n{served.log()}")
+            with contextlib.suppress(requests.RequestException):
+                if requests.get(f"{served.base}/health", timeout=2).status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise AssertionError(f"serve did not answer within {timeout} s:\n{served.log()}")
+            time.sleep(0.2)
+        yield served
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
