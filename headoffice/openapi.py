@@ -447,6 +447,11 @@ def _schemas() -> dict:
                 "table": {"enum": TABLES},
                 "id": {"type": "string"},
                 "reason": {"type": "string"},
+                "row": {
+                    "type": ["object", "null"],
+                    "description": "Head office's state of the row (a pulled row), when the "
+                    "user may see it; the device takes it back.",
+                },
             },
             "required": ["table", "id", "reason"],
         },

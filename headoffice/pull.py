@@ -122,15 +122,18 @@ class _Page:
         return sum(map(len, self.changes.values())) + sum(map(len, self.evicted.values()))
 
 
+def select_by_column(model):
+    """Select every field under its column name (row_to_wire reads foreign keys as <x>_id)."""
+    return model.select(*[f.alias(f.column_name) for f in model._meta.sorted_fields])
+
+
 def _collect(cursor: Cursor, scope, device_id: str | None, limit: int) -> _Page:
     page = _Page({}, {}, (cursor.t, cursor.lv))
     t, lv = cursor.t, cursor.lv
     while t < len(TABLES):
         table = TABLES[t]
         model = MODELS[table]
-        # Select each field under its column name: row_to_wire reads foreign keys as <name>_id.
-        by_column = [f.alias(f.column_name) for f in model._meta.sorted_fields]
-        query = model.select(*by_column).where(model.sync_version > lv)
+        query = select_by_column(model).where(model.sync_version > lv)
         tracked = device_id is not None and table not in SHARED_TABLES
         if scope is not None and table in scope:
             query = query.where(model.id.in_(scope[table]))

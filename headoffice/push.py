@@ -27,11 +27,13 @@ from app.sync.protocol import (
     PushResult,
     Rejection,
     conflict_winner,
+    row_to_wire,
     to_wire,
 )
 from headoffice.database import lock_rows, write_transaction
 from headoffice.models import PushBatch, RowMeta, SyncConflict
-from headoffice.scope import Principal, may_write
+from headoffice.pull import select_by_column
+from headoffice.scope import SHARED_TABLES, Principal, may_write, scope_queries
 from headoffice.versions import take_version
 
 DELETED = "_deleted"
@@ -58,6 +60,7 @@ def push(who: Principal, device_id: str, request: PushRequest, today: date) -> d
         result = PushResult()
         for change in request.changes:
             _apply(who, device_id, change, result, today)
+        _attach_server_rows(who, result.rejected, today)
         answer = result.to_json()
         PushBatch.create(
             user_id=who.user_id, batch_id=request.batch_id, device_id=device_id, response=answer
@@ -90,6 +93,22 @@ def _apply(who: Principal, device_id: str, change: PushChange, result: PushResul
         return
     result.applied.append({"table": change.table, "id": change.id, "version": version})
     result.conflicts.extend(conflicts)
+
+
+def _attach_server_rows(who: Principal, rejected: list[Rejection], today: date) -> None:
+    """Give each rejection head office's state of the row, so the device can take it back
+    (rule 6); None when the row does not exist here or the user may not see it."""
+    if not rejected:
+        return
+    scope = scope_queries(who, today)
+    for rejection in rejected:
+        model = MODELS[rejection.table]
+        if scope is not None and rejection.table not in SHARED_TABLES:
+            visible = scope.get(rejection.table)
+            if visible is None or not visible.where(model.id == rejection.id).exists():
+                continue
+        row = select_by_column(model).where(model.id == rejection.id).dicts().first()
+        rejection.row = row_to_wire(rejection.table, row) if row else None
 
 
 def _first_line(exc: Exception) -> str:

@@ -131,6 +131,16 @@ def _apply(conn, page: Mapping[str, Any]) -> ApplyResult:
     return result
 
 
+def take_server_rows(refusals: list[Mapping[str, Any]]) -> None:
+    """Rejected changes (rule 6): put back head office's state of each row, carried by the
+    push answer. Columns still pending (changed again after the push) are kept. Runs inside
+    the caller's transaction."""
+    changes: dict[str, list] = {}
+    for refusal in refusals:
+        changes.setdefault(refusal["table"], []).append(refusal["row"])
+    _apply(db.connection(), {"changes": changes})
+
+
 def _pending(tables: set[str]) -> dict[str, dict[str, set[str]]]:
     """table -> row id -> columns pending in the outbox, for the tables of the page."""
     pending: dict[str, dict[str, set[str]]] = {}

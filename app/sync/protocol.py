@@ -223,6 +223,7 @@ class Rejection:
     table: str
     id: str
     reason: str
+    row: dict | None = None  # head office's state of the row (wire form), if the user may see it
 
 
 @dataclass

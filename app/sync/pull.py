@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from app.errors import RemoteError
 from app.sync.apply import CURSOR, ApplyResult, apply_page
 from app.sync.protocol import DEFAULT_PULL_LIMIT
-from app.sync.push import RESYNC
 from app.sync.remote import Transport
 from app.sync.store import get_state, set_state
 
@@ -38,8 +37,7 @@ def pull_changes(
     on_page: Callable[[PullOutcome], None] | None = None,
 ) -> PullOutcome:
     outcome = PullOutcome()
-    restart = bool(get_state(RESYNC))
-    cursor = "" if restart else (get_state(CURSOR) or "")
+    cursor = get_state(CURSOR) or ""
     outcome.full = not cursor
     retried = False
     while outcome.pages < MAX_PAGES:
@@ -52,9 +50,7 @@ def pull_changes(
             retried, cursor, outcome.full = True, "", True
             set_state(CURSOR, None)
             continue
-        extra = {RESYNC: None} if restart else None
-        result: ApplyResult = apply_page(page, state=extra)
-        restart = False
+        result: ApplyResult = apply_page(page)
         outcome.pages += 1
         outcome.rows += result.rows
         outcome.evicted += result.evicted

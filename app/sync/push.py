@@ -9,6 +9,8 @@ and the reason), mark synced, and the pending batch cleared.
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field
 from peewee import IntegrityError
 
 from app.models import db
+from app.sync.apply import take_server_rows
 from app.sync.collect import OutgoingChange, collect, pending_keys
 from app.sync.mark import mark_synced
 from app.sync.protocol import MODELS, PUSH_BATCH_ROWS, TABLE_INDEX
@@ -23,9 +26,7 @@ from app.sync.remote import Transport
 from app.sync.store import SyncConflictNotice, SyncRejection, get_state, set_state
 
 PENDING_BATCH = "pending_batch"
-# After a rejection, pull everything again from the start so the rejected rows take the
-# server's state even when head office did not change them (see apply/pull).
-RESYNC = "resync_requested"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -86,7 +87,8 @@ def record_answer(batch: dict, answer: dict, outcome: PushOutcome) -> None:
         for table, changes in batch["body"]["changes"].items()
         for change in changes
     }
-    rejected = [(r["table"], r["id"], r.get("reason", "")) for r in answer.get("rejected", [])]
+    refusals = answer.get("rejected", [])
+    rejected = [(r["table"], r["id"], r.get("reason", "")) for r in refusals]
     applied = [(a["table"], a["id"]) for a in answer.get("applied", [])]
     with db.atomic("IMMEDIATE"):
         for c in answer.get("conflicts", []):
@@ -104,11 +106,11 @@ def record_answer(batch: dict, answer: dict, outcome: PushOutcome) -> None:
             if change.get("deleted"):
                 refused["deleted"] = True
             SyncRejection.create(table_name=table, row_id=row_id, fields=refused, reason=reason)
-        if rejected:
-            set_state(RESYNC, True)
-            _drop_refused_new_rows(rejected, values)
         acknowledged = [*applied, *((t, i) for t, i, _ in rejected)]
         mark_synced((t, i, sent[(t, i)]) for t, i in acknowledged if (t, i) in sent)
+        if refusals:
+            _take_back([r for r in refusals if r.get("row")])
+            _drop_unknown_rows([(r["table"], r["id"]) for r in refusals if not r.get("row")])
         set_state(PENDING_BATCH, None)
     outcome.batches += 1
     outcome.rows += len(sent)
@@ -117,12 +119,20 @@ def record_answer(batch: dict, answer: dict, outcome: PushOutcome) -> None:
     outcome.rejected += len(rejected)
 
 
-def _drop_refused_new_rows(rejected: list[tuple[str, str, str]], values: dict) -> None:
-    """Rows created here (base version 0) that head office refused do not exist there: remove
-    them (their values stay in SyncRejection). If head office does hold one, the full pull
-    that follows a rejection brings it back. A row that local rows still reference stays."""
-    new = [(t, i) for t, i, _ in rejected if values.get((t, i), {}).get("base_version") == 0]
-    for table, row_id in sorted(new, key=lambda k: -TABLE_INDEX[k[0]]):  # children first
+def _take_back(refusals: list[dict]) -> None:
+    """Put back head office's state of refused rows; a row that cannot be stored yet (it
+    references a row this device does not hold) is left for the next pull to fix."""
+    try:
+        with db.atomic():
+            take_server_rows(refusals)
+    except (IntegrityError, sqlite3.IntegrityError) as exc:
+        log.warning("could not take back %d refused rows: %s", len(refusals), exc)
+
+
+def _drop_unknown_rows(rows: list[tuple[str, str]]) -> None:
+    """Refused rows head office does not hold (or this user may not see): remove them here;
+    their values stay in SyncRejection. A row that local rows still reference stays."""
+    for table, row_id in sorted(rows, key=lambda k: -TABLE_INDEX[k[0]]):  # children first
         model = MODELS[table]
         try:
             with db.atomic():
