@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -42,3 +44,31 @@ def database(tmp_path):
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+DEMO_TODAY = date(2026, 3, 11)  # a Wednesday: the demo day of the shared demo database
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> Path:
+    """The small demo database, generated once per test session (read it, never bind it)."""
+    from app.demo import generate
+
+    path = tmp_path_factory.mktemp("demo-template") / "terrain.db"
+    database = open_sqlite(path)
+    generate(size="small", seed=42, today=DEMO_TODAY)
+    database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    database.close()
+    db.initialize(None)
+    return path
+
+
+@pytest.fixture
+def demo_db(demo_template, tmp_path):
+    """A private copy of the small demo database, bound for one test (writes allowed)."""
+    path = tmp_path / "terrain.db"
+    shutil.copy(demo_template, path)
+    database = open_sqlite(path)
+    yield database
+    database.close()
+    db.initialize(None)

@@ -1,0 +1,108 @@
+"""The intervention's life: allowed status changes, who may make them, and their effects.
+
+planned -> assigned -> en route -> in progress -> work done -> signed -> submitted ->
+validated -> delivered; cancelled from any state before work done; back to in progress
+while not signed. "signed" is reached only through the signature of the visit report.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from app.errors import TransitionError, ValidationError
+from app.models import Intervention, db
+from app.models.enums import InterventionStatus as S
+from app.models.enums import TimeKind
+from app.services import checklist_service, time_service
+from app.services.auth_service import CurrentUser
+from app.services.guards import load_intervention
+
+TECHNICIAN, OFFICE = "technician", "office"
+# (from, to) -> who may do it
+TRANSITIONS: dict[tuple[S, S], set[str]] = {
+    (S.PLANNED, S.ASSIGNED): {OFFICE},
+    (S.ASSIGNED, S.EN_ROUTE): {TECHNICIAN},
+    (S.ASSIGNED, S.IN_PROGRESS): {TECHNICIAN},
+    (S.EN_ROUTE, S.IN_PROGRESS): {TECHNICIAN},
+    (S.EN_ROUTE, S.ASSIGNED): {TECHNICIAN},
+    (S.IN_PROGRESS, S.WORK_DONE): {TECHNICIAN},
+    (S.WORK_DONE, S.IN_PROGRESS): {TECHNICIAN},
+    (S.SIGNED, S.SUBMITTED): {TECHNICIAN},
+    (S.SUBMITTED, S.VALIDATED): {OFFICE},
+    (S.VALIDATED, S.DELIVERED): {OFFICE},
+    **{(s, S.CANCELLED): {OFFICE} for s in (S.PLANNED, S.ASSIGNED, S.EN_ROUTE, S.IN_PROGRESS)},
+}
+VIA_SIGNATURE = (S.WORK_DONE, S.SIGNED)
+
+
+class IncompleteWorkError(ValidationError):
+    """ "Work done" refused: ``missing`` lists what is still to fill in."""
+
+    hint = "Complete the items listed, then declare the work done again."
+
+    def __init__(self, missing: list[str]):
+        super().__init__(
+            "Required items are missing: " + "; ".join(missing),
+            key="error.work_done.missing",
+            count=len(missing),
+        )
+        self.missing = missing
+
+
+def _role(who: CurrentUser) -> str:
+    return TECHNICIAN if who.is_technician else OFFICE
+
+
+def next_actions(intervention: Intervention, who: CurrentUser) -> list[S]:
+    """The statuses ``who`` may move ``intervention`` to now, in lifecycle order."""
+    current = S(intervention.status)
+    role = _role(who)
+    return [to for (frm, to), roles in TRANSITIONS.items() if frm == current and role in roles]
+
+
+def transition(intervention_id: str, to: S, who: CurrentUser, now: datetime) -> Intervention:
+    """Move the intervention to ``to``, with its effects on timers and timestamps."""
+    intervention = load_intervention(intervention_id, who)
+    to, current = S(to), S(intervention.status)
+    if (current, to) == VIA_SIGNATURE:
+        raise TransitionError(
+            "An intervention becomes signed only when the client signs the visit report.",
+            key="error.transition.sign",
+        )
+    allowed = TRANSITIONS.get((current, to))
+    if allowed is None or _role(who) not in allowed:
+        raise TransitionError(
+            f"{intervention.reference}: cannot go from {current} to {to}.",
+            key="error.transition.refused",
+            frm=current, to=to,
+        )  # fmt: skip
+    if to == S.ASSIGNED and not intervention.technician_id:
+        raise TransitionError(
+            "Choose a technician before assigning.", key="error.transition.no_tech"
+        )
+    if to == S.WORK_DONE:
+        missing = checklist_service.checklist(intervention_id, who).missing()
+        if missing:
+            raise IncompleteWorkError(missing)
+    with db.atomic():
+        _effects(intervention, current, to, who, now)
+        intervention.status = to
+        intervention.save()
+    return intervention
+
+
+def _effects(intervention: Intervention, current: S, to: S, who: CurrentUser, now: datetime):
+    if not who.is_technician:
+        return
+    if to == S.EN_ROUTE:
+        time_service.start(intervention.id, TimeKind.TRAVEL, who, now)
+    elif to == S.IN_PROGRESS:
+        if intervention.started_at is None:
+            intervention.started_at = now
+        time_service.start(intervention.id, TimeKind.WORK, who, now)
+    elif to in (S.WORK_DONE, S.ASSIGNED):
+        running = time_service.running_entry(who)
+        if running is not None and running.intervention_id == intervention.id:
+            time_service.stop_running(who, now)
+        if to == S.WORK_DONE:
+            intervention.finished_at = now

@@ -1,0 +1,75 @@
+"""Meter readings: one counter of an equipment; a reading below the last one is confirmed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from app.errors import NotFoundError, ValidationError
+from app.models import Meter, MeterReading
+from app.services.auth_service import CurrentUser
+from app.services.guards import editable_intervention, parse_number
+
+
+class MeterRollbackError(ValidationError):
+    """A reading lower than the previous one: was the counter replaced?"""
+
+    hint = "Check the value; if the counter was replaced, confirm it."
+
+
+def last_reading(meter_id: str) -> MeterReading | None:
+    return (
+        MeterReading.live()
+        .where(MeterReading.meter == meter_id)
+        .order_by(MeterReading.read_at.desc())
+        .first()
+    )
+
+
+def record(
+    intervention_id: str,
+    meter_id: str,
+    raw_value: object,
+    who: CurrentUser,
+    now: datetime,
+    *,
+    counter_replaced: bool = False,
+    note: str = "",
+) -> MeterReading:
+    """Record a reading during an intervention; one per meter and intervention (re-entering
+    replaces it). Lower than the previous reading: refused unless ``counter_replaced``."""
+    intervention = editable_intervention(intervention_id, who)
+    meter = Meter.live().where(Meter.id == meter_id).first()
+    if meter is None or meter.equipment_id != intervention.equipment_id:
+        raise NotFoundError("This meter does not belong to the intervention's equipment.")
+    value = parse_number(raw_value, field="meter", label=meter.name)
+    if value < 0:
+        raise ValidationError(
+            f"{meter.name}: a counter cannot be negative.", field="meter",
+            key="error.meter.negative", label=meter.name,
+        )  # fmt: skip
+    mine = (
+        MeterReading.live()
+        .where((MeterReading.meter == meter_id) & (MeterReading.intervention == intervention_id))
+        .first()
+    )
+    previous = (
+        MeterReading.live()
+        .where((MeterReading.meter == meter_id) & (MeterReading.id != (mine.id if mine else "")))
+        .order_by(MeterReading.read_at.desc())
+        .first()
+    )
+    if previous is not None and value < previous.value and not counter_replaced:
+        raise MeterRollbackError(
+            f"{meter.name}: {value:g} {meter.unit} is lower than the last reading "
+            f"({previous.value:g} {meter.unit} on {previous.read_at:%d/%m/%Y}).",
+            field="meter",
+            key="error.meter.lower",
+            label=meter.name, value=f"{value:g}", last=f"{previous.value:g}", unit=meter.unit,
+        )  # fmt: skip
+    reading = mine or MeterReading(meter=meter, intervention=intervention)
+    reading.value = value
+    reading.read_at = now
+    reading.counter_replaced = bool(counter_replaced and previous and value < previous.value)
+    reading.note = note
+    reading.save(force_insert=mine is None)
+    return reading
