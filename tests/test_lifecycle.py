@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from conftest import DEMO_TODAY
 from field_support import NOW, a_job, as_user
 
 from app.errors import PermissionDeniedError, TransitionError
@@ -108,3 +109,40 @@ def test_a_technician_cannot_touch_another_technicians_job(demo_db):
     job = a_job(as_user("tech1"))
     with pytest.raises(PermissionDeniedError):
         lifecycle_service.transition(job.id, S.EN_ROUTE, as_user("tech2"), NOW)
+
+
+def test_my_day_search_and_status_filter(demo_db):
+    from app.services import day_service
+
+    tech = as_user("tech1")
+    full = day_service.my_day(tech.technician_id, DEMO_TODAY)
+    first = (full.today + full.upcoming)[0]
+    word = first.customer_name.split()[-1]
+    found = day_service.my_day(tech.technician_id, DEMO_TODAY, search=word.lower())
+    items = found.today + found.upcoming
+    assert first.id in [i.id for i in items]
+    assert all(
+        word.lower() in (i.customer_name + i.site_name + i.address + i.reference).lower()
+        for i in items
+    )
+    only = day_service.my_day(tech.technician_id, DEMO_TODAY, statuses=(first.status,))
+    assert {i.status for i in only.today + only.upcoming} == {first.status}
+
+
+def test_work_texts_are_saved_until_signature(demo_db):
+    from app.errors import ValidationError
+    from app.services import work_service
+
+    tech = as_user("tech1")
+    job = a_job(tech, S.IN_PROGRESS)
+    work_service.update_work(
+        job.id, tech, diagnosis=" Électrode encrassée ", operations="Nettoyage"
+    )
+    saved = Intervention.get_by_id(job.id)
+    assert (saved.diagnosis, saved.operations) == ("Électrode encrassée", "Nettoyage")
+    with pytest.raises(ValidationError):
+        work_service.update_work(job.id, tech, price="0")
+    saved.status = S.SIGNED
+    saved.save()
+    with pytest.raises(ValidationError, match="can no longer change"):
+        work_service.update_work(job.id, tech, diagnosis="après coup")

@@ -41,8 +41,19 @@ class MyDay:
     upcoming: list[DayItem]
 
 
-def my_day(technician_id: str, day: date, *, upcoming_days: int = 7) -> MyDay:
-    """Interventions of ``technician_id`` on ``day`` (any status) and the open ones after it."""
+def my_day(
+    technician_id: str,
+    day: date,
+    *,
+    upcoming_days: int = 7,
+    search: str = "",
+    statuses: tuple[str, ...] | None = None,
+) -> MyDay:
+    """Interventions of ``technician_id`` on ``day`` (any status) and the open ones after it.
+
+    ``search`` matches the customer, site name, city or reference (case-insensitive);
+    ``statuses`` keeps only those statuses.
+    """
     start = datetime.combine(day, time.min)
     tomorrow = start + timedelta(days=1)
     horizon = start + timedelta(days=upcoming_days + 1)
@@ -73,6 +84,16 @@ def my_day(technician_id: str, day: date, *, upcoming_days: int = 7) -> MyDay:
         .order_by(Intervention.scheduled_start)
         .tuples()
     )
+    if search.strip():
+        like = f"%{search.strip()}%"
+        query = query.where(
+            (Customer.name**like)
+            | (Site.name**like)
+            | (Site.city**like)
+            | (Intervention.reference**like)
+        )
+    if statuses:
+        query = query.where(Intervention.status.in_(list(statuses)))
     today: list[DayItem] = []
     upcoming: list[DayItem] = []
     for row in query:
