@@ -10,7 +10,7 @@ from playhouse.db_url import parse
 from playhouse.pool import PooledPostgresqlDatabase
 
 from app.errors import ConfigError, DatabaseError
-from app.models.database import SQLITE_PRAGMAS, bind, read_versions
+from app.models.database import SQLITE_PRAGMAS, TerrainSqliteDatabase, bind, read_versions
 from headoffice.models import SERVER_SCHEMAS, SyncCounter
 
 
@@ -21,7 +21,7 @@ def open_database(url: str, *, max_connections: int = 32) -> Database:
         path = Path(url.removeprefix("sqlite:///"))
         path.parent.mkdir(parents=True, exist_ok=True)
         read_versions(path, [s.version_table for s in SERVER_SCHEMAS])  # refuse foreign files
-        database = SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+        database = TerrainSqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, check_same_thread=False)
     elif scheme in ("postgresql", "postgres"):
         params = parse(url)
         database = PooledPostgresqlDatabase(

@@ -35,6 +35,19 @@ SQLITE_PRAGMAS = {
 }
 
 
+class TerrainSqliteDatabase(SqliteDatabase):
+    """SQLite whose transactions take the write lock up front (``BEGIN IMMEDIATE``).
+
+    Services read then write inside ``db.atomic()``; with deferred transactions two such
+    writers on separate connections (UI worker threads, the sync job) fail at once with
+    "database is locked" when the second upgrades its read lock. Immediate transactions wait
+    for each other instead (``busy_timeout``).
+    """
+
+    def begin(self, lock_type=None):
+        return super().begin(lock_type or "IMMEDIATE")
+
+
 @functools.cache
 def version_model(table: str) -> type[Model]:
     """The model of a schema's version table (one row per applied migration)."""
@@ -118,7 +131,7 @@ def open_sqlite(
         outdated = any((versions[s.version_table] or 0) < s.latest for s in schemas)
         if backup and outdated:
             shutil.copy2(path, path.with_name(f"{path.name}.bak-v{old}"))
-    database = SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+    database = TerrainSqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, check_same_thread=False)
     bind(database, schemas)
     return database
 
