@@ -7,6 +7,8 @@ reader sees counter value *n*, every version <= *n* is committed.
 
 from __future__ import annotations
 
+from peewee import PostgresqlDatabase
+
 from app.models import ALL_MODELS, db
 from headoffice.models import SyncCounter
 
@@ -19,6 +21,20 @@ def _increment(n: int) -> int:
         f"UPDATE sync_counters SET value = value + {int(n)} WHERE name = {db.param} RETURNING value"
     )
     return int(db.execute_sql(sql, (VERSION,)).fetchone()[0])
+
+
+def lock_versions() -> None:
+    """Take the counter row's lock now, before any other row lock (PostgreSQL; SQLite's
+    write transaction already holds the whole file).
+
+    A push locks the rows it changes and the counter (``take_version``): taking the counter
+    first gives every writer the same lock order, so two pushes touching the same rows in a
+    different order wait for each other instead of deadlocking (which failed one of them with
+    a 500), and a batch retried while its first copy is still running waits for it and gets
+    its stored answer."""
+    if getattr(db.obj, "for_update", False):
+        sql = f"SELECT value FROM sync_counters WHERE name = {db.param} FOR UPDATE"
+        db.execute_sql(sql, (VERSION,))
 
 
 def take_version() -> int:
@@ -46,4 +62,8 @@ def stamp_unversioned(batch: int = 1000) -> int:
                     [(first + i, row_id) for i, row_id in enumerate(chunk)],
                 )
                 stamped += len(chunk)
+    if stamped and isinstance(db.obj, PostgresqlDatabase):
+        # after a bulk load the planner has no statistics and picks nested loops that make
+        # a technician's pull take seconds: refresh them now rather than at autovacuum's pace
+        db.execute_sql("ANALYZE")
     return stamped
