@@ -64,12 +64,17 @@ def _machine() -> dict:
 
 def main(argv: list[str]) -> int:
     # Import the benchmark modules so they register themselves.
-    from bench import bench_queries, bench_startup  # noqa: F401
+    from bench import bench_queries, bench_startup, bench_sync  # noqa: F401
 
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--only", nargs="*", choices=sorted(BENCHMARKS), help="run only these")
     parser.add_argument("--repeat", type=int, default=30, help="timed runs per query benchmark")
     parser.add_argument("--starts", type=int, default=3, help="cold starts to measure")
+    parser.add_argument("--sync-runs", type=int, default=3, help="initial syncs to measure")
+    parser.add_argument("--pull-limit", type=int, default=0, help="initial sync: rows per page")
+    parser.add_argument("--noop-runs", type=int, default=200, help="no-op syncs to measure")
+    parser.add_argument("--load-seconds", type=float, default=30, help="head office load time")
+    parser.add_argument("--devices", type=int, default=50, help="simulated devices under load")
     parser.add_argument("--out", type=Path, help="JSON output (default bench/results/<time>.json)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")

@@ -14,6 +14,7 @@ from peewee import (
     Model,
     TextField,
 )
+from playhouse.migrate import migrate
 
 from app.models import JSONField, User, db, utcnow
 from app.models.database import DOMAIN_SCHEMA
@@ -51,6 +52,8 @@ class Device(_ServerModel):
     id = CharField(primary_key=True)  # device_id chosen by the device
     user = ForeignKeyField(User, backref="devices")
     last_pull_seq = IntegerField(default=0)
+    # Fingerprint of the scope at the end of the last complete pull session (see pull.py).
+    scope_fp = CharField(null=True)
     last_seen_at = DateTimeField(default=utcnow)
     created_at = DateTimeField(default=utcnow)
 
@@ -157,6 +160,10 @@ class BlobUpload(_ServerModel):
         primary_key = CompositeKey("sha256", "user_id")
 
 
+def _v2_scope_fingerprint(database, migrator) -> None:
+    migrate(migrator.add_column("sync_devices", "scope_fp", CharField(null=True)))
+
+
 SERVER_MODELS = [
     SyncCounter, RowMeta, Device, DeviceRow, PushBatch, SyncConflict,
     DeviceToken, LoginFailure, Blob, BlobUpload,
@@ -165,6 +172,9 @@ SERVER_SCHEMA = Schema(
     "head office",
     "headoffice_schema_migrations",
     SERVER_MODELS,
-    [Migration(1, "sync bookkeeping, tokens, blobs", baseline)],
+    [
+        Migration(1, "sync bookkeeping, tokens, blobs", baseline),
+        Migration(2, "scope fingerprint of devices", _v2_scope_fingerprint),
+    ],
 )
 SERVER_SCHEMAS = (DOMAIN_SCHEMA, SERVER_SCHEMA)

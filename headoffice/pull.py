@@ -10,21 +10,28 @@ from an older page rolls that record back (the device did not get the later page
 
 from __future__ import annotations
 
+import functools
+import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from operator import itemgetter
 
 from peewee import JOIN
 
 from app.errors import PermissionDeniedError
 from app.models import db
 from app.sync.protocol import (
+    COLUMNS,
     DEFAULT_PULL_LIMIT,
+    K_BOOL,
+    K_DATE,
+    K_DATETIME,
+    K_JSON,
     MAX_PULL_LIMIT,
     MODELS,
     TABLES,
     Cursor,
     ProtocolError,
-    row_to_wire,
 )
 from headoffice.database import lock_rows, write_transaction
 from headoffice.models import Device, DeviceRow
@@ -70,6 +77,8 @@ def pull(
     who: Principal, device_id: str, cursor_text: str | None, limit: int, today: date
 ) -> PullPage:
     cursor = Cursor.decode(cursor_text)
+    if _idle(who, device_id, cursor, today):  # nothing changed anywhere: one cheap read
+        return PullPage({}, {}, cursor.encode(), False)
     with write_transaction(db.obj):
         device = lock_rows(Device.select().where(Device.id == device_id)).first()
         if device is None or device.user_id != who.user_id:
@@ -81,25 +90,46 @@ def pull(
         if idle and cursor.s == device.last_pull_seq:  # nothing changed anywhere: one round trip
             return PullPage({}, {}, cursor.encode(), False)
         scoped = not who.sees_everything
+        lost_pages = cursor.s < device.last_pull_seq
         if scoped:
             _acknowledge(device_id, cursor.s)
+        scope = scope_queries(who, today)
+        fingerprint = scope.fingerprint if scope is not None else ""
         if not cursor.o:  # open a session up to the committed high water
-            cursor = Cursor(s=cursor.s, v0=cursor.v0, v1=high, o=1)
+            # A full session also looks for in-scope rows the device does not hold (first
+            # sync, scope changed, pages lost); otherwise only versions above v0 are read.
+            full = cursor.v0 == 0 or lost_pages or device.scope_fp != fingerprint
+            cursor = Cursor(s=cursor.s, v0=cursor.v0, v1=high, o=1, f=int(full), fp=fingerprint)
         seq = device.last_pull_seq + 1
         Device.update(last_pull_seq=seq).where(Device.id == device_id).execute()
-        scope = scope_queries(who, today)
         page = _collect(cursor, scope, device_id if scoped else None, limit)
         if scoped:
             _record(device_id, seq, page)
-    t, lv = page.position
-    done = t >= len(TABLES) and not page.more_evictions
+        t, lv = page.position
+        done = t >= len(TABLES) and not page.more_evictions
+        if done and scoped:  # the next session may skip the full look if the scope holds
+            settled = fingerprint if fingerprint == cursor.fp else None
+            Device.update(scope_fp=settled).where(Device.id == device_id).execute()
     if done:
         next_cursor = Cursor(s=seq, v0=cursor.v1, d=today.isoformat())
     else:
         next_cursor = Cursor(
-            s=seq, v0=cursor.v0, v1=cursor.v1, o=1, t=t, lv=lv, d=today.isoformat()
-        )
+            s=seq, v0=cursor.v0, v1=cursor.v1, o=1, f=cursor.f, fp=cursor.fp, t=t, lv=lv,
+            d=today.isoformat(),
+        )  # fmt: skip
     return PullPage(page.changes, page.evicted, next_cursor.encode(), not done)
+
+
+def _idle(who: Principal, device_id: str, cursor: Cursor, today: date) -> bool:
+    """True when the cursor is up to date: no session open, nothing committed since, same
+    day, and it is the device's last cursor. Read without locks: a change committed right
+    after this read is served by the next pull (its version is above ``v0``)."""
+    if cursor.o or cursor.d != today.isoformat() or not cursor.s:
+        return False
+    device = Device.select(Device.user, Device.last_pull_seq).where(Device.id == device_id).first()
+    if device is None or device.user_id != who.user_id:
+        return False  # the locked path answers (and refuses) it
+    return cursor.s == device.last_pull_seq and cursor.v0 == committed_version()
 
 
 def _acknowledge(device_id: str, ack: int) -> None:
@@ -133,8 +163,12 @@ def _collect(cursor: Cursor, scope, device_id: str | None, limit: int) -> _Page:
     while t < len(TABLES):
         table = TABLES[t]
         model = MODELS[table]
-        query = select_by_column(model).where(model.sync_version > lv)
-        tracked = device_id is not None and table not in SHARED_TABLES
+        # only versions up to the session's high water: every one of them was committed when
+        # the session opened (rule 2); later ones belong to the next session
+        query = select_by_column(model).where(
+            (model.sync_version > lv) & (model.sync_version <= cursor.v1)
+        )
+        tracked = device_id is not None and table not in SHARED_TABLES and bool(cursor.f)
         if scope is not None and table in scope:
             query = query.where(model.id.in_(scope[table]))
         if tracked:
@@ -151,36 +185,99 @@ def _collect(cursor: Cursor, scope, device_id: str | None, limit: int) -> _Page:
         else:
             query = query.where(model.sync_version > cursor.v0)
         room = limit - page.size
-        rows = list(query.order_by(model.sync_version).limit(room).dicts())
+        sql, params = query.order_by(model.sync_version).limit(room).sql()
+        rows = db.execute_sql(sql, params).fetchall()  # raw tuples: converted by _encoders
         if rows:
-            page.changes[table] = [row_to_wire(table, r) for r in rows]
+            page.changes[table] = _encode(table, rows)
         if len(rows) == room:
-            page.position = (t, rows[-1]["sync_version"])
+            page.position = (t, _encoders(table)[1](rows[-1]))
             return page
         t, lv = t + 1, 0
     page.position = (t, 0)
     if device_id is not None and scope is not None:
-        page.more_evictions = _evict(device_id, scope, page, limit)
+        page.more_evictions = _evict(device_id, scope, page, limit, cursor)
     return page
 
 
-def _evict(device_id: str, scope, page: _Page, limit: int) -> bool:
-    """List rows the device holds that left the scope; True if more remain."""
+def _wire_datetime(value):
+    return value.isoformat() if isinstance(value, datetime) else str(value).replace(" ", "T", 1)
+
+
+def _wire_date(value):
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def _wire_json(value):
+    return json.loads(value) if isinstance(value, str) else value
+
+
+_CONVERTERS = {K_DATETIME: _wire_datetime, K_DATE: _wire_date, K_BOOL: bool, K_JSON: _wire_json}
+
+
+@functools.cache
+def _encoders(table: str):
+    """(wire keys of a selected row in column order, version getter, converters by position).
+
+    ``select_by_column`` selects ``model._meta.sorted_fields``: the wire row is the same as
+    ``row_to_wire`` makes from it, built from the raw DB tuple (no model conversion)."""
+    fields = MODELS[table]._meta.sorted_fields
+    wire = COLUMNS[table]
+    keys, convert = [], []
+    for i, f in enumerate(fields):
+        name = f.column_name
+        if name == "sync_version":
+            keys.append("_version")
+        elif name == "deleted":
+            keys.append("_deleted")
+            convert.append((i, bool))
+        elif name == "id" or name in wire:
+            keys.append(name)
+            fn = _CONVERTERS.get(wire[name].kind) if name in wire else None
+            if fn is not None:
+                convert.append((i, fn))
+        else:  # server-only (users.password_hash): never sent
+            keys.append(None)
+    return keys, itemgetter(keys.index("_version")), convert
+
+
+def _encode(table: str, rows: list[tuple]) -> list[dict]:
+    keys, _, convert = _encoders(table)
+    secret = [i for i, k in enumerate(keys) if k is None]
+    out = []
+    for raw in rows:
+        values = list(raw)
+        for i, fn in convert:
+            if values[i] is not None:
+                values[i] = fn(values[i])
+        row = dict(zip(keys, values, strict=True))
+        if secret:
+            row.pop(None)
+        out.append(row)
+    return out
+
+
+def _evict(device_id: str, scope, page: _Page, limit: int, cursor: Cursor) -> bool:
+    """List rows the device holds that left the scope; True if more remain.
+
+    A full session checks every held row; otherwise the scope's key sets did not change, so
+    only rows whose own version changed in this session (v0, v1] can have left it."""
     for table in reversed(TABLES):  # children before parents
         if table in SHARED_TABLES or table not in scope:
             continue
         room = limit - page.size
-        gone = (
-            DeviceRow.select(DeviceRow.row_id)
-            .where(
-                (DeviceRow.device_id == device_id)
-                & (DeviceRow.table_name == table)
-                & DeviceRow.evicted_page.is_null()
-                & DeviceRow.row_id.not_in(scope[table])
-            )
-            .limit(room + 1)
-            .tuples()
+        held = (
+            (DeviceRow.device_id == device_id)
+            & (DeviceRow.table_name == table)
+            & DeviceRow.evicted_page.is_null()
+            & DeviceRow.row_id.not_in(scope[table])
         )
+        query = DeviceRow.select(DeviceRow.row_id)
+        if not cursor.f:
+            model = MODELS[table]
+            query = query.join(model, on=(model.id == DeviceRow.row_id)).where(
+                (model.sync_version > cursor.v0) & (model.sync_version <= cursor.v1)
+            )
+        gone = query.where(held).limit(room + 1).tuples()
         ids = [r[0] for r in gone]
         if len(ids) > room:
             if room:
@@ -198,10 +295,13 @@ def _record(device_id: str, seq: int, page: _Page) -> None:
         if t not in SHARED_TABLES
         for r in rows
     ]
+    # A row already recorded keeps the page that first sent it: if this page is lost, the
+    # device still holds the earlier copy, and head office must not forget it (it would never
+    # evict it). Its new state is sent again anyway: its version is above the cursor's v0.
     for start in range(0, len(rows), 500):
         DeviceRow.insert_many(rows[start : start + 500]).on_conflict(
             conflict_target=[DeviceRow.device_id, DeviceRow.table_name, DeviceRow.row_id],
-            update={DeviceRow.page_seq: seq, DeviceRow.evicted_page: None},
+            update={DeviceRow.evicted_page: None},
         ).execute()
     for table, ids in page.evicted.items():
         for start in range(0, len(ids), 500):

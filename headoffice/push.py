@@ -34,7 +34,7 @@ from headoffice.database import lock_rows, write_transaction
 from headoffice.models import PushBatch, RowMeta, SyncConflict
 from headoffice.pull import select_by_column
 from headoffice.scope import SHARED_TABLES, Principal, may_write, scope_queries
-from headoffice.versions import take_version
+from headoffice.versions import lock_versions, take_version
 
 DELETED = "_deleted"
 # Child rows a technician may still add to a signed intervention.
@@ -52,6 +52,7 @@ def push(who: Principal, device_id: str, request: PushRequest, today: date) -> d
     if request.device_id != device_id:
         raise PermissionDeniedError("device_id does not match the device of this token.")
     with write_transaction(db.obj):
+        lock_versions()  # before any row lock: concurrent pushes cannot deadlock
         done = PushBatch.get_or_none(
             (PushBatch.user_id == who.user_id) & (PushBatch.batch_id == request.batch_id)
         )

@@ -8,6 +8,7 @@ and his own van. The same predicates authorise his pushes (a row he writes must 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -71,11 +72,19 @@ class Principal:
         return self.role in (Role.OFFICE, Role.ADMIN)
 
 
+class ScopeQueries(dict):
+    """Table -> id query, plus ``fingerprint``: a digest of the key sets (interventions,
+    sites, customers, ...) the queries were built from. The same fingerprint means the same
+    scope membership, but for rows whose own version changed."""
+
+    fingerprint: str = ""
+
+
 def _ids(query) -> list[str]:
     return [r[0] for r in query.tuples()]
 
 
-def scope_queries(who: Principal, today: date) -> dict[str, Select] | None:
+def scope_queries(who: Principal, today: date) -> ScopeQueries | None:
     """Table -> query selecting the ids ``who`` may see; None means every row.
 
     The key sets (interventions, sites, customers, ...) are computed once, so each query is
@@ -163,7 +172,12 @@ def scope_queries(who: Principal, today: date) -> dict[str, Select] | None:
     }
     for table, model in INTERVENTION_CHILDREN.items():
         queries[table] = ids_in(model, model.intervention.in_(interventions))
-    return queries
+    scoped = ScopeQueries(queries)
+    digest = hashlib.sha256(tech.encode())
+    for keys in (interventions, quotes, sites, equipment, meters, contracts, customers):
+        digest.update(("|".join(sorted(keys)) + "#").encode())
+    scoped.fingerprint = digest.hexdigest()[:24]
+    return scoped
 
 
 # --- what a technician may write -------------------------------------------------------------

@@ -113,8 +113,10 @@ class LocalTransport:
             raise TransportError("The connection dropped before the answer arrived.")
         return answer
 
-    def has_blob(self, sha256: str) -> bool:  # pragma: no cover - blobs are not served here
-        return False
+    def has_blob(self, sha256: str) -> bool:
+        """Blobs are not served here (tests/test_sync_blobs.py uses a real server): every
+        blob counts as present, so the engine's blob step never holds a row back."""
+        return True
 
     def put_blob(self, sha256: str, path) -> dict:  # pragma: no cover
         raise NotImplementedError

@@ -73,6 +73,7 @@ from app.sync.store import (
 from app.sync.transport import HttpTransport
 from headoffice import push as headoffice_push
 from headoffice.models import Blob, PushBatch, SyncConflict
+from headoffice.models import Device as DeviceModel
 from headoffice.versions import committed_version, take_version
 
 MODELS = {m._meta.table_name: m for m in ALL_MODELS}
@@ -380,6 +381,37 @@ def test_rule1_office_pulls_everything(demo_server):
     assert all("password_hash" not in r for (t, _), r in pulled.items() if t == "users")
     job = next(r for (t, _), r in pulled.items() if t == "interventions")
     assert job["site_id"] and job["customer_id"]
+
+
+def test_rule1_incremental_pull_still_evicts_a_row_moved_out_of_scope(private_server, new_device):
+    """After the first sync the scope's key sets are settled: later sessions read only the
+    versions above the cursor, yet a row whose own change takes it out of scope is evicted."""
+    server = private_server
+    tech1 = new_device(server)
+    with on(server):
+        device = DeviceModel.get_by_id(tech1.device_id)
+        settled = device.scope_fp
+        mine = expected_scope("tech1")
+        answer = (
+            ChecklistAnswer.select()
+            .where(ChecklistAnswer.intervention.in_(sorted(mine["interventions"])))
+            .first()
+        )
+        elsewhere = (
+            Intervention.select(Intervention.id)
+            .where(Intervention.id.not_in(sorted(mine["interventions"])))
+            .first()
+        )
+    assert settled  # the first (full) session recorded the scope it settled on
+    office = server.login("office")
+    office_push(office, "checklist_answers", answer.id, answer.sync_version,
+                {"intervention_id": elsewhere.id})  # fmt: skip
+    report = tech1.sync()
+    assert report.pull.evicted == 1
+    with tech1.active():
+        assert ChecklistAnswer.get_or_none(ChecklistAnswer.id == answer.id) is None
+    with on(server):
+        assert DeviceModel.get_by_id(tech1.device_id).scope_fp == settled  # stayed incremental
 
 
 def test_rule1_reassigned_intervention_is_evicted_unless_it_has_unsent_changes(

@@ -357,6 +357,8 @@ class Cursor:
     v0: int = 0  # every version <= v0 has been received (in scope)
     v1: int = 0  # high water of the current session
     o: int = 0  # 1 while a session is open (more pages to come)
+    f: int = 0  # 1: this session also looks for in-scope rows the device does not hold
+    fp: str = ""  # scope fingerprint when the session opened
     t: int = 0  # table index inside the session
     lv: int = 0  # last version sent in table t
     d: str = ""  # date the scope was evaluated on
@@ -375,12 +377,16 @@ class Cursor:
             cursor = cls(**data)
         except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
             raise ProtocolError("The cursor is not valid.", field="cursor") from exc
-        ints = (cursor.s, cursor.v0, cursor.v1, cursor.o, cursor.t, cursor.lv)
+        ints = (cursor.s, cursor.v0, cursor.v1, cursor.o, cursor.f, cursor.t, cursor.lv)
         if not all(
             isinstance(i, int) and not isinstance(i, bool) and 0 <= i <= INT_RANGE[1] for i in ints
         ):
             raise ProtocolError("The cursor is not valid.", field="cursor")
-        if not isinstance(cursor.d, str) or cursor.t > len(TABLES):
+        if (
+            not isinstance(cursor.d, str)
+            or not isinstance(cursor.fp, str)
+            or cursor.t > len(TABLES)
+        ):
             raise ProtocolError("The cursor is not valid.", field="cursor")
         return cursor
 

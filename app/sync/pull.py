@@ -4,15 +4,22 @@ Each page is applied together with its cursor (``apply.apply_page``), so an inte
 resumes after the last applied page. A full pull from the start is made when a push was
 rejected (the rejected rows must take the server's state, which head office resends only on
 a full pull) or when head office no longer knows the cursor (409).
+
+With a transport that allows it (``prefetch = True``: ``HttpTransport``), the next page is
+fetched and decoded on a helper thread while the current one is applied: the cursor of a
+page is known as soon as it is decoded, and head office treats a page that is never applied
+like a lost answer (the next cursor acknowledges only what was applied, rule 2).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from app.errors import RemoteError
+from app.models import db
 from app.sync.apply import CURSOR, ApplyResult, apply_page
 from app.sync.protocol import DEFAULT_PULL_LIMIT
 from app.sync.remote import Transport
@@ -39,24 +46,66 @@ def pull_changes(
     outcome = PullOutcome()
     cursor = get_state(CURSOR) or ""
     outcome.full = not cursor
+    pool = ThreadPoolExecutor(1, "sync-prefetch") if getattr(transport, "prefetch", False) else None
+    try:
+        _pull_pages(transport, limit, cursor, outcome, on_page, pool)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+    return outcome
+
+
+def _pull_pages(transport, limit, cursor, outcome, on_page, pool) -> None:
+    database = db.obj  # the helper thread sees the caller's database (``db.using``)
+
+    def routed_pull(cursor: str) -> dict:
+        with db.using(database):
+            return transport.pull(cursor, limit)
+
+    def fetch(cursor: str) -> Future | Callable[[], dict]:
+        if pool is None:
+            return lambda: transport.pull(cursor, limit)
+        return pool.submit(routed_pull, cursor)
+
     retried = False
+    ahead = fetch(cursor)
     while outcome.pages < MAX_PAGES:
         try:
-            page = transport.pull(cursor, limit)
+            page = ahead.result() if isinstance(ahead, Future) else ahead()
         except RemoteError as exc:
             if exc.status != 409 or retried:
                 raise
             log.warning("head office refused the pull cursor; pulling from the start")
             retried, cursor, outcome.full = True, "", True
             set_state(CURSOR, None)
+            ahead = fetch(cursor)
             continue
+        more = bool(page.get("has_more"))
+        if not more and _unchanged(page, cursor):  # a no-op sync: nothing to write
+            outcome.pages += 1
+            if on_page is not None:
+                on_page(outcome)
+            break
+        if more and pool is not None:  # the next page comes while this one is applied
+            ahead = fetch(page["cursor"])
         result: ApplyResult = apply_page(page)
         outcome.pages += 1
         outcome.rows += result.rows
         outcome.evicted += result.evicted
         if on_page is not None:
             on_page(outcome)
-        cursor = page["cursor"]
-        if not page.get("has_more"):
+        if not more:
             break
-    return outcome
+        cursor = page["cursor"]
+        if pool is None:
+            ahead = fetch(cursor)
+
+
+def _unchanged(page: dict, cursor: str) -> bool:
+    """An empty last page that hands back the cursor the device holds: nothing to apply."""
+    return (
+        bool(cursor)
+        and page.get("cursor") == cursor
+        and not any(page.get("changes") or {})
+        and not any(page.get("evicted") or {})
+    )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from peewee import IntegrityError
@@ -46,14 +46,18 @@ def push_changes(
     *,
     batch_rows: int = PUSH_BATCH_ROWS,
     on_batch: Callable[[PushOutcome], None] | None = None,
+    hold: Collection[tuple[str, str]] = (),
 ) -> PushOutcome:
-    """Resend an interrupted batch if there is one, then push the outbox batch by batch."""
+    """Resend an interrupted batch if there is one, then push the outbox batch by batch.
+
+    ``hold``: (table, row id) of outbox rows not to send this time (their blob is missing).
+    """
     outcome = PushOutcome()
     saved = get_state(PENDING_BATCH)
     if saved:
         outcome.replayed = True
         _send(transport, saved, outcome, on_batch)
-    keys = pending_keys()
+    keys = [k for k in pending_keys() if k not in hold] if hold else pending_keys()
     for start in range(0, len(keys), batch_rows):
         changes = collect(keys[start : start + batch_rows])
         if not changes:

@@ -88,7 +88,9 @@ class SyncScheduler:
             if report.skipped:
                 self.status.skipped()
             else:
-                self.status.succeeded(report.finished_at, pending=pending_count())
+                self.status.succeeded(
+                    report.finished_at, pending=pending_count(), warning=report.held_back
+                )
             return report
 
     def _progress(self, report: SyncReport) -> None:
@@ -96,5 +98,6 @@ class SyncScheduler:
             pages_pulled=report.pull.pages,
             rows_applied=report.pull.rows,
             rows_pushed=report.push.rows,
+            blobs_sent=report.blobs.sent,
         )
         self.status.advanced(report.step, progress)

@@ -34,7 +34,9 @@ class SyncStatus:
     online: bool | None = None  # None: not tried yet
     signed_in: bool = True
     last_success_at: datetime | None = None
-    last_error: str | None = None  # user-facing text of the last failure (None after success)
+    # User-facing text of the last failure; None after a success, unless rows were held back
+    # (a success that left some rows unsent: their file is missing, ``app.sync.blobs``).
+    last_error: str | None = None
     error: Exception | None = None  # the failure itself (for i18n: Translator.error(err))
     step: str = ""
     progress: SyncProgress = field(default_factory=SyncProgress)
@@ -82,13 +84,19 @@ class SyncStatus:
         self.progress = replace(progress)
         self._changed()
 
-    def succeeded(self, at: datetime | None = None, pending: int | None = None) -> None:
+    def succeeded(
+        self,
+        at: datetime | None = None,
+        pending: int | None = None,
+        warning: TerrainError | None = None,
+    ) -> None:
+        """The cycle ran to its end; ``warning``: what it had to leave unsent, if anything."""
         self.running = False
         self.online = True
         self.signed_in = True
         self.last_success_at = at or utcnow()
-        self.last_error = None
-        self.error = None
+        self.last_error = user_text(warning) if warning is not None else None
+        self.error = warning
         self.step = "done"
         if pending is not None:
             self.pending = pending

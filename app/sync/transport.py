@@ -2,10 +2,12 @@
 imports ``requests``.
 
 Retries, with exponential backoff, only what is safe to repeat: GET/HEAD, PUT of a
-content-addressed blob, and push (idempotent by ``batch_id``, rule 3) — on connection errors,
-timeouts, 5xx and 429 (honouring ``Retry-After``). Failures become ``app.errors`` types:
-unreachable -> ``TransportError``; 401 -> ``AuthError``; other errors -> ``RemoteError``
-with the server's ``code`` and message.
+content-addressed blob (a file above ``blob_chunk`` bytes goes up in chunks with
+``Content-Range``, resuming from head office's ``Upload-Offset`` after a failure), and push
+(idempotent by ``batch_id``, rule 3) — on connection errors, timeouts, 5xx and 429
+(honouring ``Retry-After``). Failures become ``app.errors`` types: unreachable ->
+``TransportError``; 401 -> ``AuthError``; other errors -> ``RemoteError`` with the server's
+``code`` and message.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ API_PREFIX = f"/api/v{PROTOCOL_VERSION}"
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 MAX_RETRY_AFTER = 60.0  # seconds: never sleep longer than this on a Retry-After
 _CHUNK = 1024 * 1024
+BLOB_CHUNK = 8 * 1024 * 1024  # files above this size are uploaded in resumable chunks
 
 
 class HttpTransport:
@@ -42,6 +45,7 @@ class HttpTransport:
         *,
         retries: int = 3,
         backoff: float = 0.5,
+        blob_chunk: int = BLOB_CHUNK,
     ) -> None:
         base = base_url.rstrip("/")
         self.api = base if base.endswith(API_PREFIX) else base + API_PREFIX
@@ -49,8 +53,10 @@ class HttpTransport:
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
+        self.blob_chunk = blob_chunk
         self.session = requests.Session()
         self.session.headers["User-Agent"] = "terrain-device"
+        self.prefetch = True  # pull: one page may be fetched on a helper thread (app.sync.pull)
 
     def close(self) -> None:
         self.session.close()
@@ -77,8 +83,21 @@ class HttpTransport:
         response = self._request("HEAD", f"/blobs/{sha256}", retry=True, ok=(200, 404))
         return response.status_code == 200
 
+    def upload_offset(self, sha256: str) -> int | None:
+        """Bytes head office holds of an upload in progress; None if it has the whole blob."""
+        response = self._request("HEAD", f"/blobs/{sha256}", retry=True, ok=(200, 404))
+        if response.status_code == 200:
+            return None
+        try:
+            return int(response.headers.get("Upload-Offset", "0"))
+        except ValueError:
+            return 0
+
     def put_blob(self, sha256: str, path: Path | str) -> dict:
         path = Path(path)
+        size = path.stat().st_size
+        if size > self.blob_chunk:
+            return self._put_resumable(sha256, path, size)
 
         def body():
             return path.open("rb")
@@ -91,6 +110,50 @@ class HttpTransport:
             retry=True,
         )
         return _decode(response)
+
+    def _put_resumable(self, sha256: str, path: Path, size: int) -> dict:
+        """Upload ``path`` in chunks, from where head office's last upload of it stopped."""
+        offset, failures = self.upload_offset(sha256), 0
+        if offset is None:  # already there (complete)
+            return {"sha256": sha256, "size": size}
+        with path.open("rb") as source:
+            while True:
+                last = min(offset + self.blob_chunk, size) - 1
+                source.seek(offset)
+                chunk = source.read(last - offset + 1)
+                headers = {
+                    "Content-Type": "application/octet-stream",
+                    "Content-Range": f"bytes {offset}-{last}/{size}",
+                }
+                try:
+                    response = self._request(
+                        "PUT", f"/blobs/{sha256}", data=chunk, headers=headers, retry=False,
+                        ok=(409,),
+                    )  # fmt: skip
+                except (TransportError, RemoteError) as exc:
+                    status = getattr(exc, "status", None)
+                    if (status is not None and status not in RETRY_STATUSES) or (
+                        failures >= self.retries
+                    ):
+                        raise
+                    failures += 1
+                    log.info("blob %s: chunk at %d failed (%s); resuming", sha256[:12], offset, exc)
+                    self._sleep(failures - 1, None)
+                    offset = self.upload_offset(sha256)  # what head office really has
+                    if offset is None:
+                        return {"sha256": sha256, "size": size}
+                    continue
+                if response.status_code in (200, 201):
+                    return _decode(response)
+                server_offset = response.headers.get("Upload-Offset")
+                if response.status_code == 409:  # head office is elsewhere: follow it
+                    failures += 1
+                    if failures > self.retries or server_offset is None:
+                        raise _error(response)
+                    offset = int(server_offset)
+                    continue
+                offset = int(server_offset) if server_offset else last + 1  # 202: partial
+                failures = 0
 
     def get_blob(self, sha256: str, dest_path: Path | str) -> None:
         """Download a blob to ``dest_path`` (written aside, checked, then renamed)."""
@@ -166,7 +229,10 @@ class HttpTransport:
                 continue
             if response.status_code < 400 or response.status_code in ok:
                 return response
-            raise _error(response)
+            error = _error(response)
+            response.close()
+            del response  # a kept traceback must not keep the connection's socket open
+            raise error
         raise AssertionError("unreachable")
 
     def _sleep(self, attempt: int, retry_after: str | None) -> None:

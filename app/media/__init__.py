@@ -1,0 +1,1 @@
+"""Media files kept on the device (photos, videos, signatures, PDFs)."""
