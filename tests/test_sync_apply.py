@@ -149,3 +149,34 @@ def test_evicted_rows_are_deleted_unless_pending(device):
 def test_apply_refuses_to_run_inside_a_transaction(device):
     with db.atomic(), pytest.raises(RuntimeError):
         apply_page(page())
+
+
+def test_a_first_sync_builds_the_indexes_once_and_a_killed_one_gets_them_back(tmp_path):
+    from app.sync import bulk
+    from app.sync.store import open_device_db
+
+    database = open_device_db(tmp_path / "device.db")
+    try:
+
+        def indexes() -> set[str]:
+            return {
+                r[0]
+                for r in database.execute_sql(
+                    "SELECT name FROM sqlite_master WHERE type='index' AND sql IS NOT NULL"
+                ).fetchall()
+            }
+
+        before = indexes()
+        assert bulk.device_is_empty()
+        dropped = bulk.drop_secondary_indexes()
+        assert dropped > 50 and len(indexes()) == len(before) - dropped
+        assert all("UNIQUE" in database.execute_sql(
+            "SELECT sql FROM sqlite_master WHERE name = ?", (name,)).fetchone()[0]
+            for name in indexes())  # fmt: skip
+        database.close()
+        database = open_device_db(tmp_path / "device.db")  # the app starts again
+        assert indexes() == before
+        assert bulk.restore_indexes() == 0  # nothing left to rebuild
+    finally:
+        database.close()
+        db.initialize(None)

@@ -1,9 +1,9 @@
 """Pull: fetch pages from the saved cursor until ``has_more`` is false, applying each one.
 
 Each page is applied together with its cursor (``apply.apply_page``), so an interrupted pull
-resumes after the last applied page. A full pull from the start is made when a push was
-rejected (the rejected rows must take the server's state, which head office resends only on
-a full pull) or when head office no longer knows the cursor (409).
+resumes after the last applied page. A pull from the start is made when head office no
+longer knows the cursor (409). The first sync into an empty device loads without secondary
+indexes and builds them at the end (``bulk.py``).
 
 With a transport that allows it (``prefetch = True``: ``HttpTransport``), the next page is
 fetched and decoded on a helper thread while the current one is applied: the cursor of a
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from app.errors import RemoteError
 from app.models import db
+from app.sync import bulk as bulk_load
 from app.sync.apply import CURSOR, ApplyResult, apply_page
 from app.sync.protocol import DEFAULT_PULL_LIMIT
 from app.sync.remote import Transport
@@ -46,12 +47,17 @@ def pull_changes(
     outcome = PullOutcome()
     cursor = get_state(CURSOR) or ""
     outcome.full = not cursor
+    bulk = not cursor and bulk_load.device_is_empty()
+    if bulk:  # first sync into an empty device: build the indexes once at the end
+        bulk_load.drop_secondary_indexes()
     pool = ThreadPoolExecutor(1, "sync-prefetch") if getattr(transport, "prefetch", False) else None
     try:
         _pull_pages(transport, limit, cursor, outcome, on_page, pool)
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+        if bulk:
+            bulk_load.restore_indexes()
     return outcome
 
 

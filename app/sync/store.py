@@ -99,8 +99,14 @@ DEVICE_SCHEMAS = (DOMAIN_SCHEMA, DEVICE_SCHEMA)
 
 
 def open_device_db(path: Path | str) -> SqliteDatabase:
-    """Open the device database: the domain tables plus the sync bookkeeping."""
-    return open_sqlite(path, DEVICE_SCHEMAS)
+    """Open the device database: the domain tables plus the sync bookkeeping.
+
+    Indexes left dropped by a first sync that was killed halfway are rebuilt here."""
+    from app.sync.bulk import restore_indexes
+
+    database = open_sqlite(path, DEVICE_SCHEMAS)
+    restore_indexes()
+    return database
 
 
 def get_state(key: str, default=None):
