@@ -40,7 +40,15 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: $FLET_APP_STORAGE_DATA, else ~/.local/share/terrain)",
     )
 
-    run = sub.add_parser("run", parents=[data_dir], help="run the app (default command)")
+    run = sub.add_parser(
+        "run",
+        parents=[data_dir],
+        help="run the app (default command)",
+        description="Run the device app. It gets its data by syncing with head office: "
+        "--server URL (or $TERRAIN_SERVER_URL), else an embedded head office started as a "
+        "subprocess on 127.0.0.1 with the demo company, in <data-dir>/headoffice, and "
+        "stopped when the app exits. The device itself creates no demo data.",
+    )
     run.add_argument(
         "--web", action="store_true", help="serve in a browser (default without a display)"
     )
@@ -50,7 +58,28 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--port", type=int, default=8550, help="web mode: port (default 8550)")
     run.add_argument("--user", help="prefill the sign-in form with this user name")
     run.add_argument(
-        "--no-demo", action="store_true", help="do not create demo data in an empty database"
+        "--server",
+        metavar="URL",
+        default=os.environ.get("TERRAIN_SERVER_URL") or None,
+        help="head office to sync with, e.g. http://127.0.0.1:8700 (default: "
+        "$TERRAIN_SERVER_URL; without either, an embedded head office is started)",
+    )
+    run.add_argument(
+        "--server-port",
+        type=int,
+        help="embedded head office: port on 127.0.0.1 (default: a free port)",
+    )
+    run.add_argument(
+        "--no-demo",
+        action="store_true",
+        help="embedded head office: start it with an empty database instead of the demo "
+        "company (nobody can sign in until users exist there)",
+    )
+    run.add_argument(
+        "--sync-interval",
+        type=float,
+        default=60,
+        help="seconds between background syncs (default 60)",
     )
 
     demo = sub.add_parser("demo", parents=[data_dir], help="create the demo data")
@@ -88,8 +117,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args = build_parser().parse_args(argv)
     if args.command is None:  # only global options were given
         args = build_parser().parse_args([*argv, "run"])
-    if hasattr(args, "port") and not 0 < args.port < 65536:
-        raise ConfigError(f"Port {args.port} is out of range (1-65535).")
+    for name in ("port", "server_port"):
+        port = getattr(args, name, None)
+        if port is not None and not 0 < port < 65536:
+            raise ConfigError(f"Port {port} is out of range (1-65535).")
+    if getattr(args, "sync_interval", 1) <= 0:
+        raise ConfigError("--sync-interval must be a positive number of seconds.")
     return args
 
 
@@ -146,32 +179,63 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    _settings, database = _open(args)  # refuse a bad data dir or database before anything else
+    """The device app: its own database, synced with head office (``--server``, or an
+    embedded one started as a subprocess); it makes no data of its own."""
+    from app.config import Settings
+    from app.sync import tracking
+    from app.sync.store import open_device_db
 
+    settings = Settings.for_dir(args.data_dir)
+    database = open_device_db(settings.db_path)  # refuse a bad data dir or database first
+    tracking.install()
+    try:
+        if args.server:
+            return _run_app(args, database, args.server.rstrip("/"))
+        from app.embedded_headoffice import embedded_head_office
+
+        with embedded_head_office(
+            settings.data_dir / "headoffice", port=args.server_port, demo=not args.no_demo
+        ) as url:
+            if not args.no_demo:
+                from app.demo import ACCOUNTS_HELP
+
+                print(ACCOUNTS_HELP)
+            return _run_app(args, database, url, embedded=True)
+    finally:
+        database.close()
+
+
+def _run_app(args: argparse.Namespace, database, server_url: str, embedded: bool = False) -> int:
     import flet as ft
 
-    from app.demo import ACCOUNTS_HELP, generate, is_empty
     from app.services.registry import Services
+    from app.services.session_service import SessionService, http_transport_factory
     from app.views import build_app
 
-    if is_empty() and not args.no_demo:
-        log.info("empty database: creating the demo data")
-        generate(size="small")
-        print(ACCOUNTS_HELP)
+    session = SessionService(
+        database,
+        http_transport_factory(server_url),
+        interval=args.sync_interval,
+        server_url=server_url,
+    )
     web = args.web or (sys.platform.startswith("linux") and not os.environ.get("DISPLAY"))
-    app_main = build_app(Services(), prefill_user=args.user)
+    app_main = build_app(Services(session=session), prefill_user=args.user)
     assets = str(Path(__file__).resolve().parent.parent / "assets")
+    kind = "embedded head office" if embedded else "head office"
+    print(f"Syncing with the {kind} at {server_url}/api/v1/", flush=True)
     if web:
         print(f"Terrain is running at http://{args.host}:{args.port}/", flush=True)
-    ft.run(
-        app_main,
-        view=ft.AppView.WEB_BROWSER if web else ft.AppView.FLET_APP,
-        host=args.host,
-        port=args.port,
-        assets_dir=assets,
-        no_cdn=True,
-    )
-    database.close()
+    try:
+        ft.run(
+            app_main,
+            view=ft.AppView.WEB_BROWSER if web else ft.AppView.FLET_APP,
+            host=args.host,
+            port=args.port,
+            assets_dir=assets,
+            no_cdn=True,
+        )
+    finally:
+        session.close()
     return 0
 
 

@@ -36,8 +36,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-STARTUP_TIMEOUT = 120  # s: the first run creates the demo data
+STARTUP_TIMEOUT = 120  # s: the embedded head office creates the demo data first
 UI_TIMEOUT = 30_000  # ms: Flutter's first load from local files
+EXPECT_TIMEOUT = 15_000  # ms: default of expect(...) assertions
 
 
 def chromium_path() -> str | None:
@@ -52,6 +53,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def read_only(path: Path) -> sqlite3.Connection:
+    """A plain read-only connection to an SQLite file (for expected values)."""
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+
+
 @dataclass
 class RunningApp:
     url: str
@@ -63,9 +69,18 @@ class RunningApp:
     def db_path(self) -> Path:
         return self.data_dir / "terrain.db"
 
+    @property
+    def headoffice_db_path(self) -> Path:
+        """The embedded head office's database (``run`` without ``--server``)."""
+        return self.data_dir / "headoffice" / "headoffice.db"
+
     def read_only_db(self) -> sqlite3.Connection:
-        """A plain read-only connection to the app's SQLite file (for expected values)."""
-        return sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
+        """The device's database, read-only."""
+        return read_only(self.db_path)
+
+    def read_only_headoffice_db(self) -> sqlite3.Connection:
+        """The embedded head office's database, read-only: what the device will receive."""
+        return read_only(self.headoffice_db_path)
 
     def log_tail(self, lines: int = 40) -> str:
         text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -89,13 +104,25 @@ def _wait_for_port(port: int, process: subprocess.Popen, log_path: Path, timeout
 
 
 @contextmanager
-def running_app(data_dir: Path, *, timeout: float = STARTUP_TIMEOUT) -> Iterator[RunningApp]:
-    """``python main.py run --web`` on a free port with ``data_dir``; killed (by PID) after."""
+def running_app(
+    data_dir: Path,
+    *extra: str,
+    server: str | None = None,
+    timeout: float = STARTUP_TIMEOUT,
+) -> Iterator[RunningApp]:
+    """``python main.py run --web`` on a free port with ``data_dir``; stopped (by PID) after.
+
+    Without ``server`` the app starts its embedded head office (a ``main.py serve --demo``
+    subprocess in ``<data_dir>/headoffice``, stopped with the app); with it, the app syncs
+    with that head office. ``extra``: more ``run`` options.
+    """
     port = free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir.parent / f"{data_dir.name}-app.log"
     command = [sys.executable, "main.py", "run", "--web", "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--data-dir", str(data_dir)]
+    command += ["--port", str(port), "--data-dir", str(data_dir), *extra]
+    if server:
+        command += ["--server", server]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
@@ -114,8 +141,11 @@ def running_app(data_dir: Path, *, timeout: float = STARTUP_TIMEOUT) -> Iterator
 @contextmanager
 def chromium() -> Iterator:
     """A headless Debian Chromium driven by Playwright."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # A first sign-in syncs with head office before showing anything, and the machine may
+    # be busy: give assertions more than Playwright's default 5 s.
+    expect.set_options(timeout=EXPECT_TIMEOUT)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS

@@ -96,3 +96,34 @@ def test_data_dir_honours_flet_storage(monkeypatch, tmp_path):
     monkeypatch.delenv("FLET_APP_STORAGE_DATA")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     assert default_data_dir() == tmp_path / "xdg" / "terrain"
+
+
+def test_run_syncs_with_the_given_head_office_or_an_embedded_one(monkeypatch):
+    monkeypatch.delenv("TERRAIN_SERVER_URL", raising=False)
+    args = parse_args(["run"])
+    assert args.server is None and args.server_port is None and not args.no_demo
+    args = parse_args(["run", "--server", "http://ho.example:8700", "--sync-interval", "30"])
+    assert (args.server, args.sync_interval) == ("http://ho.example:8700", 30)
+    monkeypatch.setenv("TERRAIN_SERVER_URL", "http://10.0.0.2:8700")
+    assert parse_args(["run"]).server == "http://10.0.0.2:8700"
+    with pytest.raises(ConfigError, match="out of range"):
+        parse_args(["run", "--server-port", "0"])
+    with pytest.raises(ConfigError, match="sync-interval"):
+        parse_args(["run", "--sync-interval", "0"])
+
+
+def test_run_help_explains_the_head_office():
+    result = run_main("run", "--help")
+    assert result.returncode == 0
+    for text in ("--server", "TERRAIN_SERVER_URL", "embedded head office", "--server-port"):
+        assert text in result.stdout
+
+
+def test_the_embedded_head_office_is_a_serve_subprocess(tmp_path):
+    from app.embedded_headoffice import serve_command
+
+    command = serve_command(tmp_path / "headoffice", 8799, demo=True)
+    assert command[1].endswith("main.py") and command[2] == "serve"
+    assert command[command.index("--port") + 1] == "8799" and "--demo" in command
+    assert command[command.index("--host") + 1] == "127.0.0.1"
+    assert "--demo" not in serve_command(tmp_path, 8799, demo=False)

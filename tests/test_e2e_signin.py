@@ -1,4 +1,5 @@
-"""End to end in Debian Chromium: `main.py run --web` with its demo data, signed in as tech1."""
+"""End to end in Debian Chromium: `main.py run --web` with its embedded head office (demo
+data), tech1 signs in (first sign-in online, with the first sync) and sees today's work."""
 
 from __future__ import annotations
 
@@ -45,8 +46,9 @@ def browser(app):
 
 
 def interventions_today(app, username: str) -> list[tuple[str, str]]:
-    """(reference, customer) of ``username``'s interventions today, from the app's file."""
-    with app.read_only_db() as con:
+    """(reference, customer) of ``username``'s interventions today, from the head office's
+    database: the device has none of its own until it syncs."""
+    with app.read_only_headoffice_db() as con:
         return con.execute(TECH_INTERVENTIONS_ON, (username, date.today().isoformat())).fetchall()
 
 

@@ -6,8 +6,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import ModuleType
+from typing import Any
 
-from app.services import auth_service, day_service, office_service
+from app.services import (
+    auth_service,
+    checklist_service,
+    comment_service,
+    day_service,
+    detail_service,
+    history_service,
+    lifecycle_service,
+    meter_service,
+    office_service,
+    stock_service,
+    sync_service,
+    time_service,
+    work_service,
+)
 
 
 @dataclass
@@ -15,4 +30,17 @@ class Services:
     auth: ModuleType = auth_service
     day: ModuleType = day_service
     office: ModuleType = office_service
+    sync: ModuleType = sync_service
+    detail: ModuleType = detail_service
+    lifecycle: ModuleType = lifecycle_service
+    time: ModuleType = time_service
+    checklist: ModuleType = checklist_service
+    meters: ModuleType = meter_service
+    work: ModuleType = work_service
+    comments: ModuleType = comment_service
+    stock: ModuleType = stock_service
+    history: ModuleType = history_service
     clock: Callable[[], datetime] = field(default=datetime.now)
+    # The device's SessionService (app.services.session_service): sign-in with head office
+    # and background sync. None: local sign-in only, no sync screen (tests, offline demo).
+    session: Any = None

@@ -72,11 +72,13 @@ class SignInView:
             live_region=True,
             visible=False,
         )
+        self.busy_text = ft.Text(tr("signin.busy"))
         self.busy_row = ft.Row(
-            [ft.ProgressRing(width=22, height=22, stroke_width=3), ft.Text(tr("signin.busy"))],
+            [ft.ProgressRing(width=22, height=22, stroke_width=3), self.busy_text],
             alignment=ft.MainAxisAlignment.CENTER,
-            visible=False,
         )
+        self.busy_box = tagged("signin-busy", self.busy_row, live_region=True, visible=False)
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.submit_button = ft.FilledButton(
             content=tr("signin.submit"), height=TOUCH_TARGET, on_click=self.submit
         )
@@ -106,7 +108,7 @@ class SignInView:
                 tagged("signin-password", self.password),
                 self.error_box,
                 tagged("signin-submit", self.submit_button),
-                self.busy_row,
+                self.busy_box,
                 ft.Container(height=8),
                 ft.Text(tr("signin.language"), theme_style=ft.TextThemeStyle.LABEL_LARGE),
                 language_switch(tr, self.state.set_locale, identifier="signin-language"),
@@ -129,11 +131,28 @@ class SignInView:
             expand=True,
         )
 
+    def _sign_in(self, username: str, password: str):
+        """Runs off the UI loop: with head office (first sync, progress shown) when the device
+        syncs, else against the local users only."""
+        session = self.services.session
+        if session is None:
+            return self.services.auth.sign_in(username, password)
+        loop = self._loop
+
+        def progress(p) -> None:  # called on this worker thread: hop to the UI loop
+            loop.call_soon_threadsafe(self._show_progress, p.pages_pulled, p.rows_applied)
+
+        return session.sign_in(username, password, progress=progress)
+
+    def _show_progress(self, pages: int, rows: int) -> None:
+        self.busy_text.value = self.state.tr("signin.progress", pages=pages, rows=rows)
+        self.on_update()
+
     def _set_busy(self, busy: bool) -> None:
         self.submit_button.disabled = busy
         self.username.read_only = busy
         self.password.read_only = busy
-        self.busy_row.visible = busy
+        self.busy_box.visible = busy
 
     def _show_error(self, text: str | None) -> None:
         self.error.value = text or ""
@@ -142,12 +161,14 @@ class SignInView:
     async def submit(self, _e: ft.Event | None = None) -> None:
         if self.submit_button.disabled:
             return  # already checking
+        self._loop = asyncio.get_running_loop()
         self._show_error(None)
+        self.busy_text.value = self.state.tr("signin.busy")
         self._set_busy(True)
         self.on_update()
         username, password = self.username.value or "", self.password.value or ""
         try:
-            user = await asyncio.to_thread(self.services.auth.sign_in, username, password)
+            user = await asyncio.to_thread(self._sign_in, username, password)
         except TerrainError as err:
             self._set_busy(False)
             self._show_error(self.state.tr.error(err))

@@ -1,0 +1,360 @@
+"""Signing in on a device of head office, online the first time and offline afterwards.
+
+One ``SessionService`` per device (per process): it knows head office's address, the device
+database, the observable ``SyncStatus`` and, once someone is signed in, the background
+``SyncScheduler``. No Flet here; views call it with ``asyncio.to_thread``.
+
+Sign-in rules:
+
+- **First sign-in of a user on this device** (no local verifier): online login through the
+  transport (device id from ``ensure_device_id``), the token is stored for that user
+  (``SyncState("token:<user id>")``), the first ``synchronize()`` brings the user's data
+  (progress reported page by page), then a local verifier (``hash_password``) is written into
+  the local ``users.password_hash`` — pulled rows never carry nor overwrite it
+  (``app.sync.apply``) — so that later sign-ins work without network.
+- **Later sign-ins**: the password is checked against the local verifier. With a stored token
+  the user is in at once; without one (it was refused) head office is asked for a new token,
+  and if it cannot be reached the user is signed in offline: the password is kept in memory
+  only until the background sync obtains a token.
+- A password the verifier refuses is checked with head office when it is reachable (it may
+  have been changed there); offline it is an ``AuthError``.
+- A token refused during sync (revoked, expired: HTTP 401) is forgotten; ``SyncStatus``
+  reports ``signed_in=False`` so the app asks the user to sign in again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from peewee import Database
+
+from app.errors import (
+    AuthError,
+    PermissionDeniedError,
+    RemoteError,
+    ThrottledError,
+    TransportError,
+)
+from app.models import User, db
+from app.services.auth_service import BAD_CREDENTIALS, CurrentUser, check_filled, current_user
+from app.services.passwords import hash_password, verify_password
+from app.sync.engine import SyncReport, synchronize
+from app.sync.remote import Transport
+from app.sync.scheduler import DEFAULT_INTERVAL, SyncScheduler
+from app.sync.state import SyncProgress, SyncStatus
+from app.sync.store import ensure_device_id, get_state, set_state
+from app.sync.tracking import pending_count
+
+log = logging.getLogger(__name__)
+
+TransportFactory = Callable[[str | None], Transport]
+ProgressCallback = Callable[[SyncProgress], None]
+
+
+def _close(transport: Transport) -> None:
+    close = getattr(transport, "close", None)
+    if close is not None:
+        close()
+
+
+def token_key(user_id: str) -> str:
+    return f"token:{user_id}"
+
+
+def http_transport_factory(server_url: str) -> TransportFactory:
+    """Transports to head office at ``server_url`` over HTTP (``app.sync.transport``)."""
+
+    def make(token: str | None) -> Transport:
+        from app.sync.transport import HttpTransport
+
+        return HttpTransport(server_url, token)
+
+    return make
+
+
+class SessionTransport:
+    """The signed-in user's transport for background sync.
+
+    Gets a token first when the user signed in offline (the password is then held here, in
+    memory, until head office answers), and forgets a token head office refuses (401).
+    """
+
+    def __init__(
+        self,
+        service: SessionService,
+        user_id: str,
+        token: str | None,
+        credentials: tuple[str, str] | None = None,
+    ) -> None:
+        self.service = service
+        self.user_id = user_id
+        self.credentials = credentials
+        self.inner = service.make_transport(token)
+        self.token = token
+
+    def _ready(self) -> Transport:
+        if self.token is None:
+            if self.credentials is None:
+                raise AuthError(
+                    "This device has no valid sign-in for head office.",
+                    hint="Sign in again.",
+                    key="sync.signed_out",
+                )
+            username, password = self.credentials
+            answer = self.service.online_login(self.inner, username, password)
+            self.token = answer["token"]
+            self.credentials = None
+            self.service.store_token(self.user_id, self.token)
+        return self.inner
+
+    def _call(self, name: str, *args: Any) -> Any:
+        transport = self._ready()
+        try:
+            return getattr(transport, name)(*args)
+        except AuthError:
+            log.info("head office refused the token of user %s: forgetting it", self.user_id)
+            self.token = None
+            self.service.store_token(self.user_id, None)
+            raise
+
+    def health(self) -> dict:
+        return self.inner.health()
+
+    def login(self, username: str, password: str, device_id: str) -> dict:
+        return self.inner.login(username, password, device_id)
+
+    def pull(self, cursor: str, limit: int) -> dict:
+        return self._call("pull", cursor, limit)
+
+    def push(self, body: dict) -> dict:
+        return self._call("push", body)
+
+    def has_blob(self, sha256: str) -> bool:
+        return self._call("has_blob", sha256)
+
+    def put_blob(self, sha256: str, path) -> dict:
+        return self._call("put_blob", sha256, path)
+
+    def get_blob(self, sha256: str, dest_path) -> None:
+        return self._call("get_blob", sha256, dest_path)
+
+    def upload_offset(self, sha256: str) -> int | None:
+        return self._call("upload_offset", sha256)
+
+    def close(self) -> None:
+        _close(self.inner)
+
+
+class SessionService:
+    """Sign-in (online/offline), the signed-in user's background sync, and sign-out."""
+
+    def __init__(
+        self,
+        database: Database,
+        transport_factory: TransportFactory,
+        *,
+        status: SyncStatus | None = None,
+        interval: float = DEFAULT_INTERVAL,
+        server_url: str = "",
+        background: bool = True,
+    ) -> None:
+        self.database = database
+        self.make_transport = transport_factory
+        self.status = status or SyncStatus()
+        self.interval = interval
+        self.server_url = server_url
+        self.background = background  # False: no scheduler (tests drive sync_once)
+        self.user: CurrentUser | None = None
+        self.transport: SessionTransport | None = None
+        self._scheduler: SyncScheduler | None = None
+        self._guard = threading.RLock()
+
+    # --- sign-in ----------------------------------------------------------------------------
+
+    def sign_in(
+        self, username: str, password: str, progress: ProgressCallback | None = None
+    ) -> CurrentUser:
+        """Sign ``username`` in; see the module docstring. Raises ``AuthError`` (wrong
+        credentials, online or offline), ``TransportError`` (a first sign-in while head office
+        is unreachable, or the network dropped during the first sync), ``ThrottledError``,
+        ``PermissionDeniedError`` (device registered to another user), ``RemoteError``."""
+        username = (username or "").strip()
+        check_filled(username, password)
+        with db.using(self.database), self.database.connection_context():
+            local = User.live().where(User.username == username).first()
+            has_verifier = bool(local and local.password_hash)
+            if has_verifier and local.active and verify_password(password, local.password_hash):
+                return self._sign_in_known(local, username, password)
+            transport = self.make_transport(None)
+            try:
+                return self._sign_in_online(transport, username, password, has_verifier, progress)
+            finally:
+                _close(transport)
+
+    def _sign_in_online(
+        self,
+        transport: Transport,
+        username: str,
+        password: str,
+        has_verifier: bool,
+        progress: ProgressCallback | None,
+    ) -> CurrentUser:
+        """No local verifier, or it refused the password: head office decides."""
+        try:
+            answer = self.online_login(transport, username, password)
+        except TransportError as err:
+            if has_verifier:  # offline: the local verifier is the only judge
+                raise AuthError(BAD_CREDENTIALS) from err
+            raise TransportError(
+                f"First sign-in of {username} on this device: head office must be reachable.",
+                key="signin.first_needs_network",
+            ) from err
+        user_id = answer["user"]["id"]
+        token = answer["token"]
+        self.store_token(user_id, token)
+        first = not has_verifier or User.get_or_none(User.id == user_id) is None
+        if first:
+            self._first_sync(transport, progress)
+        self._store_verifier(user_id, password)
+        user = self._current(user_id)
+        self._start(user, token, run_now=not first)
+        return user
+
+    def _sign_in_known(self, local: User, username: str, password: str) -> CurrentUser:
+        """The local verifier accepted the password: in at once, online or not."""
+        user = current_user(local)
+        token = get_state(token_key(user.id))
+        credentials = None
+        if token is None:
+            transport = self.make_transport(None)
+            try:
+                token = self.online_login(transport, username, password)["token"]
+                self.store_token(user.id, token)
+            except TransportError:
+                log.info("head office unreachable: %s signs in offline", username)
+                credentials = (username, password)
+            finally:
+                _close(transport)
+        self._start(user, token, credentials=credentials, run_now=True)
+        return user
+
+    def online_login(self, transport: Transport, username: str, password: str) -> dict:
+        """Login at head office; errors become what the sign-in screen shows."""
+        try:
+            return transport.login(username, password, ensure_device_id())
+        except AuthError as err:
+            raise AuthError(BAD_CREDENTIALS) from err
+        except RemoteError as err:
+            if err.status == 429:
+                raise ThrottledError(
+                    "Too many failed sign-ins.", retry_after=0, key="signin.throttled"
+                ) from err
+            if err.status == 403:
+                raise PermissionDeniedError(
+                    "This device is registered to another user.", key="signin.device_taken"
+                ) from err
+            raise
+
+    def _first_sync(self, transport: Transport, progress: ProgressCallback | None) -> None:
+        def report(r: SyncReport) -> None:
+            current = SyncProgress(
+                pages_pulled=r.pull.pages, rows_applied=r.pull.rows, rows_pushed=r.push.rows
+            )
+            self.status.advanced(r.step, current)
+            if progress is not None:
+                progress(current)
+
+        self.status.started()
+        try:
+            done = synchronize(transport, progress=report)
+        except Exception as exc:
+            self.status.failed(exc, pending=pending_count())
+            raise
+        self.status.succeeded(done.finished_at, pending=pending_count())
+
+    def _store_verifier(self, user_id: str, password: str) -> None:
+        # A bulk update: not tracked (password_hash never travels) and never pulled over.
+        User.update(password_hash=hash_password(password)).where(User.id == user_id).execute()
+
+    def _current(self, user_id: str) -> CurrentUser:
+        user = User.get_or_none(User.id == user_id)
+        if user is None:
+            raise AuthError(
+                "Head office did not send this account to the device.",
+                hint="Ask the office to check the account, then sign in again.",
+            )
+        return current_user(user)
+
+    def store_token(self, user_id: str, token: str | None) -> None:
+        with db.using(self.database):  # may run inside a sync: keep its connection open
+            set_state(token_key(user_id), token)
+
+    # --- background sync ----------------------------------------------------------------
+
+    def _start(
+        self,
+        user: CurrentUser,
+        token: str | None,
+        *,
+        credentials: tuple[str, str] | None = None,
+        run_now: bool,
+    ) -> None:
+        with self._guard:
+            same_user = self.user is not None and self.user.id == user.id
+            if same_user and token is not None and self.transport is not None:
+                self.transport.token = self.transport.token or token
+            else:
+                self._stop()
+                self.transport = SessionTransport(self, user.id, token, credentials)
+            self.user = user
+            self.status.signed_in = True
+            self.status.set_pending(pending_count())
+            if not self.background:
+                return
+            if self._scheduler is None:
+                self._scheduler = SyncScheduler(
+                    self.database, lambda: self.transport, self.status, interval=self.interval
+                )
+                self._scheduler.start(run_now=run_now)
+            elif run_now:
+                self._scheduler.sync_now()
+
+    def sync_now(self) -> None:
+        """Ask for a sync as soon as possible (returns at once; runs in the background)."""
+        with self._guard:
+            if self._scheduler is not None:
+                self._scheduler.sync_now()
+
+    def sync_once(self) -> SyncReport | None:
+        """One sync on the calling thread (tests, and devices without a scheduler)."""
+        scheduler = SyncScheduler(self.database, lambda: self.transport, self.status)
+        with db.using(self.database):
+            return scheduler.run_once()
+
+    def refresh_pending(self) -> None:
+        with db.using(self.database), self.database.connection_context():
+            self.status.set_pending(pending_count())
+
+    def sign_out(self) -> None:
+        """Stop the background sync (a run in progress finishes on its own); the token stays
+        for the next sign-in of this user."""
+        with self._guard:
+            self._stop(wait=False)
+            self.user = None
+
+    def _stop(self, *, wait: bool = False) -> None:
+        scheduler, self._scheduler = self._scheduler, None
+        if scheduler is not None:
+            scheduler.shutdown(wait=wait)
+        transport, self.transport = self.transport, None
+        if transport is not None and (wait or scheduler is None):  # no run can be using it
+            transport.close()
+
+    def close(self) -> None:
+        """At exit: stop the background sync and wait for a run in progress."""
+        with self._guard:
+            self._stop(wait=True)
+            self.user = None
