@@ -2,18 +2,58 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from app.errors import NotFoundError, ValidationError
-from app.models import Meter, MeterReading
+from app.models import Measurement, Meter, MeterReading
 from app.services.auth_service import CurrentUser
-from app.services.guards import editable_intervention, parse_number
+from app.services.guards import editable_intervention, load_intervention, parse_number
 
 
 class MeterRollbackError(ValidationError):
     """A reading lower than the previous one: was the counter replaced?"""
 
     hint = "Check the value; if the counter was replaced, confirm it."
+
+
+@dataclass(frozen=True)
+class MeterState:
+    """One meter of the intervention's equipment: the reading before this visit, and this
+    visit's reading (if already taken)."""
+
+    meter: Meter
+    previous: MeterReading | None
+    current: MeterReading | None
+
+
+def meters_of(intervention_id: str, who: CurrentUser) -> list[MeterState]:
+    intervention = load_intervention(intervention_id, who)
+    if not intervention.equipment_id:
+        return []
+    out = []
+    for meter in (
+        Meter.live().where(Meter.equipment == intervention.equipment_id).order_by(Meter.name)
+    ):
+        readings = MeterReading.live().where(MeterReading.meter == meter.id)
+        current = readings.where(MeterReading.intervention == intervention_id).first()
+        previous = (
+            readings.where(MeterReading.id != (current.id if current else ""))
+            .order_by(MeterReading.read_at.desc())
+            .first()
+        )
+        out.append(MeterState(meter, previous, current))
+    return out
+
+
+def measurements_of(intervention_id: str, who: CurrentUser) -> list[Measurement]:
+    """The measurements recorded during this intervention, in the order they were taken."""
+    load_intervention(intervention_id, who)
+    return list(
+        Measurement.live()
+        .where(Measurement.intervention == intervention_id)
+        .order_by(Measurement.measured_at, Measurement.label)
+    )
 
 
 def last_reading(meter_id: str) -> MeterReading | None:

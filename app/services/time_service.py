@@ -58,6 +58,16 @@ def stop_running(who: CurrentUser, now: datetime) -> TimeEntry | None:
     return entry
 
 
+def entries(intervention_id: str, who: CurrentUser) -> list[TimeEntry]:
+    """The intervention's time entries, oldest first (the running one has no ``ended_at``)."""
+    load_intervention(intervention_id, who)
+    return list(
+        TimeEntry.live()
+        .where(TimeEntry.intervention == intervention_id)
+        .order_by(TimeEntry.started_at)
+    )
+
+
 def totals(intervention_id: str, who: CurrentUser, now: datetime) -> TimeTotals:
     load_intervention(intervention_id, who)
     minutes = {TimeKind.TRAVEL: 0.0, TimeKind.WORK: 0.0}

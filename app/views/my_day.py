@@ -11,6 +11,7 @@ import flet as ft
 
 from app.services.day_service import DayItem, MyDay
 from app.services.registry import Services
+from app.views.day_filter_bar import DayFilterBar
 from app.views.day_item_card import day_item_card
 from app.views.semantic_ids import tagged
 from app.views.state import AppState
@@ -45,6 +46,9 @@ class MyDayView:
             theme_style=ft.TextThemeStyle.TITLE_MEDIUM,
             color=ft.Colors.PRIMARY,
         )
+        self.filter = DayFilterBar(
+            state.tr, search=state.day_search, statuses=state.day_statuses, on_change=self.filtered
+        )
         self._show_loading()
 
     def build(self) -> ft.Control:
@@ -73,7 +77,7 @@ class MyDayView:
         return tagged(
             "my-day",
             ft.Column(
-                [header, self.body],
+                [header, self.filter.build(), self.body],
                 spacing=16,
                 horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
             ),
@@ -121,6 +125,9 @@ class MyDayView:
 
     def _show(self, result: MyDay) -> None:
         tr = self.state.tr
+        if self.filter.active and not result.today and not result.upcoming:
+            self._show_message("my-day-no-match", tr("day.no_match"))
+            return
         self.body.controls = [
             self._section(tr("day.today"), result.today, "day.empty_today", "my-day-today"),
             self._section(
@@ -141,7 +148,7 @@ class MyDayView:
             return
         try:
             self.result = await asyncio.to_thread(
-                self.services.day.my_day, user.technician_id, self.day
+                self.services.day.my_day, user.technician_id, self.day, **self._filter_args()
             )
         except Exception as err:
             log.exception("loading my day failed")
@@ -150,9 +157,25 @@ class MyDayView:
             self._show(self.result)
         self.on_update()
 
+    def _filter_args(self) -> dict:
+        """The service's filter arguments, only those in use."""
+        args: dict = {}
+        if self.state.day_search:
+            args["search"] = self.state.day_search
+        if self.state.day_statuses:
+            args["statuses"] = self.state.day_statuses
+        return args
+
     async def refresh(self, _e: ft.Event | None = None) -> None:
         self.day = self.services.clock().date()
         self.date_text.value = capitalized(self.state.tr.long_date(self.day))
+        self._show_loading()
+        self.on_update()
+        await self.load()
+
+    async def filtered(self, search: str, statuses: tuple[str, ...]) -> None:
+        """The search or the status filter changed: remember it and reload the lists."""
+        self.state.set_day_filter(search, statuses)
         self._show_loading()
         self.on_update()
         await self.load()

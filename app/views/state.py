@@ -20,6 +20,7 @@ PHONE_MAX_WIDTH = 600
 class Section(StrEnum):
     MY_DAY = "my_day"
     OFFICE_HOME = "office_home"
+    SYNC = "sync"
     SETTINGS = "settings"
 
 
@@ -29,25 +30,27 @@ class Change(StrEnum):
     USER = "user"
     LOCALE = "locale"
     SECTION = "section"
+    INTERVENTION = "intervention"  # an intervention was opened or closed
 
 
 # i18n key of each section's navigation label.
 SECTION_LABEL_KEYS: dict[Section, str] = {
     Section.MY_DAY: "nav.my_day",
     Section.OFFICE_HOME: "nav.office_home",
+    Section.SYNC: "nav.sync",
     Section.SETTINGS: "nav.settings",
 }
 
 
-def sections_for(role: str) -> list[Section]:
-    """The navigation destinations of a role, home section first.
+def sections_for(role: str, *, sync: bool = False) -> list[Section]:
+    """The navigation destinations of a role, home section first; ``sync``: the device
+    syncs with head office, so the sync screen is offered.
 
     ``role`` is a ``Role`` value (a ``StrEnum``); views compare it as text so they need not
     import the models.
     """
-    if role == "technician":
-        return [Section.MY_DAY, Section.SETTINGS]
-    return [Section.OFFICE_HOME, Section.SETTINGS]
+    home = Section.MY_DAY if role == "technician" else Section.OFFICE_HOME
+    return [home, Section.SYNC, Section.SETTINGS] if sync else [home, Section.SETTINGS]
 
 
 def is_phone_width(width: float | None) -> bool:
@@ -62,6 +65,13 @@ class AppState:
     section: Section | None = None
     # True once someone picked a language by hand: signing in then keeps it.
     locale_chosen: bool = False
+    # The device syncs with head office: the sync screen is in the navigation.
+    sync_enabled: bool = False
+    # The intervention open on top of "Ma journée" (None: the list shows).
+    intervention_id: str | None = None
+    # "Ma journée" search and status filter, kept while an intervention is open.
+    day_search: str = ""
+    day_statuses: tuple[str, ...] = ()
     _listeners: list[Callable[[Change], None]] = field(default_factory=list, repr=False)
 
     @property
@@ -74,7 +84,7 @@ class AppState:
 
     @property
     def sections(self) -> list[Section]:
-        return sections_for(self.user.role) if self.user else []
+        return sections_for(self.user.role, sync=self.sync_enabled) if self.user else []
 
     @property
     def section_index(self) -> int:
@@ -91,12 +101,15 @@ class AppState:
         self.user = user
         if not self.locale_chosen and user.locale in LOCALES:
             self.locale = user.locale
-        self.section = sections_for(user.role)[0]
+        self.section = self.sections[0]
+        self.intervention_id = None
         self._notify(Change.USER)
 
     def sign_out(self) -> None:
         self.user = None
         self.section = None
+        self.intervention_id = None
+        self.day_search, self.day_statuses = "", ()
         self._notify(Change.USER)
 
     def set_locale(self, locale: str) -> None:
@@ -112,7 +125,26 @@ class AppState:
             raise ValueError(f"Section {section} is not available to this user.")
         if section != self.section:
             self.section = section
+            self.intervention_id = None
             self._notify(Change.SECTION)
+        elif self.intervention_id is not None:  # the current destination again: back to it
+            self.close_intervention()
 
     def go_to_index(self, index: int) -> None:
         self.go_to(self.sections[index])
+
+    def open_intervention(self, intervention_id: str) -> None:
+        """Show the intervention screen (on top of the current section)."""
+        if intervention_id != self.intervention_id:
+            self.intervention_id = intervention_id
+            self._notify(Change.INTERVENTION)
+
+    def close_intervention(self) -> None:
+        """Back to the list the intervention was opened from."""
+        if self.intervention_id is not None:
+            self.intervention_id = None
+            self._notify(Change.INTERVENTION)
+
+    def set_day_filter(self, search: str, statuses: tuple[str, ...]) -> None:
+        """Remember the search and status filter of "Ma journée" (no re-render)."""
+        self.day_search, self.day_statuses = search, tuple(statuses)

@@ -1,0 +1,167 @@
+"""The intervention's header: reference, status and priority (title bar), then what the
+technician needs before starting: customer, site, schedule, equipment and meters, contract."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import flet as ft
+
+from app.i18n import Translator
+from app.services.detail_service import InterventionDetail
+from app.views.day_item_card import priority_marker, status_chip
+from app.views.detail.blocks import number
+from app.views.semantic_ids import tagged
+
+COVERED_COLOR = ft.Colors.GREEN_700
+NOT_COVERED_COLOR = ft.Colors.RED_700
+
+
+def title_bar(
+    tr: Translator, detail: InterventionDetail, on_back: Callable[[ft.Event], Awaitable[None]]
+) -> ft.Control:
+    """Back button, reference and type, priority, status chip."""
+    job = detail.intervention
+    marker = priority_marker(tr, job.priority)
+    back = ft.IconButton(
+        ft.Icons.ARROW_BACK, tooltip=tr("detail.back"), icon_size=28, on_click=on_back
+    )
+    return ft.Row(
+        [
+            tagged("detail-back", back, button=True),
+            ft.Column(
+                [
+                    tagged(
+                        "detail-reference",
+                        ft.Text(job.reference, size=20, weight=ft.FontWeight.BOLD),
+                    ),
+                    ft.Text(detail.type_label, size=15, color=ft.Colors.ON_SURFACE_VARIANT),
+                ],
+                spacing=0,
+                expand=True,
+            ),
+            *([tagged("detail-priority", marker)] if marker else []),
+            tagged("detail-status", status_chip(tr, job.status)),
+        ],
+        spacing=8,
+        vertical_alignment=ft.CrossAxisAlignment.CENTER,
+    )
+
+
+def _line(icon: ft.IconData, text: str, *, strong: bool = False) -> ft.Control:
+    return ft.Row(
+        [
+            ft.Icon(icon, size=20, color=ft.Colors.ON_SURFACE_VARIANT),
+            ft.Text(
+                text,
+                size=17 if strong else 15,
+                weight=ft.FontWeight.W_600 if strong else None,
+                expand=True,
+            ),
+        ],
+        spacing=8,
+        vertical_alignment=ft.CrossAxisAlignment.START,
+    )
+
+
+def _block(title: str, controls: list[ft.Control]) -> ft.Control:
+    return ft.Column(
+        [
+            ft.Text(title, theme_style=ft.TextThemeStyle.TITLE_SMALL, color=ft.Colors.PRIMARY),
+            *controls,
+        ],
+        spacing=6,
+    )
+
+
+def _equipment(tr: Translator, detail: InterventionDetail) -> ft.Control:
+    eq = detail.equipment
+    if eq is None:
+        return _block(tr("detail.equipment"), [ft.Text(tr("detail.no_equipment"), italic=True)])
+    name = " ".join(p for p in (eq.brand, eq.model) if p) or tr("detail.equipment")
+    lines = [_line(ft.Icons.PRECISION_MANUFACTURING_OUTLINED, name, strong=True)]
+    if eq.serial_number:
+        lines.append(_line(ft.Icons.TAG, tr("detail.serial", serial=eq.serial_number)))
+    if eq.location:
+        lines.append(_line(ft.Icons.MEETING_ROOM_OUTLINED, eq.location))
+    for index, (meter, last) in enumerate(detail.meters):
+        text = (
+            tr("detail.meter_value", name=meter.name, value=number(tr, last), unit=meter.unit)
+            if last is not None
+            else tr("detail.meter_none", name=meter.name, unit=meter.unit)
+        )
+        lines.append(tagged(f"detail-meter-{index}", _line(ft.Icons.SPEED, text)))
+    return tagged("detail-equipment", _block(tr("detail.equipment"), lines))
+
+
+def _coverage(tr: Translator, what: str, covered: bool) -> ft.Control:
+    color = COVERED_COLOR if covered else NOT_COVERED_COLOR
+    state = tr("detail.covered" if covered else "detail.not_covered")
+    return tagged(
+        f"contract-{what}",
+        ft.Row(
+            [
+                ft.Icon(ft.Icons.CHECK_CIRCLE if covered else ft.Icons.CANCEL, color=color),
+                ft.Text(
+                    tr("detail.cover_line", what=tr(f"detail.cover.{what}"), state=state),
+                    size=15,
+                    color=color,
+                ),
+            ],
+            spacing=6,
+        ),
+    )
+
+
+def _contract(tr: Translator, detail: InterventionDetail) -> ft.Control:
+    contract = detail.contract
+    if contract is None:
+        body = [
+            _line(ft.Icons.WARNING_AMBER, tr("detail.no_contract")),
+        ]
+    else:
+        body = [
+            _line(
+                ft.Icons.VERIFIED_OUTLINED,
+                tr("detail.contract_line", reference=contract.reference, label=contract.label),
+            ),
+            _coverage(tr, "labour", contract.covers_labour),
+            _coverage(tr, "parts", contract.covers_parts),
+            _coverage(tr, "travel", contract.covers_travel),
+        ]
+    return tagged("detail-contract", _block(tr("detail.contract"), body))
+
+
+def summary(tr: Translator, detail: InterventionDetail) -> ft.Control:
+    """Customer, site, schedule and problem; equipment with meters; contract coverage."""
+    job, site = detail.intervention, detail.site
+    schedule = tr(
+        "detail.schedule",
+        date=tr.long_date(job.scheduled_start.date()),
+        start=tr.time(job.scheduled_start),
+        end=tr.time(job.scheduled_end),
+    )
+    where = [
+        _line(ft.Icons.PERSON_OUTLINE, detail.customer.name, strong=True),
+        _line(
+            ft.Icons.PLACE_OUTLINED,
+            f"{site.name} — {site.address_line}, {site.postal_code} {site.city}",
+        ),
+        _line(ft.Icons.SCHEDULE, schedule),
+    ]
+    if site.access_notes:
+        where.append(_line(ft.Icons.KEY_OUTLINED, site.access_notes))
+    if job.problem_reported:
+        where.append(_line(ft.Icons.REPORT_PROBLEM_OUTLINED, job.problem_reported))
+    return tagged(
+        "detail-header",
+        ft.Column(
+            [
+                tagged("detail-customer", ft.Column(where, spacing=6)),
+                _equipment(tr, detail),
+                _contract(tr, detail),
+            ],
+            spacing=16,
+            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+        ),
+    )

@@ -1,0 +1,140 @@
+"""Search in the van stock and use a part: quantity (and serial number when the part has one);
+more than the van holds asks whether the parts were taken from elsewhere."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import flet as ft
+
+from app.errors import ValidationError
+from app.views.detail.blocks import (
+    FLAG_COLOR,
+    Refused,
+    attempt,
+    big_button,
+    muted,
+    number,
+    question_dialog,
+    refresh,
+)
+from app.views.detail.context import DetailContext
+from app.views.semantic_ids import tagged
+
+SHOWN = 12  # lines at most: beyond, the technician narrows the search
+
+
+class VanStockSearch:
+    def __init__(self, ctx: DetailContext, on_used: Callable[[], Awaitable[None]]) -> None:
+        self.ctx, self.on_used = ctx, on_used
+        self.dialog: ft.AlertDialog | None = None
+        self.writing = asyncio.Lock()  # one write at a time (SQLite; no double sends)
+        self.asked = 0  # drops results of a search typed over by a newer one
+        self.search = ft.TextField(
+            label=ctx.tr("parts.search"),
+            prefix_icon=ft.Icons.SEARCH,
+            text_size=18,
+            on_change=self._typed,
+            on_submit=self._typed,
+        )
+        self.results = ft.Column(spacing=10, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+        self.root = ft.Column(
+            [tagged("parts-search", self.search), tagged("parts-stock", self.results)],
+            spacing=10,
+            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+        )
+
+    def build(self) -> ft.Control:
+        return self.root
+
+    async def load(self) -> None:
+        self.asked += 1
+        asked, ctx = self.asked, self.ctx
+        lines = await ctx.call(ctx.services.stock.van_stock, ctx.who, self.search.value or "")
+        if lines is None or asked != self.asked:
+            return
+        shown = [self._line(line) for line in lines[:SHOWN]]
+        if len(lines) > SHOWN:
+            shown.append(muted(ctx.tr("parts.more", count=len(lines) - SHOWN)))
+        self.results.controls = shown or [muted(ctx.tr("parts.no_results"), "parts-no-results")]
+        refresh(self.root)
+
+    async def _typed(self, _e: ft.Event) -> None:
+        await self.load()
+
+    def _line(self, line) -> ft.Control:
+        tr, part = self.ctx.tr, line.part
+        ref = part.reference
+        stock = tr(
+            "parts.in_van", quantity=number(tr, line.quantity), unit=part.unit,
+            minimum=number(tr, line.minimum),
+        )  # fmt: skip
+        if line.below_minimum:
+            stock += " — " + tr("parts.below_minimum")
+        qty = ft.TextField(
+            label=tr("parts.quantity", unit=part.unit), value="1", width=130, text_size=18,
+            keyboard_type=ft.KeyboardType.NUMBER,
+        )  # fmt: skip
+        serial = ft.TextField(label=tr("parts.serial"), text_size=18, expand=True)
+        inputs: list[ft.Control] = [tagged(f"part-qty-{ref}", qty)]
+        if part.has_serial:
+            inputs.append(tagged(f"part-serial-{ref}", serial, expand=True))
+
+        async def use(_e: ft.Event) -> None:
+            await self._use(part, qty, serial)
+
+        inputs.append(big_button(f"part-use-{ref}", tr("parts.use"), use, icon=ft.Icons.BUILD))
+        body = ft.Column(
+            [
+                ft.Text(part.name, size=17, weight=ft.FontWeight.W_600),
+                ft.Text(f"{ref} · {stock}", size=15,
+                        color=FLAG_COLOR if line.below_minimum else ft.Colors.ON_SURFACE_VARIANT,
+                        weight=ft.FontWeight.BOLD if line.below_minimum else None),
+                ft.Row(inputs, spacing=8, wrap=True, run_spacing=8),
+            ],
+            spacing=6,
+        )  # fmt: skip
+        box = ft.Container(
+            body, padding=12, border_radius=12,
+            bgcolor=ft.Colors.RED_50 if line.below_minimum else ft.Colors.SURFACE_CONTAINER_LOW,
+        )  # fmt: skip
+        return tagged(f"part-{ref}", box)
+
+    async def _use(self, part, qty: ft.TextField, serial: ft.TextField, elsewhere=False) -> None:
+        ctx = self.ctx
+        async with self.writing:
+            result = await ctx.call(
+                attempt, ValidationError, ctx.services.stock.use_part, ctx.intervention_id,
+                part.id, (qty.value or "").strip(), ctx.who, ctx.now(),
+                serial_number=serial.value or "", from_elsewhere=elsewhere,
+            )  # fmt: skip
+        if result is None:
+            return
+        qty.error = serial.error = None
+        if isinstance(result, Refused):
+            err = result.error
+            if isinstance(err, ctx.services.stock.InsufficientStockError):
+                self._ask_elsewhere(part, qty, serial, err)
+                return
+            text = ctx.tr.error(err)
+            (serial if getattr(err, "field", "") == "serial" else qty).error = text.splitlines()[0]
+            ctx.notify(text, True)
+            refresh(self.root)
+            return
+        ctx.notify(ctx.tr("parts.used", part=part.name), False)
+        await self.on_used()
+
+    def _ask_elsewhere(self, part, qty, serial, err: Exception) -> None:
+        tr = self.ctx.tr
+
+        async def elsewhere() -> None:
+            await self._use(part, qty, serial, elsewhere=True)
+
+        self.dialog = question_dialog(
+            tr, title=tr("parts.elsewhere.title"),
+            text=tr.error(err).splitlines()[0] + "\n\n" + tr("parts.elsewhere.text"),
+            confirm_id="part-elsewhere-confirm", confirm_text=tr("parts.elsewhere.confirm"),
+            on_confirm=elsewhere,
+        )  # fmt: skip
+        self.root.page.show_dialog(self.dialog)

@@ -1,0 +1,206 @@
+"""What the field end-to-end test needs besides the browser: the plan of the job (read from
+the device's SQLite file, read-only), typing into a field found by test id, and the head
+office checks (its SQLite file, read-only)."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from e2e_support import by_id
+
+from app.views.detail.blocks import slug
+
+FIRST_ASSIGNED_TODAY = """
+SELECT i.id, i.reference, i.procedure_id, i.equipment_id, t.id
+FROM interventions i
+JOIN technicians t ON t.id = i.technician_id JOIN users u ON u.id = t.user_id
+WHERE u.username = ? AND i.deleted = 0 AND i.status = 'assigned'
+  AND date(i.scheduled_start) = ?
+ORDER BY i.scheduled_start LIMIT 1
+"""
+ITEMS = """
+SELECT s.position, c.position, c.kind, c.required, c.min_value, c.max_value, c.meter_name
+FROM procedure_steps s JOIN checklist_items c ON c.step_id = s.id
+WHERE s.procedure_id = ? AND s.deleted = 0 AND c.deleted = 0
+ORDER BY s.position, c.position
+"""
+METERS = """
+SELECT m.name, (SELECT r.value FROM meter_readings r WHERE r.meter_id = m.id AND r.deleted = 0
+                ORDER BY r.read_at DESC LIMIT 1)
+FROM meters m WHERE m.equipment_id = ? AND m.deleted = 0 ORDER BY m.name
+"""
+VAN_PARTS = """
+SELECT p.reference FROM van_stock_lines v JOIN parts p ON p.id = v.part_id
+WHERE v.technician_id = ? AND v.deleted = 0 AND v.quantity >= 2 AND p.has_serial = 0
+ORDER BY p.reference LIMIT 2
+"""
+
+
+@dataclass
+class Item:
+    ident: str  # "item-<step>-<item>"
+    kind: str
+    required: bool
+    low: float | None
+    high: float | None
+    meter: str
+
+
+@dataclass
+class JobPlan:
+    id: str
+    reference: str
+    items: list[Item]
+    meters: dict[str, float]  # meter name -> last value (0 when never read)
+    parts: list[str]  # two van parts, by reference
+
+    def reading(self, meter: str) -> str:
+        """A plausible new reading: a little more than the last one."""
+        return f"{self.meters.get(meter, 0) + 37:g}"
+
+
+def plan_for(db_path: Path, username: str) -> JobPlan:
+    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as con:
+        row = con.execute(FIRST_ASSIGNED_TODAY, (username, date.today().isoformat())).fetchone()
+        assert row, f"{username} has no assigned intervention today in {db_path}"
+        job_id, reference, procedure_id, equipment_id, technician_id = row
+        items = [
+            Item(f"item-{s}-{i}", kind, bool(req), lo, hi, meter or "")
+            for s, i, kind, req, lo, hi, meter in con.execute(ITEMS, (procedure_id,))
+        ]
+        meters = {n: v or 0 for n, v in con.execute(METERS, (equipment_id,))}
+        parts = [r for (r,) in con.execute(VAN_PARTS, (technician_id,))]
+    return JobPlan(job_id, reference, items, meters, parts)
+
+
+ANSWERED = """
+SELECT s.position, c.position FROM checklist_answers a
+JOIN checklist_items c ON c.id = a.item_id JOIN procedure_steps s ON s.id = c.step_id
+WHERE a.intervention_id = ? AND a.deleted = 0
+  AND (a.value_number IS NOT NULL OR coalesce(a.value_text, '') <> '')
+"""
+
+
+def answered(db_path: Path, job_id: str) -> set[str]:
+    """Test ids of the items answered in the device's database."""
+    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as con:
+        return {f"item-{s}-{i}" for s, i in con.execute(ANSWERED, (job_id,))}
+
+
+def inside(item: Item) -> str:
+    """A value within the item's tolerance, as typed in French."""
+    lo, hi = item.low, item.high
+    value = (lo + hi) / 2 if lo is not None and hi is not None else lo if lo is not None else hi
+    return f"{value if value is not None else 1:g}".replace(".", ",")
+
+
+def outside(item: Item) -> str:
+    """A value just out of tolerance (still plausible)."""
+    span = abs((item.high or 0) - (item.low or 0)) or 1
+    value = item.high + span / 2 if item.high is not None else item.low - span / 2
+    return f"{value:g}".replace(".", ",")
+
+
+def meter_ident(name: str) -> str:
+    return f"meter-{slug(name)}"
+
+
+def into_view(page, locator) -> None:
+    """Scroll ``locator`` into view and let Flutter follow before clicking it.
+
+    Playwright scrolls the semantics DOM at once; Flutter moves its canvas a frame or two
+    later, and a click in between lands on what was there before.
+    """
+    box = locator.bounding_box()
+    viewport = page.viewport_size
+    if box and box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"] - 90:
+        return  # already in view (above a bottom navigation bar)
+    locator.evaluate("e => e.scrollIntoView({block: 'center'})")  # not under the nav bar
+    page.wait_for_timeout(250)
+
+
+def tap(page, ident: str, *, within: str | None = None) -> None:
+    """Click the widget tagged ``ident`` (or its button named ``within``) as a finger would.
+
+    A text field that still has the focus would take the click only to lose it (the button
+    under the finger would not fire): blur it first.
+    """
+    blur(page)
+    target = by_id(page, ident)
+    if within:
+        target = target.get_by_role("button", name=within)
+    into_view(page, target)
+    target.click()
+
+
+FOCUSED = """n => { const el = document.activeElement;
+    return !!el && (n.contains(el) || el.classList.contains("flt-text-editing")); }"""
+
+
+def has_focus(page, ident: str) -> bool:
+    """The field tagged ``ident`` edits: Flutter focuses either the field's semantics input
+    or its own hidden ``input.flt-text-editing`` (only the field just tapped, since every
+    other field was blurred before)."""
+    return by_id(page, ident).evaluate(FOCUSED)
+
+
+def blur(page) -> None:
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+
+
+def type_in(page, ident: str, text: str) -> None:
+    """Tap the text field tagged ``ident`` until it edits, then type ``text`` (replacing
+    what it held)."""
+    field = by_id(page, ident).locator("input, textarea").first
+    blur(page)
+    for _attempt in range(4):
+        into_view(page, field)
+        field.click()
+        deadline = time.monotonic() + 1.5
+        while time.monotonic() < deadline and not has_focus(page, ident):
+            page.wait_for_timeout(100)
+        if has_focus(page, ident):
+            break
+    else:
+        raise AssertionError(f"the field {ident!r} never got the focus")
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text)
+
+
+def headoffice_rows(data_dir: Path, reference: str) -> dict:
+    """What head office holds for the intervention ``reference`` (read-only)."""
+    path = data_dir / "headoffice" / "headoffice.db"
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
+        (job_id, status, diagnosis) = con.execute(
+            "SELECT id, status, diagnosis FROM interventions WHERE reference = ?", (reference,)
+        ).fetchone()
+
+        def all_of(sql: str) -> list[tuple]:
+            return con.execute(sql, (job_id,)).fetchall()
+
+        return {
+            "status": status,
+            "diagnosis": diagnosis,
+            "comments": all_of(
+                "SELECT visibility, body FROM comments WHERE intervention_id = ? AND deleted = 0"
+            ),
+            "flagged": all_of(
+                "SELECT label, value, comment FROM measurements WHERE intervention_id = ? "
+                "AND deleted = 0 AND out_of_tolerance = 1"
+            ),
+            "measurements": all_of(
+                "SELECT label FROM measurements WHERE intervention_id = ? AND deleted = 0"
+            ),
+            "readings": all_of(
+                "SELECT meter_id, value FROM meter_readings WHERE intervention_id = ? "
+                "AND deleted = 0"
+            ),
+            "usages": all_of(
+                "SELECT part_id, quantity FROM part_usages WHERE intervention_id = ? "
+                "AND deleted = 0"
+            ),
+        }

@@ -1,0 +1,187 @@
+"""The intervention on the field, end to end in Debian Chromium, on a phone and on a tablet.
+
+`main.py run --web` (with its embedded head office); tech1 signs in, finds today's first
+assigned intervention with the search, leaves, starts, answers the whole procedure (one
+measurement out of tolerance, with its comment), records a meter reading, uses two parts
+from the van, writes an internal and a client-visible comment, saves the work, declares the
+work done, syncs; then head office's database (read-only) holds all of it.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from conftest import require
+from e2e_support import browser_page, by_id, chromium, chromium_path, running_app, screenshot
+from field_e2e_support import (
+    answered,
+    headoffice_rows,
+    inside,
+    meter_ident,
+    outside,
+    plan_for,
+    tap,
+    type_in,
+)
+from test_e2e_signin import DEMO_PASSWORD, sign_in
+
+pytestmark = pytest.mark.browser
+
+INTERNAL = "Vase d'expansion à remplacer à la prochaine visite"
+CLIENT = "Chaudière entretenue, combustion réglée, fonctionnement normal"
+
+
+@pytest.fixture
+def app(tmp_path):
+    require(chromium_path() is not None, "Debian chromium is not installed (/usr/bin/chromium)")
+    with running_app(tmp_path / "data") as running:
+        yield running
+
+
+def wait_notice(page, text: str) -> None:
+    from playwright.sync_api import expect
+
+    expect(by_id(page, "detail-notice")).to_contain_text(text)
+
+
+def open_section(page, name: str) -> None:
+    tap(page, f"section-{name}")
+    by_id(page, f"section-body-{name}").wait_for()
+
+
+def answer_procedure(app, page, plan, shot: str) -> list:
+    """Every required item, and the first measurement with a tolerance out of it. A pass
+    checks the device's database and answers again what a mis-tap left unanswered."""
+    flagged = next(i for i in plan.items if i.kind == "numeric" and i.high is not None)
+    todo = [i for i in plan.items if (i.required or i is flagged) and i.kind != "photo"]
+    for _attempt in range(3):
+        done = answered(app.db_path, plan.id)
+        missing = [i for i in todo if i.ident not in done]
+        if not missing:
+            return todo
+        for item in missing:
+            answer(page, plan, item, flagged=item is flagged)
+            if item is flagged:
+                screenshot(page, f"{shot}-procedure-flagged")
+    raise AssertionError(f"still unanswered: {[i.ident for i in missing]}")
+
+
+def answer(page, plan, item, *, flagged: bool) -> None:
+    ident = item.ident
+    if item.kind == "check":
+        tap(page, ident)
+    elif item.kind == "yes_no_na":
+        tap(page, ident, within="Oui")
+    elif item.kind == "choice":
+        tap(page, f"{ident}-opt-1")
+    else:  # numeric, meter, text
+        value = {"meter": plan.reading(item.meter), "text": "RAS"}.get(item.kind)
+        type_in(page, ident, value or (outside(item) if flagged else inside(item)))
+        if item.kind == "text":  # several lines: Enter is a new line
+            tap(page, f"{ident}-save")
+        else:
+            page.keyboard.press("Enter")
+    by_id(page, f"{ident}-saved").wait_for()
+    page.wait_for_timeout(200)  # let the section reload before the next tap
+    if flagged:
+        by_id(page, f"{ident}-flag").wait_for()
+        type_in(page, f"{ident}-comment", "Écart dû au tirage, à surveiller")
+        tap(page, f"{ident}-comment-save")
+        wait_notice(page, "Commentaire enregistré")
+
+
+def field_scenario(app, page, viewport: tuple[int, int]) -> None:
+    from playwright.sync_api import expect
+
+    shot = f"field-{viewport[0]}x{viewport[1]}"
+    started = time.monotonic()
+    sign_in(page, "tech1", DEMO_PASSWORD)
+    by_id(page, "my-day-today").wait_for()
+    plan = plan_for(app.db_path, "tech1")
+    assert len(plan.parts) == 2, "tech1's van should hold two parts to use"
+
+    type_in(page, "day-search", plan.reference)
+    expect(by_id(page, f"day-item-{plan.reference}")).to_be_visible()
+    screenshot(page, f"{shot}-my-day-search")
+    tap(page, f"day-item-{plan.reference}")
+    expect(by_id(page, "detail-reference")).to_contain_text(plan.reference)
+    screenshot(page, f"{shot}-detail")
+
+    tap(page, "action-en_route")  # "Partir"
+    expect(by_id(page, "detail-status")).to_contain_text("En route")
+    tap(page, "action-in_progress")  # "Commencer"
+    expect(by_id(page, "detail-status")).to_contain_text("En cours")
+    expect(by_id(page, "action-work_done")).to_be_visible()
+
+    open_section(page, "procedure")
+    answers = answer_procedure(app, page, plan, shot)
+
+    open_section(page, "meters")
+    meter = sorted(plan.meters)[0]
+    type_in(page, meter_ident(meter), f"{plan.meters[meter] + 50:g}")
+    tap(page, f"{meter_ident(meter)}-save")
+    wait_notice(page, "Relevé enregistré")
+    screenshot(page, f"{shot}-meters")
+
+    open_section(page, "parts")
+    for reference in plan.parts:
+        type_in(page, "parts-search", reference)
+        tap(page, f"part-use-{reference}")
+        wait_notice(page, "utilisation enregistrée")
+    expect(by_id(page, "usage-1")).to_be_attached()
+    screenshot(page, f"{shot}-parts")
+
+    open_section(page, "comments")
+    type_in(page, "comment-body", INTERNAL)
+    tap(page, "comment-add-internal")
+    expect(by_id(page, "comment-0-visibility")).to_contain_text("Interne")
+    type_in(page, "comment-body", CLIENT)
+    tap(page, "comment-add-client")
+    expect(by_id(page, "comment-1-visibility")).to_contain_text("Visible client")
+    screenshot(page, f"{shot}-comments")
+
+    open_section(page, "work")
+    type_in(page, "work-diagnosis", "Brûleur encrassé, tirage faible")
+    type_in(page, "work-operations", "Nettoyage du brûleur, réglage de la combustion")
+    tap(page, "work-save")
+    expect(by_id(page, "work-saved")).to_contain_text("Enregistré à")
+    screenshot(page, f"{shot}-work")
+
+    open_section(page, "time")
+    expect(by_id(page, "time-running")).to_contain_text("Travail en cours depuis")
+    screenshot(page, f"{shot}-time")
+
+    tap(page, "action-work_done")
+    expect(by_id(page, "detail-status")).to_contain_text("Travaux terminés")
+    screenshot(page, f"{shot}-work-done")
+
+    tap(page, "sync-badge")  # opens the sync screen, as "Synchronisation" in the navigation
+    tap(page, "sync-now")
+    expect(by_id(page, "sync-pending")).to_contain_text("Aucune modification", timeout=30_000)
+    screenshot(page, f"{shot}-synced")
+
+    rows = wait_for_head_office(app.data_dir, plan.reference)
+    assert rows["diagnosis"] == "Brûleur encrassé, tirage faible"
+    assert sorted(rows["comments"]) == [("client", CLIENT), ("internal", INTERNAL)]
+    assert rows["flagged"] and rows["flagged"][0][2] == "Écart dû au tirage, à surveiller"
+    assert len(rows["measurements"]) == len([i for i in answers if i.kind == "numeric"])
+    assert rows["readings"], "the meter reading reached head office"
+    assert len(rows["usages"]) == 2
+    assert time.monotonic() - started < 90
+
+
+def wait_for_head_office(data_dir, reference: str, timeout: float = 20) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = headoffice_rows(data_dir, reference)
+        if rows["status"] == "work_done" or time.monotonic() > deadline:
+            assert rows["status"] == "work_done", rows
+            return rows
+        time.sleep(0.5)
+
+
+@pytest.mark.parametrize("viewport", [(390, 844), (1024, 768)], ids=["phone", "tablet"])
+def test_a_technician_carries_out_an_intervention_and_head_office_gets_it(app, viewport):
+    with chromium() as browser, browser_page(browser, app.url, viewport, "field") as page:
+        field_scenario(app, page, viewport)
