@@ -27,9 +27,9 @@ changes nothing. At the end of each run every device syncs twice without faults,
   or as a rejection on its device (``sync_rejections``). A value overwritten on its device
   before any sync collected it is not required (it was never meant to travel).
 
-Size: ``TERRAIN_SIM_OPS`` operations in all (default 2,400, about two minutes), in runs of
-``TERRAIN_SIM_STEPS`` operations (default 300). ``TERRAIN_SIM_SEED`` picks another seeded
-sequence (default: Hypothesis' derandomized one, the same on every CI run);
+Size: ``TERRAIN_SIM_OPS`` steps in all (default 3,000: about 2,500 counted operations, under
+a minute), in runs of ``TERRAIN_SIM_STEPS`` steps (default 300). ``TERRAIN_SIM_SEED`` picks
+another seeded sequence (default: Hypothesis' derandomized one, the same on every CI run);
 ``TERRAIN_SIM_SHRINK=1`` lets Hypothesis shrink a failing run. 100,000 operations locally::
 
     TERRAIN_SIM_OPS=100000 .venv/bin/pytest tests/test_sync_simulation.py -s
@@ -50,7 +50,12 @@ from datetime import timedelta
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    rule,
+    run_state_machine_as_test,
+)
 from server_support import start_live_server
 from sim_support import (
     DeviceHandle,
@@ -88,7 +93,7 @@ from app.sync.tracking import record
 from app.sync.transport import HttpTransport
 from headoffice.models import SyncConflict
 
-OPS = int(os.environ.get("TERRAIN_SIM_OPS", "2400"))
+OPS = int(os.environ.get("TERRAIN_SIM_OPS", "3000"))
 STEPS = int(os.environ.get("TERRAIN_SIM_STEPS", "300"))
 SEED = os.environ.get("TERRAIN_SIM_SEED")
 SHRINK = os.environ.get("TERRAIN_SIM_SHRINK") == "1"
@@ -385,6 +390,23 @@ class SyncSimulation(RuleBasedStateMachine):
             row.quantity, row.serial_number = 1 + pick % 7, self._text()
         row.save()
 
+    @initialize()
+    def a_sure_collision(self):
+        """Every run starts with one edit made on both sides of the same field: the office
+        changes a diagnosis and syncs, tech1 (offline, on the older version) changes it too.
+        Random operations may or may not collide; this one always reaches the merge rules."""
+        with self._on(self.techs[0]):
+            job_id = self._jobs(self.techs[0])[0]  # one the technician holds
+        with self._on(self.office):
+            job = Intervention.get_by_id(job_id)
+            job.diagnosis = self._text()
+            job.save()
+        self.sync(0, [], 2000)
+        with self._on(self.techs[0]):
+            job = Intervention.get_by_id(job.id)
+            job.diagnosis = self._text()
+            job.save()
+
     @rule(
         t=st.integers(0, 5),
         table=st.sampled_from(sorted(RECORDS)),
@@ -581,7 +603,7 @@ def test_random_offline_work_converges_and_loses_nothing(tmp_path_factory):
         uuid.uuid4 = real_uuid4
     stats = SyncSimulation.stats
     print(f"\nsimulation: {dict(stats)} in {time.monotonic() - started:.0f} s")
-    assert stats["ops"] >= min(OPS, 2000) * 0.9, stats
+    assert stats["ops"] >= min(OPS, 2000), stats  # the issue asks for >= 2,000 in CI
     assert stats["syncs"] and stats["conflicts"] and stats["rejections"] and stats["replays"]
 
 
