@@ -98,6 +98,8 @@ def screens_large_db(args) -> dict:
         )
         my_day = _bench_screen(path, lambda: day_service.my_day(tech.id, today), args.repeat)
         detail = _bench_screen(path, lambda: detail_service.load_detail(target.id), args.repeat)
+        who = _technician_of(target)
+        screen = _bench_screen(path, lambda: _whole_screen(target.id, who), args.repeat)
         day = day_service.my_day(tech.id, today)
         loaded = detail_service.load_detail(target.id)
     finally:
@@ -111,4 +113,45 @@ def screens_large_db(args) -> dict:
             "site_history_total": loaded.site_history_total,
             "steps": len(loaded.steps),
         },
+        "intervention_screen_all_sections": {
+            **screen,
+            "note": "header + procedure + meters + time + parts + history + comments",
+        },
     }
+
+
+def _technician_of(intervention):
+    from app.models import User
+    from app.models.enums import Role
+    from app.services.auth_service import CurrentUser
+
+    tech = Technician.get_by_id(intervention.technician_id)
+    user = User.get_by_id(tech.user_id)
+    return CurrentUser(user.id, user.username, user.display_name, Role(user.role), tech.id)
+
+
+def _whole_screen(intervention_id: str, who) -> None:
+    """Every service call the intervention screen makes when it opens all its sections."""
+    from datetime import datetime
+
+    from app.services import (
+        checklist_service,
+        comment_service,
+        history_service,
+        meter_service,
+        stock_service,
+        time_service,
+    )
+
+    detail_service.load_detail(intervention_id)
+    checklist_service.checklist(intervention_id, who)
+    meter_service.meters_of(intervention_id, who)
+    meter_service.measurements_of(intervention_id, who)
+    time_service.totals(intervention_id, who, datetime.now())
+    stock_service.planned(intervention_id, who)
+    stock_service.usages(intervention_id, who)
+    stock_service.used_before(intervention_id, who)
+    stock_service.van_stock(who)
+    history_service.site_history(intervention_id, who)
+    history_service.measured_labels(intervention_id, who)
+    comment_service.for_intervention(intervention_id, who)
