@@ -26,9 +26,11 @@ from typing import Any
 
 from app.models import db
 from app.sync.protocol import COLUMNS, K_DATETIME, K_JSON, TABLES
-from app.sync.store import SyncOutbox, set_state
+from app.sync.store import SyncOutbox, get_state, set_state
 
 CURSOR = "cursor"
+# Rows evicted while they had unsent changes: kept until those are pushed, then removed.
+EVICT_AFTER_PUSH = "evict_after_push"
 # Device columns the wire never fills (server-only): value for a new row.
 LOCAL_DEFAULTS: dict[str, dict[str, str]] = {"users": {"password_hash": ""}}
 
@@ -127,7 +129,10 @@ def _apply(conn, page: Mapping[str, Any]) -> ApplyResult:
         gone = [(i,) for i in ids if i not in held]
         conn.executemany(f'DELETE FROM "{table}" WHERE id = ?', gone)
         result.evicted += len(gone)
-        result.kept_evicted += len(ids) - len(gone)
+        kept = [[table, i] for i in ids if i in held]
+        result.kept_evicted += len(kept)
+        if kept:  # head office now thinks they are gone: remove them once pushed (push.py)
+            set_state(EVICT_AFTER_PUSH, (get_state(EVICT_AFTER_PUSH) or []) + kept)
     return result
 
 

@@ -18,12 +18,18 @@ from dataclasses import dataclass, field
 from peewee import IntegrityError
 
 from app.models import db
-from app.sync.apply import take_server_rows
+from app.sync.apply import EVICT_AFTER_PUSH, take_server_rows
 from app.sync.collect import OutgoingChange, collect, pending_keys
 from app.sync.mark import mark_synced
 from app.sync.protocol import MODELS, PUSH_BATCH_ROWS, TABLE_INDEX
 from app.sync.remote import Transport
-from app.sync.store import SyncConflictNotice, SyncRejection, get_state, set_state
+from app.sync.store import (
+    SyncConflictNotice,
+    SyncOutbox,
+    SyncRejection,
+    get_state,
+    set_state,
+)
 
 PENDING_BATCH = "pending_batch"
 log = logging.getLogger(__name__)
@@ -112,6 +118,7 @@ def record_answer(batch: dict, answer: dict, outcome: PushOutcome) -> None:
             SyncRejection.create(table_name=table, row_id=row_id, fields=refused, reason=reason)
         acknowledged = [*applied, *((t, i) for t, i, _ in rejected)]
         mark_synced((t, i, sent[(t, i)]) for t, i in acknowledged if (t, i) in sent)
+        _evict_pushed()
         if refusals:
             _take_back([r for r in refusals if r.get("row")])
             _drop_unknown_rows([(r["table"], r["id"]) for r in refusals if not r.get("row")])
@@ -131,6 +138,18 @@ def _take_back(refusals: list[dict]) -> None:
             take_server_rows(refusals)
     except (IntegrityError, sqlite3.IntegrityError) as exc:
         log.warning("could not take back %d refused rows: %s", len(refusals), exc)
+
+
+def _evict_pushed() -> None:
+    """Rows head office evicted while they had unsent changes (rule 1): once nothing of them
+    is pending any more, they leave this device as the eviction said."""
+    waiting = get_state(EVICT_AFTER_PUSH) or []
+    if not waiting:
+        return
+    pending = {(e.table_name, e.row_id) for e in SyncOutbox.select()}
+    done = [(t, i) for t, i in waiting if (t, i) not in pending]
+    _drop_unknown_rows(done)
+    set_state(EVICT_AFTER_PUSH, [[t, i] for t, i in waiting if (t, i) in pending] or None)
 
 
 def _drop_unknown_rows(rows: list[tuple[str, str]]) -> None:

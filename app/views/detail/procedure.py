@@ -152,7 +152,7 @@ class ProcedureSection:
                 self._refused(row, result.error)
             return
         row.show(result, just_saved=True)
-        await self._saved()
+        await self._saved(meter=row.item.kind == "meter")
 
     async def _comment(self, row: ItemRow, text: str) -> None:
         ctx = self.ctx
@@ -190,6 +190,10 @@ class ProcedureSection:
         )  # fmt: skip
         self.root.page.show_dialog(self.dialog)
 
-    async def _saved(self) -> None:
+    async def _saved(self, *, meter: bool = False) -> None:
+        """Show the new progress. The rest of the screen changes only with a meter reading
+        (the header shows the meters): rebuilding it while the technician moves on to the next
+        field could move the focus under his fingers."""
         await self.load()
-        await self.ctx.changed()
+        if meter:
+            await self.ctx.changed()
