@@ -31,7 +31,7 @@ from app.sync.protocol import (
     to_wire,
 )
 from headoffice.database import lock_rows, write_transaction
-from headoffice.models import PushBatch, RowMeta, SyncConflict
+from headoffice.models import Device, DeviceRow, PushBatch, RowMeta, SyncConflict
 from headoffice.pull import select_by_column
 from headoffice.scope import SHARED_TABLES, Principal, may_write, scope_queries
 from headoffice.versions import lock_versions, take_version
@@ -62,6 +62,8 @@ def push(who: Principal, device_id: str, request: PushRequest, today: date) -> d
         for change in request.changes:
             _apply(who, device_id, change, result, today)
         _attach_server_rows(who, result.rejected, today)
+        if not who.sees_everything:
+            _hold(device_id, result.applied)
         answer = result.to_json()
         PushBatch.create(
             user_id=who.user_id, batch_id=request.batch_id, device_id=device_id, response=answer
@@ -94,6 +96,22 @@ def _apply(who: Principal, device_id: str, change: PushChange, result: PushResul
         return
     result.applied.append({"table": change.table, "id": change.id, "version": version})
     result.conflicts.extend(conflicts)
+
+
+def _hold(device_id: str, applied: list[dict]) -> None:
+    """A row a technician's device pushed is held by that device, as if a pull had sent it:
+    if it later leaves his scope before any pull sent it back, the pull must evict it (rule 1).
+    It is recorded with an acknowledged page, so no rollback of lost pages forgets it."""
+    if not applied:
+        return
+    seq = Device.select(Device.last_pull_seq).where(Device.id == device_id).scalar() or 0
+    rows = [
+        {"device_id": device_id, "table_name": a["table"], "row_id": a["id"], "page_seq": seq}
+        for a in applied
+        if a["table"] not in SHARED_TABLES
+    ]
+    for start in range(0, len(rows), 500):
+        DeviceRow.insert_many(rows[start : start + 500]).on_conflict_ignore().execute()
 
 
 def _attach_server_rows(who: Principal, rejected: list[Rejection], today: date) -> None:

@@ -138,7 +138,13 @@ def tap(page, ident: str, *, within: str | None = None) -> None:
 
 
 FOCUSED = """n => { const el = document.activeElement;
-    return !!el && (n.contains(el) || el.classList.contains("flt-text-editing")); }"""
+    if (!el) return false;
+    if (n.contains(el)) return true;
+    if (!el.classList.contains("flt-text-editing")) return false;
+    // Flutter's hidden editing input sits over the field being edited: it must be this one
+    const a = el.getBoundingClientRect(), b = n.getBoundingClientRect();
+    const x = a.left + a.width / 2, y = a.top + a.height / 2;
+    return x >= b.left && x <= b.right && y >= b.top && y <= b.bottom; }"""
 
 
 def has_focus(page, ident: str) -> bool:
