@@ -154,27 +154,62 @@ def has_focus(page, ident: str) -> bool:
     return by_id(page, ident).evaluate(FOCUSED)
 
 
+ACTIVE = """() => { const el = document.activeElement;
+    if (!el) return "nothing";
+    const b = el.getBoundingClientRect();
+    return `${el.tagName}.${el.className} at ${Math.round(b.left)},${Math.round(b.top)}`
+        + ` (${Math.round(b.width)}x${Math.round(b.height)})`
+        + ` value=${JSON.stringify(el.value)}`; }"""
+
+
 def blur(page) -> None:
     page.evaluate("() => document.activeElement && document.activeElement.blur()")
 
 
-def type_in(page, ident: str, text: str) -> None:
-    """Tap the text field tagged ``ident`` until it edits, then type ``text`` (replacing
-    what it held)."""
+def focus(page, ident: str) -> None:
+    """Tap the text field tagged ``ident`` until it edits (a tap during a re-render is lost)."""
     field = by_id(page, ident).locator("input, textarea").first
     blur(page)
     for _attempt in range(4):
         into_view(page, field)
         field.click()
         deadline = time.monotonic() + 1.5
-        while time.monotonic() < deadline and not has_focus(page, ident):
+        while time.monotonic() < deadline:
+            if has_focus(page, ident):
+                return
             page.wait_for_timeout(100)
-        if has_focus(page, ident):
-            break
-    else:
-        raise AssertionError(f"the field {ident!r} never got the focus")
-    page.keyboard.press("Control+A")
-    page.keyboard.type(text)
+    box = by_id(page, ident).bounding_box()
+    raise AssertionError(
+        f"the field {ident!r} at {box} never got the focus; focused: {page.evaluate(ACTIVE)}"
+    )
+
+
+def type_in(page, ident: str, text: str) -> None:
+    """Type ``text`` into the text field tagged ``ident`` (replacing what it held), and check
+    that the field holds it: keys typed while Flutter re-renders can be lost, so the field is
+    focused and typed again until it shows exactly ``text``."""
+    for _attempt in range(3):
+        focus(page, ident)
+        page.keyboard.press("Control+A")
+        page.keyboard.type(text)
+        held = page.evaluate("() => document.activeElement && document.activeElement.value")
+        if held == text and has_focus(page, ident):
+            return
+        page.wait_for_timeout(300)
+    raise AssertionError(f"typed {text!r} into {ident!r}; focused: {page.evaluate(ACTIVE)}")
+
+
+def only_shown(page, prefix: str, wanted: str) -> None:
+    """Wait until every widget whose test id starts with ``prefix`` is ``prefix + wanted``
+    and there is one: a search typed key by key has settled on its final results."""
+    page.wait_for_function(
+        """([prefix, wanted]) => {
+            const ids = [...document.querySelectorAll(`[flt-semantics-identifier^="${prefix}"]`)]
+                .map(e => e.getAttribute("flt-semantics-identifier"));
+            return ids.length > 0 && ids.every(i => i === prefix + wanted); }""",
+        arg=[prefix, wanted],
+    )
+    page.wait_for_timeout(300)  # let Flutter paint the frame the semantics tree describes
 
 
 def headoffice_rows(data_dir: Path, reference: str) -> dict:

@@ -30,6 +30,7 @@ from app.models import (
 from app.models.enums import InterventionStatus, StockSource
 from app.services import checklist_service, history_service, stock_service
 from app.services.registry import Services
+from app.views.detail import part_search
 from app.views.detail.context import DetailContext
 from app.views.detail.history import HistorySection
 from app.views.detail.meters import MetersSection
@@ -347,6 +348,32 @@ def test_using_a_part_takes_it_from_the_van_and_returning_puts_it_back(job, tech
         await screen.click_in_dialog("usage-return-confirm")  # all of it, by default
         assert _stock(tech, line.part.id) == before
         assert not h.has("usage-return-1")  # nothing left to return
+        h.close()
+
+    run(scenario())
+
+
+def test_a_double_tap_on_use_records_one_usage(job, tech, monkeypatch):
+    async def scenario():
+        screen = await show(PartsSection, job, tech)
+        h = screen.harness
+        line = next(
+            s for s in stock_service.van_stock(tech) if s.quantity >= 3 and not s.part.has_serial
+        )
+        ref, before = line.part.reference, line.quantity
+        await h.fill("parts-search", ref)
+        button = h.find(f"part-use-{ref}")
+        for _tap in range(2):  # two taps before the first one is answered
+            await h.session.dispatch_event(button._i, "click", None)
+        await h.settle()
+        await h.click(f"part-use-{ref}")  # and a third right after it
+        usages = PartUsage.select().where(PartUsage.intervention == job.id)
+        assert usages.count() == 1 and _stock(tech, line.part.id) == before - 1
+        assert h.has("usage-1") and not h.has("usage-2")
+
+        monkeypatch.setattr(part_search, "DOUBLE_TAP", 0.0)  # a deliberate tap, later on
+        await h.click(f"part-use-{ref}")
+        assert usages.count() == 2 and _stock(tech, line.part.id) == before - 2
         h.close()
 
     run(scenario())

@@ -38,7 +38,11 @@ class ItemInput:
     def _build(self, hint: str) -> ft.Control:
         kind, tr = self.kind, self.tr
         if kind == ItemKind.CHECK:
-            self.box = ft.Checkbox(label=tr("item.done"), on_change=self._checked, scale=1.3)
+            self.box = ft.Checkbox(
+                label=tr("item.done"),
+                on_change=self._checked,
+                scale=ft.Scale(1.3, alignment=ft.Alignment.CENTER_LEFT),  # grows to the right
+            )
             return ft.Container(
                 tagged(self.ident, self.box), padding=ft.Padding.only(left=8), height=TOUCH_TARGET
             )

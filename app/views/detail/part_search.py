@@ -1,9 +1,12 @@
 """Search in the van stock and use a part: quantity (and serial number when the part has one);
-more than the van holds asks whether the parts were taken from elsewhere."""
+more than the van holds asks whether the parts were taken from elsewhere. A second tap on
+"Utiliser" for the same part within ``DOUBLE_TAP`` seconds of a recorded usage (a gloved
+double tap) is ignored: the quantity field is how several are used at once."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 
 import flet as ft
@@ -23,6 +26,7 @@ from app.views.detail.context import DetailContext
 from app.views.semantic_ids import tagged
 
 SHOWN = 12  # lines at most: beyond, the technician narrows the search
+DOUBLE_TAP = 1.0  # s: a second "Utiliser" on the same part this soon is the same tap
 
 
 class VanStockSearch:
@@ -31,6 +35,8 @@ class VanStockSearch:
         self.dialog: ft.AlertDialog | None = None
         self.writing = asyncio.Lock()  # one write at a time (SQLite; no double sends)
         self.asked = 0  # drops results of a search typed over by a newer one
+        self.last_used: tuple[str, float] = ("", 0.0)  # part id, time.monotonic() of its use
+        self.using: str | None = None  # the part whose usage is being recorded
         self.search = ft.TextField(
             label=ctx.tr("parts.search"),
             prefix_icon=ft.Icons.SEARCH,
@@ -103,12 +109,20 @@ class VanStockSearch:
 
     async def _use(self, part, qty: ft.TextField, serial: ft.TextField, elsewhere=False) -> None:
         ctx = self.ctx
-        async with self.writing:
-            result = await ctx.call(
-                attempt, ValidationError, ctx.services.stock.use_part, ctx.intervention_id,
-                part.id, (qty.value or "").strip(), ctx.who, ctx.now(),
-                serial_number=serial.value or "", from_elsewhere=elsewhere,
-            )  # fmt: skip
+        used_id, used_at = self.last_used
+        again = used_id == part.id and time.monotonic() - used_at < DOUBLE_TAP
+        if part.id == self.using or (again and not elsewhere):
+            return  # the same tap, twice
+        self.using = part.id
+        try:
+            async with self.writing:
+                result = await ctx.call(
+                    attempt, ValidationError, ctx.services.stock.use_part, ctx.intervention_id,
+                    part.id, (qty.value or "").strip(), ctx.who, ctx.now(),
+                    serial_number=serial.value or "", from_elsewhere=elsewhere,
+                )  # fmt: skip
+        finally:
+            self.using = None
         if result is None:
             return
         qty.error = serial.error = None
@@ -122,6 +136,7 @@ class VanStockSearch:
             ctx.notify(text, True)
             refresh(self.root)
             return
+        self.last_used = (part.id, time.monotonic())
         ctx.notify(ctx.tr("parts.used", part=part.name), False)
         await self.on_used()
 
