@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import falcon
-from peewee import Database
+from peewee import Database, SqliteDatabase
 
 from app.errors import TerrainError
 from app.models import db
@@ -61,7 +61,9 @@ class ServerConfig:
 
 
 class DatabaseSession:
-    """One connection per request (from the pool on PostgreSQL), closed at its end.
+    """A connection for each request: from the pool on PostgreSQL, given back at its end; on
+    SQLite the server thread's own connection, kept open (opening one and setting its
+    pragmas cost more than a no-op pull).
 
     The request's thread is routed to this app's database (``db.using``), so a head office
     can share a process with other databases (tests, simulations) without mixing them.
@@ -69,6 +71,7 @@ class DatabaseSession:
 
     def __init__(self, database: Database) -> None:
         self.database = database
+        self.keep_open = isinstance(database, SqliteDatabase)
 
     def process_request(self, req, resp) -> None:
         req.context.db_route = db.using(self.database)
@@ -77,7 +80,7 @@ class DatabaseSession:
 
     def process_response(self, req, resp, resource, req_succeeded) -> None:
         try:
-            if not db.is_closed():
+            if not self.keep_open and not db.is_closed():
                 db.close()
         finally:
             route = getattr(req.context, "db_route", None)

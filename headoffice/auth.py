@@ -137,25 +137,32 @@ def authenticate(authorization: str | None) -> Session:
     token = token.strip()
     if scheme.lower() != "bearer" or not token or len(token) > 512:
         raise AuthError("The Authorization header must be 'Bearer <token>'.")
-    row = (
-        DeviceToken.select(DeviceToken, User)
-        .join(User)
-        .where(DeviceToken.token_hash == token_hash(token))
-        .first()
-    )
+    row = db.execute_sql(_TOKEN_SQL.format(p=db.param), (token_hash(token),)).fetchone()
     now = utcnow()
     if row is None:
         raise AuthError("The token is not valid.")
-    if row.revoked_at is not None:
+    token_id, device_id, revoked_at, expires_at, last_used_at, *user = row
+    user_id, role, name, deleted, active, technician_id = user
+    if revoked_at is not None:
         raise AuthError("The token was revoked.")
-    if row.expires_at <= now:
+    if _when(expires_at) <= now:
         raise AuthError("The token has expired.")
-    user = row.user
-    if user.deleted or not user.active:
+    if deleted or not active:
         raise AuthError("This account is disabled.")
-    if row.last_used_at is None or now - row.last_used_at > TOUCH_EVERY:
-        DeviceToken.update(last_used_at=now).where(DeviceToken.id == row.id).execute()
-    return Session(principal_of(user), row.device_id, row.id)
+    if last_used_at is None or now - _when(last_used_at) > TOUCH_EVERY:
+        DeviceToken.update(last_used_at=now).where(DeviceToken.id == token_id).execute()
+    return Session(Principal(user_id, role, technician_id, name), device_id, token_id)
+
+
+# Every request runs this: one plain query (token, user and technician id) rather than two
+# built by the ORM each time (noop_sync and headoffice_load, docs/performance.md).
+_TOKEN_SQL = (
+    "SELECT t.id, t.device_id, t.revoked_at, t.expires_at, t.last_used_at,"
+    " u.id, u.role, u.display_name, u.deleted, u.active,"
+    " (SELECT k.id FROM technicians k WHERE k.user_id = u.id)"
+    " FROM auth_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = {p}"
+)
+_when = DeviceToken.expires_at.python_value  # SQLite answers text, PostgreSQL datetimes
 
 
 def logout(session: Session) -> None:

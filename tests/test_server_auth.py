@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import requests
 
-from app.models import utcnow
+from app.models import User, utcnow
 from app.models.migrations import LATEST_VERSION
 from headoffice.auth import token_hash
 from headoffice.models import Device, DeviceToken, LoginFailure
@@ -109,6 +109,20 @@ def test_expired_token_gets_401(demo_server):
     ).execute()
     error = assert_error(client.get("/sync/pull"), 401)
     assert "expired" in error["message"]
+
+
+def test_a_disabled_or_deleted_account_gets_401_with_its_live_token(demo_server):
+    client = demo_server.login("tech1")
+    me = User.id == client.user["id"]
+    try:
+        for change in ({"active": False}, {"deleted": True}):
+            User.update(**change).where(me).execute()
+            error = assert_error(client.get("/sync/pull", params={"limit": 1}), 401)
+            assert "disabled" in error["message"]
+            User.update(active=True, deleted=False).where(me).execute()
+            assert client.get("/sync/pull", params={"limit": 1}).status_code == 200
+    finally:
+        User.update(active=True, deleted=False).where(me).execute()
 
 
 def test_a_device_of_another_user_is_refused(demo_server):

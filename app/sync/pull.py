@@ -50,61 +50,63 @@ def pull_changes(
     bulk = not cursor and bulk_load.device_is_empty()
     if bulk:  # first sync into an empty device: build the indexes once at the end
         bulk_load.drop_secondary_indexes()
-    pool = ThreadPoolExecutor(1, "sync-prefetch") if getattr(transport, "prefetch", False) else None
+    prefetch = bool(getattr(transport, "prefetch", False))
     try:
-        _pull_pages(transport, limit, cursor, outcome, on_page, pool)
+        _pull_pages(transport, limit, cursor, outcome, on_page, prefetch)
     finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
         if bulk:
             bulk_load.restore_indexes()
     return outcome
 
 
-def _pull_pages(transport, limit, cursor, outcome, on_page, pool) -> None:
+def _pull_pages(transport, limit, cursor, outcome, on_page, prefetch: bool) -> None:
+    """The first page is fetched here; when there are more, a helper thread (started then,
+    not for the usual one-page sync) fetches each next page while this one is applied."""
     database = db.obj  # the helper thread sees the caller's database (``db.using``)
+    pool: ThreadPoolExecutor | None = None
 
     def routed_pull(cursor: str) -> dict:
         with db.using(database):
             return transport.pull(cursor, limit)
 
-    def fetch(cursor: str) -> Future | Callable[[], dict]:
-        if pool is None:
-            return lambda: transport.pull(cursor, limit)
+    def ahead_of(cursor: str) -> Future:
+        nonlocal pool
+        pool = pool or ThreadPoolExecutor(1, "sync-prefetch")
         return pool.submit(routed_pull, cursor)
 
     retried = False
-    ahead = fetch(cursor)
-    while outcome.pages < MAX_PAGES:
-        try:
-            page = ahead.result() if isinstance(ahead, Future) else ahead()
-        except RemoteError as exc:
-            if exc.status != 409 or retried:
-                raise
-            log.warning("head office refused the pull cursor; pulling from the start")
-            retried, cursor, outcome.full = True, "", True
-            set_state(CURSOR, None)
-            ahead = fetch(cursor)
-            continue
-        more = bool(page.get("has_more"))
-        if not more and _unchanged(page, cursor):  # a no-op sync: nothing to write
+    ahead: Future | None = None
+    try:
+        while outcome.pages < MAX_PAGES:
+            try:
+                page = ahead.result() if ahead is not None else transport.pull(cursor, limit)
+            except RemoteError as exc:
+                if exc.status != 409 or retried:
+                    raise
+                log.warning("head office refused the pull cursor; pulling from the start")
+                retried, cursor, outcome.full, ahead = True, "", True, None
+                set_state(CURSOR, None)
+                continue
+            more = bool(page.get("has_more"))
+            if not more and _unchanged(page, cursor):  # a no-op sync: nothing to write
+                outcome.pages += 1
+                if on_page is not None:
+                    on_page(outcome)
+                break
+            # the next page comes while this one is applied
+            ahead = ahead_of(page["cursor"]) if more and prefetch else None
+            result: ApplyResult = apply_page(page)
             outcome.pages += 1
+            outcome.rows += result.rows
+            outcome.evicted += result.evicted
             if on_page is not None:
                 on_page(outcome)
-            break
-        if more and pool is not None:  # the next page comes while this one is applied
-            ahead = fetch(page["cursor"])
-        result: ApplyResult = apply_page(page)
-        outcome.pages += 1
-        outcome.rows += result.rows
-        outcome.evicted += result.evicted
-        if on_page is not None:
-            on_page(outcome)
-        if not more:
-            break
-        cursor = page["cursor"]
-        if pool is None:
-            ahead = fetch(cursor)
+            if not more:
+                break
+            cursor = page["cursor"]
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _unchanged(page: dict, cursor: str) -> bool:

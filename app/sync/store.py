@@ -109,15 +109,22 @@ def open_device_db(path: Path | str) -> SqliteDatabase:
     return database
 
 
+# Plain SQL: every sync cycle reads and writes a few of these, and peewee's query building
+# cost more than SQLite itself here (noop_sync, docs/performance.md).
+_GET = "SELECT value FROM sync_state WHERE key = ?"
+_SET = (
+    "INSERT INTO sync_state (key, value) VALUES (?, ?) "
+    "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+)
+
+
 def get_state(key: str, default=None):
-    row = SyncState.get_or_none(SyncState.key == key)
-    return default if row is None else row.value
+    row = db.execute_sql(_GET, (key,)).fetchone()
+    return default if row is None else SyncState.value.python_value(row[0])
 
 
 def set_state(key: str, value) -> None:
-    SyncState.insert(key=key, value=value).on_conflict(
-        conflict_target=[SyncState.key], update={SyncState.value: value}
-    ).execute()
+    db.execute_sql(_SET, (key, SyncState.value.db_value(value)))
 
 
 DEVICE_ID = "device_id"
