@@ -78,17 +78,17 @@ def plan_for(db_path: Path, username: str) -> JobPlan:
 
 
 ANSWERED = """
-SELECT s.position, c.position FROM checklist_answers a
+SELECT s.position, c.position, coalesce(a.comment, '') FROM checklist_answers a
 JOIN checklist_items c ON c.id = a.item_id JOIN procedure_steps s ON s.id = c.step_id
 WHERE a.intervention_id = ? AND a.deleted = 0
   AND (a.value_number IS NOT NULL OR coalesce(a.value_text, '') <> '')
 """
 
 
-def answered(db_path: Path, job_id: str) -> set[str]:
-    """Test ids of the items answered in the device's database."""
+def answered(db_path: Path, job_id: str) -> dict[str, str]:
+    """Test id -> comment of the items answered in the device's database."""
     with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as con:
-        return {f"item-{s}-{i}" for s, i in con.execute(ANSWERED, (job_id,))}
+        return {f"item-{s}-{i}": comment for s, i, comment in con.execute(ANSWERED, (job_id,))}
 
 
 def inside(item: Item) -> str:
@@ -109,18 +109,32 @@ def meter_ident(name: str) -> str:
     return f"meter-{slug(name)}"
 
 
-def into_view(page, locator) -> None:
-    """Scroll ``locator`` into view and let Flutter follow before clicking it.
+TOP, BOTTOM = 50, 90  # px kept clear: the sync badge above, a phone's navigation bar below
 
-    Playwright scrolls the semantics DOM at once; Flutter moves its canvas a frame or two
-    later, and a click in between lands on what was there before.
+
+def into_view(page, locator) -> None:
+    """Scroll until ``locator`` is in view, with the mouse wheel, as a user would.
+
+    Flutter owns the scrolling: a DOM ``scrollIntoView`` on the semantics tree can leave the
+    tree scrolled while the canvas is not, and a click then lands on what is painted there
+    (seen in CI: the tapped field focused at its old place, under another one). The wheel
+    scrolls the pane under the pointer; the semantics tree follows a frame later.
     """
-    box = locator.bounding_box()
-    viewport = page.viewport_size
-    if box and box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"] - 90:
-        return  # already in view (above a bottom navigation bar)
-    locator.evaluate("e => e.scrollIntoView({block: 'center'})")  # not under the nav bar
-    page.wait_for_timeout(250)
+    height = page.viewport_size["height"]
+    for _attempt in range(15):
+        box = locator.bounding_box()
+        if box is None:  # not laid out yet
+            page.wait_for_timeout(100)
+            continue
+        middle = box["y"] + box["height"] / 2
+        if box["y"] >= TOP and box["y"] + box["height"] <= height - BOTTOM:
+            return
+        page.mouse.move(box["x"] + min(box["width"] / 2, 40), height / 2)
+        page.mouse.wheel(0, middle - height / 2)
+        page.wait_for_timeout(300)
+        after = locator.bounding_box()
+        if after is not None and after["y"] == box["y"]:
+            return  # the pane cannot scroll further: as good as it gets
 
 
 def tap(page, ident: str, *, within: str | None = None) -> None:
