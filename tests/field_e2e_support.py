@@ -118,13 +118,23 @@ def into_view(page, locator) -> None:
     Flutter owns the scrolling: a DOM ``scrollIntoView`` on the semantics tree can leave the
     tree scrolled while the canvas is not, and a click then lands on what is painted there
     (seen in CI: the tapped field focused at its old place, under another one). The wheel
-    scrolls the pane under the pointer; the semantics tree follows a frame later.
+    scrolls the pane under the pointer; the semantics tree follows a frame later. A first
+    one-pixel nudge refreshes a tree left stale by content that shrank under a scrolled pane
+    (Flutter clamps the offset without telling it).
     """
     height = page.viewport_size["height"]
+    nudged = False
     for _attempt in range(15):
         box = locator.bounding_box()
         if box is None:  # not laid out yet
             page.wait_for_timeout(100)
+            continue
+        if not nudged:  # a real scroll, however small, brings the semantics tree up to date
+            nudged = True
+            page.mouse.move(box["x"] + min(box["width"] / 2, 40), height / 2)
+            page.mouse.wheel(0, -1)
+            page.mouse.wheel(0, 1)
+            page.wait_for_timeout(150)
             continue
         middle = box["y"] + box["height"] / 2
         if box["y"] >= TOP and box["y"] + box["height"] <= height - BOTTOM:
@@ -135,6 +145,22 @@ def into_view(page, locator) -> None:
         after = locator.bounding_box()
         if after is not None and after["y"] == box["y"]:
             return  # the pane cannot scroll further: as good as it gets
+
+
+def scroll_to_top(page) -> None:
+    """Scroll every pane back to its top with the mouse wheel (phone: the page; tablet: both
+    panes), as a technician does to reach the section switcher.
+
+    Switching to a shorter section while scrolled down makes Flutter clamp the scroll offset
+    without telling the semantics tree, whose widgets then sit where they were painted
+    before (seen in CI: a field's node 151 px below the field): back at the top first, the
+    offset never needs clamping.
+    """
+    size = page.viewport_size
+    for x in (size["width"] * 0.25, size["width"] * 0.75):
+        page.mouse.move(x, size["height"] / 2)
+        page.mouse.wheel(0, -20_000)
+    page.wait_for_timeout(300)
 
 
 def tap(page, ident: str, *, within: str | None = None) -> None:

@@ -23,6 +23,7 @@ from field_e2e_support import (
     only_shown,
     outside,
     plan_for,
+    scroll_to_top,
     tap,
     type_in,
 )
@@ -48,6 +49,7 @@ def wait_notice(page, text: str) -> None:
 
 
 def open_section(page, name: str) -> None:
+    scroll_to_top(page)
     tap(page, f"section-{name}")
     by_id(page, f"section-body-{name}").wait_for()
 
