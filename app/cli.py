@@ -286,14 +286,13 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _fill_headoffice_demo() -> None:
-    from app.demo import ACCOUNTS_HELP, generate, is_empty
-    from headoffice.versions import stamp_unversioned
+    from app.demo import ACCOUNTS_HELP, is_empty
+    from headoffice.demo import fill_demo
 
     if not is_empty():
         log.info("head office database already has data: serving it as it is")
         return
-    summary = generate(size="small")
-    stamped = stamp_unversioned()
+    summary, stamped = fill_demo()
     print(f"Demo data: {summary} ({stamped} rows versioned)")
     print(ACCOUNTS_HELP, flush=True)
 

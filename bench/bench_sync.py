@@ -46,6 +46,7 @@ from app.sync.store import ensure_device_id, open_device_db
 from app.sync.transport import HttpTransport
 from bench.datasets import ROOT, demo_database
 from bench.runner import benchmark
+from headoffice.demo import build_demo
 
 log = logging.getLogger(__name__)
 PASSWORD = "demo"
@@ -354,21 +355,6 @@ def _pg(sql: str) -> None:
         con.close()
 
 
-def _pg_demo(url: str) -> None:
-    from app.demo import generate
-    from headoffice.database import open_database
-    from headoffice.versions import stamp_unversioned
-
-    database = open_database(url)
-    try:
-        with database.connection_context():
-            generate(size="small")
-            stamp_unversioned()
-    finally:
-        database.close_all()
-        db.initialize(None)
-
-
 def _own_interventions(url: str) -> tuple[dict[str, list[str]], dict[str, str]]:
     """Technician user name -> ids of his open interventions (pushed comments go there),
     and user name -> user id."""
@@ -459,7 +445,7 @@ def headoffice_load(args) -> dict:
     url = f"postgresql://postgres@127.0.0.1:5432/{name}"
     _pg(f'CREATE DATABASE "{name}"')
     try:
-        _pg_demo(url)
+        build_demo(url)
         jobs, users = _own_interventions(url)
         with (
             tempfile.TemporaryDirectory(prefix="terrain-bench-") as tmp,

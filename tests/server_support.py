@@ -32,6 +32,8 @@ import pytest
 import requests
 from conftest import require
 
+from headoffice.demo import build_demo
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "dbname": "postgres"}
 PG_URL = "postgresql://postgres@127.0.0.1:5432/{name}"
@@ -98,21 +100,6 @@ def pg_url() -> Iterator[str]:
 
 
 # --- demo data ------------------------------------------------------------------------------
-
-
-def build_demo(url: str) -> None:
-    """Open ``url`` as head office, fill it with the small demo data and version it."""
-    from app.demo import generate
-    from headoffice.database import open_database
-    from headoffice.versions import stamp_unversioned
-
-    database = open_database(url)
-    try:
-        with database.connection_context():
-            generate(size="small")
-            stamp_unversioned()
-    finally:
-        _close_database(database)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

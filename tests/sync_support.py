@@ -28,6 +28,7 @@ from app.sync import tracking
 from app.sync.protocol import dumps, loads, parse_push
 from app.sync.store import SyncOutbox, ensure_device_id, open_device_db
 from headoffice.database import open_database
+from headoffice.demo import build_demo
 from headoffice.models import Device
 from headoffice.pull import pull
 from headoffice.push import push
@@ -136,17 +137,7 @@ class LocalTransport:
 
 def build_server_template(path: Path, today: date) -> Path:
     """Demo data ('small') at head office, versioned; made once per test session."""
-    from app.demo import generate
-    from headoffice.versions import stamp_unversioned
-
-    server = open_database(f"sqlite:///{path}")
-    try:
-        with server.connection_context():
-            generate(size="small", today=today)
-            stamp_unversioned()
-    finally:
-        server.close()
-        db.initialize(None)
+    build_demo(f"sqlite:///{path}", today=today)
     return path
 
 
