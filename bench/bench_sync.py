@@ -46,6 +46,7 @@ from app.sync.store import ensure_device_id, open_device_db
 from app.sync.transport import HttpTransport
 from bench.datasets import ROOT, demo_database
 from bench.runner import benchmark
+from headoffice.database import admin_sql
 from headoffice.demo import build_demo
 
 log = logging.getLogger(__name__)
@@ -343,18 +344,6 @@ def noop_sync(args) -> dict:
 # --- head office under load ------------------------------------------------------------------
 
 
-def _pg(sql: str) -> None:
-    import psycopg2
-
-    con = psycopg2.connect(connect_timeout=5, **PG_ADMIN)
-    try:
-        con.autocommit = True
-        with con.cursor() as cur:
-            cur.execute(sql)
-    finally:
-        con.close()
-
-
 def _own_interventions(url: str) -> tuple[dict[str, list[str]], dict[str, str]]:
     """Technician user name -> ids of his open interventions (pushed comments go there),
     and user name -> user id."""
@@ -443,7 +432,7 @@ def headoffice_load(args) -> dict:
     n_devices = getattr(args, "devices", 50)
     name = f"terrain_bench_{uuid.uuid4().hex}"
     url = f"postgresql://postgres@127.0.0.1:5432/{name}"
-    _pg(f'CREATE DATABASE "{name}"')
+    admin_sql(f'CREATE DATABASE "{name}"', **PG_ADMIN)
     try:
         build_demo(url)
         jobs, users = _own_interventions(url)
@@ -467,7 +456,7 @@ def headoffice_load(args) -> dict:
                 device.join()
             elapsed = time.perf_counter() - start
     finally:
-        _pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', **PG_ADMIN)
     samples = [s for d in devices for s in d.samples]
     errors = sum(1 for _, _, status in samples if status >= 400)
     out = {

@@ -55,3 +55,17 @@ def write_transaction(database: Database):
 def lock_rows(query):
     """``SELECT ... FOR UPDATE`` where the database has it (SQLite locks the whole file)."""
     return query.for_update() if query.model._meta.database.for_update else query
+
+
+def admin_sql(sql: str, **dsn) -> None:
+    """Run one statement outside any transaction (``CREATE DATABASE``, ``DROP DATABASE``) on a
+    PostgreSQL server, ``dsn`` being psycopg2's connection parameters (tests, benchmarks)."""
+    import psycopg2
+
+    con = psycopg2.connect(connect_timeout=5, **dsn)
+    try:
+        con.autocommit = True
+        with con.cursor() as cur:
+            cur.execute(sql)
+    finally:
+        con.close()

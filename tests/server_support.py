@@ -32,6 +32,7 @@ import pytest
 import requests
 from conftest import require
 
+from headoffice.database import admin_sql
 from headoffice.demo import build_demo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,27 +57,17 @@ def pg_reachable() -> bool:
     return True
 
 
-def _pg_admin(sql: str) -> None:
-    import psycopg2
-
-    con = psycopg2.connect(connect_timeout=5, **PG_ADMIN)
-    try:
-        con.autocommit = True
-        with con.cursor() as cur:
-            cur.execute(sql)
-    finally:
-        con.close()
-
-
 def create_pg_database(template: str | None = None) -> tuple[str, str]:
     """Create ``terrain_test_<uuid>`` (a copy of ``template`` if given); returns name, URL."""
     name = f"terrain_test_{uuid.uuid4().hex}"
-    _pg_admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    admin_sql(
+        f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""), **PG_ADMIN
+    )
     return name, PG_URL.format(name=name)
 
 
 def drop_pg_database(name: str) -> None:
-    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', **PG_ADMIN)
 
 
 def _close_database(database) -> None:
