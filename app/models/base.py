@@ -23,7 +23,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 
 from peewee import (
     SQL,
@@ -35,6 +35,8 @@ from peewee import (
     Model,
     TextField,
 )
+
+from app import clock
 
 
 class RoutedDatabaseProxy(DatabaseProxy):
@@ -82,8 +84,8 @@ def new_id() -> str:
 
 
 def utcnow() -> datetime:
-    """Naive UTC now, the form every audit timestamp is stored in."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    """Naive UTC now, the form every audit timestamp is stored in (from ``app.clock``)."""
+    return clock.utcnow()
 
 
 class JSONField(TextField):

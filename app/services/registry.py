@@ -8,6 +8,7 @@ from datetime import datetime
 from types import ModuleType
 from typing import Any
 
+from app import clock
 from app.services import (
     auth_service,
     checklist_service,
@@ -40,7 +41,7 @@ class Services:
     comments: ModuleType = comment_service
     stock: ModuleType = stock_service
     history: ModuleType = history_service
-    clock: Callable[[], datetime] = field(default=datetime.now)
+    clock: Callable[[], datetime] = field(default=clock.now)
     # The device's SessionService (app.services.session_service): sign-in with head office
     # and background sync. None: local sign-in only, no sync screen (tests, offline demo).
     session: Any = None
