@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from app import __version__
+from app import __version__, clock
 from app.errors import ConfigError, DataDirError, TerrainError
 
 log = logging.getLogger(__name__)
@@ -129,6 +129,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = parse_args(sys.argv[1:] if argv is None else argv)
+        clock.configure_from_env()  # TERRAIN_CLOCK: tests move the date of every process
     except SystemExit as exc:  # argparse: --help, --version or a usage error already printed
         return int(exc.code or 0)
     except TerrainError as err:

@@ -50,11 +50,6 @@ def today() -> date:
     return now().date()
 
 
-def aware_now() -> datetime:
-    """The local time with its UTC offset (for schedulers that want aware datetimes)."""
-    return (utcnow().replace(tzinfo=UTC)).astimezone()
-
-
 def _local_to_utc(local: datetime) -> datetime:
     stamp = time.mktime(local.timetuple()) + local.microsecond / 1e6
     return datetime.fromtimestamp(stamp, UTC).replace(tzinfo=None)
@@ -87,17 +82,44 @@ def frozen(moment: datetime) -> Iterator[None]:
 
 
 def env_for(moment: datetime) -> dict[str, str]:
-    """Environment entries that start a child process's clock at ``moment``."""
-    return {ENV: moment.isoformat(timespec="seconds")}
+    """Environment entries that put a child process's clock at ``moment`` now (anchored to
+    the real time of this call, so processes started later agree with this one)."""
+    return {ENV: f"{moment.isoformat(timespec='seconds')}@{time.time():.3f}"}
 
 
-def configure_from_env(environ: os._Environ | dict | None = None) -> None:
-    """Apply ``TERRAIN_CLOCK`` if set (called once at process start by ``app.cli``)."""
+_env_applied = False
+
+
+def configure_from_env(environ: dict | None = None) -> None:
+    """Apply ``TERRAIN_CLOCK`` once per process (called at start by ``app.cli``).
+
+    ``TERRAIN_CLOCK=2028-02-29T23:58:00`` starts the clock there; with ``@<unix time>``
+    appended, the clock read that local time at that real instant (every process of a test
+    run then shows the same time). A bad value raises ``ConfigError``.
+    """
+    global _env_applied
     value = (environ if environ is not None else os.environ).get(ENV, "").strip()
-    if not value:
+    if not value or _env_applied:
         return
+    text, _, anchor = value.partition("@")
     try:
-        moment = datetime.fromisoformat(value)
+        moment = datetime.fromisoformat(text).replace(tzinfo=None)
+        real = datetime.fromtimestamp(float(anchor)) if anchor else _system_local()
     except ValueError as exc:
-        raise ValueError(f"{ENV}={value!r} is not an ISO date-time (YYYY-MM-DDTHH:MM:SS).") from exc
-    set_now(moment.replace(tzinfo=None), tick=True)
+        from app.errors import ConfigError
+
+        raise ConfigError(
+            f"{ENV}={value!r} is not a date-time.",
+            hint=f"Set {ENV} to YYYY-MM-DDTHH:MM:SS (optionally @<unix time>), or unset it.",
+        ) from exc
+    global _offset, _frozen
+    with _lock:
+        _offset, _frozen = moment - real, None
+    _env_applied = True
+
+
+def mark_env_applied() -> None:
+    """This process's time is already moved by other means (the test suite's time-machine):
+    ``configure_from_env`` must not move it a second time."""
+    global _env_applied
+    _env_applied = True

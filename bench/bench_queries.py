@@ -14,6 +14,7 @@ from datetime import date
 
 from peewee import fn
 
+from app import clock
 from app.models import Intervention, Technician, db
 from app.models.database import open_sqlite
 from app.services import day_service, detail_service
@@ -132,7 +133,6 @@ def _technician_of(intervention):
 
 def _whole_screen(intervention_id: str, who) -> None:
     """Every service call the intervention screen makes when it opens all its sections."""
-    from datetime import datetime
 
     from app.services import (
         checklist_service,
@@ -147,7 +147,7 @@ def _whole_screen(intervention_id: str, who) -> None:
     checklist_service.checklist(intervention_id, who)
     meter_service.meters_of(intervention_id, who)
     meter_service.measurements_of(intervention_id, who)
-    time_service.totals(intervention_id, who, datetime.now())
+    time_service.totals(intervention_id, who, clock.now())
     stock_service.planned(intervention_id, who)
     stock_service.usages(intervention_id, who)
     stock_service.used_before(intervention_id, who)

@@ -6,9 +6,9 @@ import hashlib
 import json
 import logging
 import time
-from datetime import date
 from pathlib import Path
 
+from app import clock
 from app.models import db
 from app.models.database import open_sqlite
 from app.models.migrations import LATEST_VERSION
@@ -38,7 +38,7 @@ def demo_database(size: str) -> tuple[Path, dict]:
         return path, json.loads(meta_path.read_text())
     folder.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
-    today = date.today()
+    today = clock.today()
     log.info("generating the %s demo database in %s (cached for next runs)", size, folder)
     database = open_sqlite(path)
     start = time.perf_counter()

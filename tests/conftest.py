@@ -4,15 +4,38 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import date
+import time
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from app import clock
 from app.models import db
 from app.models.database import open_sqlite
 
 pytest_plugins = ["server_support"]  # head office fixtures: live servers, PostgreSQL
+
+
+def _move_the_date() -> None:
+    """``TERRAIN_CLOCK=2028-02-29T23:58:00 bash scripts/test.sh`` runs the whole suite at that
+    local time: this process through time-machine (the tests' own dates too), every process it
+    starts through app.clock (the variable is anchored to the real time now, so they agree)."""
+    value = os.environ.get(clock.ENV, "").strip()
+    if not value:
+        return
+    moment = datetime.fromisoformat(value.partition("@")[0])
+    if "@" not in value:
+        os.environ.update(clock.env_for(moment))
+    import time_machine
+
+    anchor = float(os.environ[clock.ENV].partition("@")[2])
+    start = (moment + timedelta(seconds=time.time() - anchor)).astimezone()  # naive = local
+    time_machine.travel(start, tick=True).start()
+    clock.mark_env_applied()
+
+
+_move_the_date()
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"

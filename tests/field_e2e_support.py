@@ -7,11 +7,11 @@ from __future__ import annotations
 import sqlite3
 import time
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 from e2e_support import by_id
 
+from app import clock
 from app.views.detail.blocks import slug
 
 FIRST_ASSIGNED_TODAY = """
@@ -65,7 +65,7 @@ class JobPlan:
 
 def plan_for(db_path: Path, username: str) -> JobPlan:
     with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as con:
-        row = con.execute(FIRST_ASSIGNED_TODAY, (username, date.today().isoformat())).fetchone()
+        row = con.execute(FIRST_ASSIGNED_TODAY, (username, clock.today().isoformat())).fetchone()
         assert row, f"{username} has no assigned intervention today in {db_path}"
         job_id, reference, procedure_id, equipment_id, technician_id = row
         items = [

@@ -25,13 +25,13 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 import pytest
 import requests
 from conftest import require
 
+from app import clock
 from headoffice.database import admin_sql
 from headoffice.demo import build_demo
 
@@ -292,7 +292,7 @@ def visible_interventions(username: str) -> set[str]:
     from headoffice.scope import scope_queries
 
     who = principal_of(User.get(User.username == username))
-    return {r[0] for r in scope_queries(who, date.today())["interventions"].tuples()}
+    return {r[0] for r in scope_queries(who, clock.today())["interventions"].tuples()}
 
 
 def open_intervention_of(username: str, invisible_to: str | None = None):

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from peewee import Database
 
+from app import clock
 from app.models import Intervention, Technician, User, Vehicle, db, utcnow
 from app.models.enums import Role
 from app.sync.engine import synchronize
@@ -46,7 +47,7 @@ class DirectTransport:
 
     def __init__(self, server: Database, today: date | None = None) -> None:
         self.server = server
-        self.today = today or date.today()
+        self.today = today or clock.today()
         self.who: Principal | None = None
         self.device_id: str | None = None
 

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from peewee import Database
 
+from app import clock
 from app.errors import AuthError, TransportError
 from app.models import Technician, User, db
 from app.sync import tracking
@@ -64,7 +65,7 @@ class LocalTransport:
 
     def __init__(self, server: Database, today: date | None = None) -> None:
         self.server = server
-        self.today = today or date.today()
+        self.today = today or clock.today()
         self.who: Principal | None = None
         self.device_id: str | None = None
         self.before_push_answer: Callable[[dict], None] | None = None
@@ -154,7 +155,7 @@ def open_device(path: Path) -> Database:
 
 # --- fixtures (imported by the sync test modules) ----------------------------------------
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 @pytest.fixture(scope="session")

@@ -3,8 +3,6 @@ data), tech1 signs in (first sign-in online, with the first sync) and sees today
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from conftest import require
 from e2e_support import (
@@ -16,6 +14,8 @@ from e2e_support import (
     screenshot,
     type_into,
 )
+
+from app import clock
 
 pytestmark = pytest.mark.browser
 
@@ -49,7 +49,7 @@ def interventions_today(app, username: str) -> list[tuple[str, str]]:
     """(reference, customer) of ``username``'s interventions today, from the head office's
     database: the device has none of its own until it syncs."""
     with app.read_only_headoffice_db() as con:
-        return con.execute(TECH_INTERVENTIONS_ON, (username, date.today().isoformat())).fetchall()
+        return con.execute(TECH_INTERVENTIONS_ON, (username, clock.today().isoformat())).fetchall()
 
 
 def sign_in(page, username: str, password: str) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import datetime, time
 from pathlib import Path
 
 import pytest
@@ -29,6 +29,8 @@ from e2e_support import (
     type_into,
 )
 from server_support import running_serve
+
+from app import clock
 
 pytestmark = pytest.mark.browser
 
@@ -66,7 +68,7 @@ class World:
 
     def today_of(self, username: str) -> list[tuple[str, str]]:
         with read_only(self.headoffice_db) as con:
-            return con.execute(TODAY_OF, (username, date.today().isoformat())).fetchall()
+            return con.execute(TODAY_OF, (username, clock.today().isoformat())).fetchall()
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +107,7 @@ def office_plans_an_urgent_job_for(world: World, username: str) -> str:
             timeout=30,
         )
         assert login.status_code == 200, login.text
-        start = datetime.combine(date.today(), time(23, 0))
+        start = datetime.combine(clock.today(), time(23, 0))
         job = {
             "id": str(uuid.uuid4()),
             "base_version": 0,

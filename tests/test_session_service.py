@@ -11,13 +11,14 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import datetime, time
 
 import pytest
 import requests
 from peewee import Database
 from server_support import build_demo
 
+from app import clock
 from app.errors import AuthError, TransportError
 from app.i18n import Translator
 from app.models import Intervention, User, db
@@ -99,7 +100,7 @@ def devices(tmp_path, server):
 
 
 def today_interventions(technician_id: str) -> list[Intervention]:
-    start = datetime.combine(date.today(), time.min)
+    start = datetime.combine(clock.today(), time.min)
     return list(
         Intervention.live()
         .where(

@@ -34,6 +34,7 @@ from server_support import copy_demo_database, free_port, running_serve
 from sim_support import DirectTransport, expected_replica, replica_differences
 from sync_support import TODAY, open_server_copy, server_template  # noqa: F401
 
+from app import clock
 from app.errors import TransportError
 from app.models import Comment, Intervention, Technician, User, db
 from app.sync import tracking
@@ -108,10 +109,9 @@ def version_counter() -> int:
 
 def converged(server_db, device_db, username: str = "tech1") -> list:
     """Differences between the device and its scope at head office ([] when equal)."""
-    from datetime import date
 
     who = on_server(server_db, lambda: principal_of(User.get(User.username == username)))
-    return replica_differences(device_db, expected_replica(server_db, who, date.today()))
+    return replica_differences(device_db, expected_replica(server_db, who, clock.today()))
 
 
 def local_rows() -> dict[str, set[str]]:

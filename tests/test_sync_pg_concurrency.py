@@ -22,12 +22,12 @@ import random
 import threading
 import time
 import uuid
-from datetime import date
 
 import pytest
 from server_support import copy_demo_database
 from sim_support import expected_replica, server_snapshot
 
+from app import clock
 from app.models import Intervention, Technician, User, db
 from app.sync.protocol import MODELS, TABLE_INDEX, Cursor
 from headoffice.auth import principal_of
@@ -227,7 +227,7 @@ def test_pullers_miss_nothing_while_pushers_write(backend, demo_db_url, make_ser
             username = puller.client.user["name"]
             with db.using(server.database):
                 who = principal_of(User.get(User.id == puller.client.user["id"]))
-            want = expected_replica(server.database, who, date.today(), snapshot)
+            want = expected_replica(server.database, who, clock.today(), snapshot)
             have: dict[str, dict] = {t: {} for t in TABLE_INDEX}
             for (table, row_id), row in puller.rows.items():
                 have[table][row_id] = row

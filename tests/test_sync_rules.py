@@ -35,6 +35,7 @@ from server_support import (
     start_live_server,
 )
 
+from app import clock
 from app.models import (
     ALL_MODELS,
     Attachment,
@@ -160,7 +161,7 @@ def office_push(client, table: str, row_id: str, base: int, fields: dict, **extr
 
 def expected_scope(username: str, today: date | None = None) -> dict[str, set[str]]:
     """Rule 1 written out from the doc (not from headoffice.scope), on the bound database."""
-    today = today or date.today()
+    today = today or clock.today()
     tech = technician_id(username)
     since = datetime.combine(today - timedelta(days=30), datetime.min.time())
     own = Intervention.select().where(
@@ -397,9 +398,17 @@ def test_rule1_incremental_pull_still_evicts_a_row_moved_out_of_scope(private_se
             .where(ChecklistAnswer.intervention.in_(sorted(mine["interventions"])))
             .first()
         )
+        # Out of scope, and without an answer to the same item (one answer per item).
+        taken = ChecklistAnswer.select(ChecklistAnswer.intervention).where(
+            ChecklistAnswer.item == answer.item_id
+        )
         elsewhere = (
             Intervention.select(Intervention.id)
-            .where(Intervention.id.not_in(sorted(mine["interventions"])))
+            .where(
+                Intervention.id.not_in(sorted(mine["interventions"]))
+                & Intervention.id.not_in(taken)
+            )
+            .order_by(Intervention.id)
             .first()
         )
     assert settled  # the first (full) session recorded the scope it settled on
@@ -421,7 +430,7 @@ def test_rule1_reassigned_intervention_is_evicted_unless_it_has_unsent_changes(
     with on(server):
         scope = expected_scope("tech1")
         tech1_id, tech2_id = technician_id("tech1"), technician_id("tech2")
-        since = datetime.combine(date.today() - timedelta(days=30), datetime.min.time())
+        since = datetime.combine(clock.today() - timedelta(days=30), datetime.min.time())
         own = list(
             Intervention.select().where(
                 (Intervention.technician == tech1_id)
@@ -901,7 +910,7 @@ def test_rule6_signed_documents_are_immutable_to_the_technician(demo_server, new
     tech1 = new_device(demo_server)
     job, other = pick(demo_server, 9), pick(demo_server, 10)
     me = tech1.user["id"]
-    now = datetime.now().replace(microsecond=0)
+    now = clock.now().replace(microsecond=0)
     with tech1.active():
         second = Intervention.get_by_id(other)
         note = Comment.create(intervention=job, author=me, visibility="client", body="RAS")
@@ -919,7 +928,7 @@ def test_rule6_signed_documents_are_immutable_to_the_technician(demo_server, new
         quote = Quote.create(
             reference=f"DEV-{uuid.uuid4().hex[:8]}", intervention=other,
             customer=second.customer_id, site=second.site_id, status="draft", title="Pompe",
-            issued_on=date.today(), valid_until=date.today() + timedelta(days=30),
+            issued_on=clock.today(), valid_until=clock.today() + timedelta(days=30),
         )  # fmt: skip
         line = QuoteLine.create(
             quote=quote, position=1, description="Pompe", quantity=1,

@@ -71,6 +71,7 @@ from sim_support import (
     server_snapshot,
 )
 
+from app import clock
 from app.errors import TransportError
 from app.models import (
     ChecklistAnswer,
@@ -608,6 +609,5 @@ def test_random_offline_work_converges_and_loses_nothing(tmp_path_factory):
 
 
 def date_today():
-    from datetime import date
 
-    return date.today()
+    return clock.today()

@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from app import clock
 from app.demo import history
 from app.demo.french import FIRST_NAMES, LAST_NAMES
 from app.demo.parts import catalogue
@@ -91,7 +92,7 @@ def generate(size: str = "small", seed: int = 42, today: date | None = None) -> 
             "use `demo --reset` to start again.",
             hint="Run `python main.py demo --reset` (this deletes the local database).",
         )
-    today = today or date.today()
+    today = today or clock.today()
     rng = random.Random(seed)
     writer = Writer(rng, datetime.combine(today, time(6, 0)))
     spec = SIZES[size]

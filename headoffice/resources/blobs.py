@@ -5,10 +5,9 @@ A blob the user may not read answers 404 like a missing one, so its existence do
 
 from __future__ import annotations
 
-from datetime import date
-
 import falcon
 
+from app import clock
 from app.errors import NotFoundError
 from headoffice.blobs import BlobStore, Partial, check_sha256, parse_content_range
 from headoffice.http import send_json
@@ -22,7 +21,7 @@ class BlobResource:
 
     def _readable(self, req, sha256: str):
         blob = self.store.find(check_sha256(sha256))
-        if blob is None or not self.store.may_read(req.context.session.who, blob, date.today()):
+        if blob is None or not self.store.may_read(req.context.session.who, blob, clock.today()):
             return None
         return blob
 

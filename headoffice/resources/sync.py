@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
-
+from app import clock
 from app.sync.protocol import parse_push
 from headoffice.http import read_json, send_json
 from headoffice.pull import parse_limit, pull
@@ -14,7 +13,7 @@ class PullResource:
     def on_get(self, req, resp) -> None:
         session = req.context.session
         limit = parse_limit(req.get_param("limit"))
-        page = pull(session.who, session.device_id, req.get_param("cursor"), limit, date.today())
+        page = pull(session.who, session.device_id, req.get_param("cursor"), limit, clock.today())
         send_json(resp, page.to_json())
 
 
@@ -25,4 +24,4 @@ class PushResource:
     def on_post(self, req, resp) -> None:
         session = req.context.session
         request = parse_push(read_json(req, self.max_body_bytes))
-        send_json(resp, push(session.who, session.device_id, request, date.today()))
+        send_json(resp, push(session.who, session.device_id, request, clock.today()))
