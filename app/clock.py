@@ -84,10 +84,11 @@ def frozen(moment: datetime) -> Iterator[None]:
 def env_for(moment: datetime) -> dict[str, str]:
     """Environment entries that put a child process's clock at ``moment`` now (anchored to
     the real time of this call, so processes started later agree with this one)."""
-    return {ENV: f"{moment.isoformat(timespec='seconds')}@{time.time():.3f}"}
+    return {ENV: f"{moment.isoformat(timespec='seconds')}@{time.time() - _system_shift:.3f}"}
 
 
 _env_applied = False
+_system_shift = 0.0  # seconds this process's system clock is moved by other means (tests)
 
 
 def configure_from_env(environ: dict | None = None) -> None:
@@ -118,8 +119,9 @@ def configure_from_env(environ: dict | None = None) -> None:
     _env_applied = True
 
 
-def mark_env_applied() -> None:
-    """This process's time is already moved by other means (the test suite's time-machine):
-    ``configure_from_env`` must not move it a second time."""
-    global _env_applied
-    _env_applied = True
+def mark_env_applied(system_shift: float = 0.0) -> None:
+    """This process's time is already moved by ``system_shift`` seconds by other means (the
+    test suite's time-machine): ``configure_from_env`` must not move it a second time, and
+    ``env_for`` anchors child processes to the real time."""
+    global _env_applied, _system_shift
+    _env_applied, _system_shift = True, system_shift

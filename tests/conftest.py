@@ -30,9 +30,10 @@ def _move_the_date() -> None:
     import time_machine
 
     anchor = float(os.environ[clock.ENV].partition("@")[2])
-    start = (moment + timedelta(seconds=time.time() - anchor)).astimezone()  # naive = local
+    real = time.time()
+    start = (moment + timedelta(seconds=real - anchor)).astimezone()  # naive = local
     time_machine.travel(start, tick=True).start()
-    clock.mark_env_applied()
+    clock.mark_env_applied(system_shift=start.timestamp() - real)
 
 
 _move_the_date()
