@@ -208,6 +208,7 @@ def _run(args: argparse.Namespace) -> int:
 def _run_app(args: argparse.Namespace, database, server_url: str, embedded: bool = False) -> int:
     import flet as ft
 
+    from app.assets import ASSETS_DIR
     from app.services.registry import Services
     from app.services.session_service import SessionService, http_transport_factory
     from app.views import build_app
@@ -220,7 +221,6 @@ def _run_app(args: argparse.Namespace, database, server_url: str, embedded: bool
     )
     web = args.web or (sys.platform.startswith("linux") and not os.environ.get("DISPLAY"))
     app_main = build_app(Services(session=session), prefill_user=args.user)
-    assets = str(Path(__file__).resolve().parent.parent / "assets")
     kind = "embedded head office" if embedded else "head office"
     print(f"Syncing with the {kind} at {server_url}/api/v1/", flush=True)
     if web:
@@ -231,7 +231,7 @@ def _run_app(args: argparse.Namespace, database, server_url: str, embedded: bool
             view=ft.AppView.WEB_BROWSER if web else ft.AppView.FLET_APP,
             host=args.host,
             port=args.port,
-            assets_dir=assets,
+            assets_dir=str(ASSETS_DIR),
             no_cdn=True,
         )
     finally:
