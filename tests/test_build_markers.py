@@ -131,6 +131,20 @@ def test_the_flet_app_settings_point_at_files_that_exist():
         assert PYPROJECT["tool"]["flet"][key]
 
 
+def bundle_excludes(platform: str) -> set[str]:
+    """What `flet build` leaves out for ``platform``: its own list, else the general one."""
+    flet = PYPROJECT["tool"]["flet"]
+    own = flet.get(platform, {}).get("app", {}).get("exclude")
+    return set(own if own is not None else flet["app"].get("exclude", []))
+
+
+@pytest.mark.parametrize("platform", ["android", "ios", "windows", "macos", "linux"])
+def test_built_apps_leave_out_development_files_but_not_the_app(platform):
+    excluded = bundle_excludes(platform)
+    assert {".venv", "tests", "bench", "headoffice"} <= excluded
+    assert not excluded & {"app", "assets", "main.py"}
+
+
 def test_assets_hold_the_icon_and_the_fonts():
     assert assets.ASSETS_DIR == ROOT / "assets"
     with Image.open(assets.ASSETS_DIR / assets.ICON) as icon:
