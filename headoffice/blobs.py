@@ -64,6 +64,8 @@ def parse_content_range(header: str) -> tuple[int, int, int]:
 
 
 class HeadOfficeBlobs:
+    """The ``/blobs`` resource's store: files in ``self.files``, metadata in the database."""
+
     def __init__(self, root: Path, max_bytes: int) -> None:
         self.root = Path(root)
         self.files = BlobStore(self.root)
@@ -72,9 +74,6 @@ class HeadOfficeBlobs:
             (self.root / sub).mkdir(parents=True, exist_ok=True)
 
     # --- paths and metadata -----------------------------------------------------------------
-
-    def path(self, sha256: str) -> Path:
-        return self.files.path(sha256)
 
     def _partial_path(self, sha256: str, user_id: str) -> Path:
         owner = hashlib.sha256(user_id.encode("utf-8")).hexdigest()[:16]
