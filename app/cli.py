@@ -10,10 +10,11 @@ import argparse
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from app import __version__, clock
-from app.errors import ConfigError, DataDirError, TerrainError
+from app.errors import ConfigError, TerrainError
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +127,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
-def main(argv: list[str] | None = None) -> int:
+Command = Callable[[argparse.Namespace], int]
+
+
+def main(argv: list[str] | None = None, *, serve: Command | None = None) -> int:
+    """Run the command named in ``argv``. ``serve``: the head office command, handed in by
+    ``main.py`` (the device app never imports ``headoffice``)."""
     try:
         args = parse_args(sys.argv[1:] if argv is None else argv)
         clock.configure_from_env()  # TERRAIN_CLOCK: tests move the date of every process
@@ -143,7 +149,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "demo":
             return _demo(args)
         if args.command == "serve":
-            return _serve(args)
+            if serve is None:
+                raise ConfigError(
+                    "This build of Terrain has no head office server.",
+                    hint="Run `python main.py serve` from a source checkout with the server extra.",
+                )
+            return serve(args)
         return _run(args)
     except TerrainError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -209,6 +220,7 @@ def _run(args: argparse.Namespace) -> int:
 def _run_app(args: argparse.Namespace, database, server_url: str, embedded: bool = False) -> int:
     import flet as ft
 
+    from app.assets import ASSETS_DIR
     from app.services.registry import Services
     from app.services.session_service import SessionService, http_transport_factory
     from app.views import build_app
@@ -221,7 +233,6 @@ def _run_app(args: argparse.Namespace, database, server_url: str, embedded: bool
     )
     web = args.web or (sys.platform.startswith("linux") and not os.environ.get("DISPLAY"))
     app_main = build_app(Services(session=session), prefill_user=args.user)
-    assets = str(Path(__file__).resolve().parent.parent / "assets")
     kind = "embedded head office" if embedded else "head office"
     print(f"Syncing with the {kind} at {server_url}/api/v1/", flush=True)
     if web:
@@ -232,83 +243,9 @@ def _run_app(args: argparse.Namespace, database, server_url: str, embedded: bool
             view=ft.AppView.WEB_BROWSER if web else ft.AppView.FLET_APP,
             host=args.host,
             port=args.port,
-            assets_dir=assets,
+            assets_dir=str(ASSETS_DIR),
             no_cdn=True,
         )
     finally:
         session.close()
     return 0
-
-
-def _serve(args: argparse.Namespace) -> int:
-    """Head office: open (and maybe fill) its database, then serve the API with waitress."""
-    from app.config import Settings
-
-    try:
-        import waitress
-
-        from headoffice.app import ServerConfig, create_app
-        from headoffice.database import open_database
-    except ImportError as exc:
-        raise ConfigError(
-            f"The head office server needs a package that is not installed ({exc.name}).",
-            hint="Install the server extra: pip install '.[server]'.",
-        ) from exc
-    settings = Settings.for_dir(args.data_dir)
-    url = args.db or f"sqlite:///{settings.data_dir / 'headoffice.db'}"
-    config = ServerConfig(db_url=url, blob_dir=settings.data_dir / "headoffice-blobs")
-    try:
-        database = open_database(config.db_url)
-    except OSError as exc:
-        raise DataDirError(f"Cannot open {url}: {exc}.") from exc
-    if args.demo:
-        _fill_headoffice_demo()
-    app = create_app(config, database)
-    try:
-        server = waitress.create_server(
-            app,
-            host=args.host,
-            port=args.port,
-            threads=args.threads,
-            max_request_body_size=config.max_blob_bytes + 1024 * 1024,
-            ident="terrain-headoffice",
-        )
-    except OSError as exc:
-        raise ConfigError(
-            f"Cannot listen on {args.host}:{args.port}: {exc.strerror or exc}.",
-            hint="Choose another --port, or stop the program using this one.",
-        ) from exc
-    print(f"Terrain head office is serving {_safe_url(url)} at {_server_url(args)}", flush=True)
-    try:
-        server.run()
-    finally:
-        database.close()
-    return 0
-
-
-def _fill_headoffice_demo() -> None:
-    from app.demo import ACCOUNTS_HELP, is_empty
-    from headoffice.demo import fill_demo
-
-    if not is_empty():
-        log.info("head office database already has data: serving it as it is")
-        return
-    summary, stamped = fill_demo()
-    print(f"Demo data: {summary} ({stamped} rows versioned)")
-    print(ACCOUNTS_HELP, flush=True)
-
-
-def _server_url(args: argparse.Namespace) -> str:
-    host = f"[{args.host}]" if ":" in args.host else args.host
-    return f"http://{host}:{args.port}/api/v1/"
-
-
-def _safe_url(url: str) -> str:
-    """A database URL without its password, for printing."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))

@@ -20,7 +20,7 @@ from app.errors import TerrainError
 from app.models import db
 from app.sync.protocol import MAX_BODY_BYTES
 from headoffice import auth
-from headoffice.blobs import BlobStore
+from headoffice.blobs import HeadOfficeBlobs
 from headoffice.database import open_database
 from headoffice.http import handle_terrain_error, handle_unexpected, serialize_http_error
 from headoffice.resources import (
@@ -103,7 +103,7 @@ def create_app(config: ServerConfig, database: Database | None = None) -> falcon
         database = open_database(config.db_url)
     else:
         db.initialize(database)
-    store = BlobStore(Path(config.blob_dir), config.max_blob_bytes)
+    store = HeadOfficeBlobs(Path(config.blob_dir), config.max_blob_bytes)
     app = falcon.App(middleware=[DatabaseSession(database), RequireToken()])
     app.req_options.auto_parse_form_urlencoded = False
     app.req_options.strip_url_path_trailing_slash = True

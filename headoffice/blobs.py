@@ -1,30 +1,32 @@
-"""Content-addressed blob store on disk (sync rule 8).
+"""Head office's blobs (sync rule 8): the files, the ``blobs`` table, uploads and read access.
 
-A blob lives at ``<blob_dir>/<aa>/<bb>/<sha256>``; the ``blobs`` table says it is complete.
-Uploads stream to a temporary file in 1 MiB chunks while hashing, and only a verified file is
-renamed into place, so a reader never sees a partial or wrong blob. A resumable upload keeps
-its bytes in ``<blob_dir>/partial/`` and its progress in ``blob_uploads`` (per user).
+The files are in the content-addressed store shared with the device
+(``app.media.blob_store.BlobStore``: ``<blob_dir>/<aa>/<bb>/<sha256>``, written aside while
+hashed and renamed into place only once verified, so a reader never sees a partial or wrong
+blob); the ``blobs`` table says a blob is complete and who uploaded it. A resumable upload
+(``Content-Range``) keeps its bytes in ``<blob_dir>/partial/`` and its progress in
+``blob_uploads`` (per user); the finished file is verified and placed in the store.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import BinaryIO
 
-from app.errors import HashMismatchError, NotFoundError, PayloadTooLargeError, ValidationError
+from app.errors import PayloadTooLargeError, ValidationError
+from app.media.blob_store import BlobStore, check_sha256
 from app.models import Attachment, ReportVersion, Signature, db, utcnow
 from headoffice.http import ConflictError
 from headoffice.models import Blob, BlobUpload
 from headoffice.scope import Principal, scope_queries
 
+__all__ = ["HeadOfficeBlobs", "Partial", "Stored", "check_sha256", "parse_content_range"]
+
 CHUNK = 1024 * 1024
-SHA256_RE = re.compile(r"[0-9a-f]{64}")
 CONTENT_RANGE_RE = re.compile(r"bytes (\d{1,19})-(\d{1,19})/(\d{1,19})")
 # The rows that reference blobs, and by which column.
 REFERENCES = (
@@ -47,15 +49,6 @@ class Partial:
     total: int
 
 
-def check_sha256(sha256: str) -> str:
-    if not SHA256_RE.fullmatch(sha256):
-        raise ValidationError(
-            "A blob is named by the SHA-256 of its bytes: 64 lowercase hexadecimal characters.",
-            field="sha256",
-        )
-    return sha256
-
-
 def parse_content_range(header: str) -> tuple[int, int, int]:
     match = CONTENT_RANGE_RE.fullmatch(header.strip())
     if not match:
@@ -70,17 +63,17 @@ def parse_content_range(header: str) -> tuple[int, int, int]:
     return first, last, total
 
 
-class BlobStore:
+class HeadOfficeBlobs:
+    """The ``/blobs`` resource's store: files in ``self.files``, metadata in the database."""
+
     def __init__(self, root: Path, max_bytes: int) -> None:
         self.root = Path(root)
+        self.files = BlobStore(self.root)
         self.max_bytes = max_bytes
         for sub in ("tmp", "partial"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
 
     # --- paths and metadata -----------------------------------------------------------------
-
-    def path(self, sha256: str) -> Path:
-        return self.root / sha256[:2] / sha256[2:4] / sha256
 
     def _partial_path(self, sha256: str, user_id: str) -> Path:
         owner = hashlib.sha256(user_id.encode("utf-8")).hexdigest()[:16]
@@ -88,7 +81,7 @@ class BlobStore:
 
     def find(self, sha256: str) -> Blob | None:
         blob = Blob.get_or_none(Blob.sha256 == sha256)
-        return blob if blob is not None and self.path(sha256).exists() else None
+        return blob if blob is not None and self.files.has(sha256) else None
 
     def partial(self, sha256: str, user_id: str) -> Partial | None:
         upload = BlobUpload.get_or_none(
@@ -118,23 +111,8 @@ class BlobStore:
     def put(self, sha256: str, stream: BinaryIO, length: int, user_id: str) -> Stored:
         """Store a whole upload of ``length`` bytes read from ``stream``."""
         self._check_size(length)
-        fd, tmp_name = tempfile.mkstemp(dir=self.root / "tmp")
-        tmp = Path(tmp_name)
-        try:
-            digest, size = hashlib.sha256(), 0
-            with os.fdopen(fd, "wb") as out:
-                while size < length:
-                    chunk = stream.read(min(CHUNK, length - size))
-                    if not chunk:
-                        break
-                    digest.update(chunk)
-                    out.write(chunk)
-                    size += len(chunk)
-            if size != length:
-                raise ValidationError(f"The body ended after {size} of {length} bytes.")
-            return self._commit(sha256, digest.hexdigest(), tmp, size, user_id)
-        finally:
-            tmp.unlink(missing_ok=True)
+        placed = self.files.put_stream(stream, length, expected=sha256)
+        return self._record(sha256, placed.size, user_id)
 
     def put_range(
         self, sha256: str, stream: BinaryIO, first: int, last: int, total: int, user_id: str
@@ -190,19 +168,14 @@ class BlobStore:
         if first + written < total:
             return Partial(first + written, total)
         try:
-            return self._commit(sha256, _hash_file(partial), partial, total, user_id)
+            self.files.put_verified(partial, sha256)
+            return self._record(sha256, total, user_id)
         finally:
             BlobUpload.delete().where(where).execute()
             partial.unlink(missing_ok=True)
 
-    def _commit(self, sha256: str, actual: str, source: Path, size: int, user_id: str) -> Stored:
-        if actual != sha256:
-            raise HashMismatchError(f"The bytes have SHA-256 {actual}, not {sha256}.")
-        final = self.path(sha256)
-        if self.find(sha256) is not None:
-            return Stored(sha256, size, created=False)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(source, final)
+    def _record(self, sha256: str, size: int, user_id: str) -> Stored:
+        """The file is in the store: say so in ``blobs`` (once; later uploads deduplicate)."""
         with db.atomic():
             created = (
                 Blob.insert(sha256=sha256, size=size, uploaded_by=user_id)
@@ -213,15 +186,4 @@ class BlobStore:
         return Stored(sha256, size, created=bool(created))
 
     def open(self, blob: Blob) -> BinaryIO:
-        try:
-            return self.path(blob.sha256).open("rb")
-        except FileNotFoundError as exc:
-            raise NotFoundError("This file is not stored here.") from exc
-
-
-def _hash_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return self.files.open(blob.sha256)

@@ -45,6 +45,8 @@ def wire(obj):
 class DirectTransport:
     """A Transport (app.sync.remote) served by head office's core in the calling thread."""
 
+    prefetch = False  # ``db.using`` routes the calling thread only
+
     def __init__(self, server: Database, today: date | None = None) -> None:
         self.server = server
         self.today = today or clock.today()
@@ -74,11 +76,17 @@ class DirectTransport:
     def has_blob(self, sha256: str) -> bool:  # pragma: no cover - no blobs in these tests
         return False
 
+    def upload_offset(self, sha256: str) -> int | None:  # pragma: no cover
+        return None
+
     def put_blob(self, sha256: str, path) -> dict:  # pragma: no cover
         raise NotImplementedError
 
     def get_blob(self, sha256: str, dest_path) -> None:  # pragma: no cover
         raise NotImplementedError
+
+    def close(self) -> None:
+        pass
 
 
 # --- comparing replicas ---------------------------------------------------------------------

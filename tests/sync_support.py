@@ -63,6 +63,9 @@ class LocalTransport:
     next n pushes commit at head office and then fail as if the network dropped the answer.
     """
 
+    # ``using`` repoints the models' one database proxy: no pull on a helper thread.
+    prefetch = False
+
     def __init__(self, server: Database, today: date | None = None) -> None:
         self.server = server
         self.today = today or clock.today()
@@ -120,11 +123,17 @@ class LocalTransport:
         blob counts as present, so the engine's blob step never holds a row back."""
         return True
 
+    def upload_offset(self, sha256: str) -> int | None:  # pragma: no cover
+        return None
+
     def put_blob(self, sha256: str, path) -> dict:  # pragma: no cover
         raise NotImplementedError
 
     def get_blob(self, sha256: str, dest_path) -> None:  # pragma: no cover
         raise NotImplementedError
+
+    def close(self) -> None:
+        pass
 
     def server_row(self, model, row_id: str) -> dict | None:
         """A head-office row (field names), read through the proxy switch."""

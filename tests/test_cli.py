@@ -127,3 +127,20 @@ def test_the_embedded_head_office_is_a_serve_subprocess(tmp_path):
     assert command[command.index("--port") + 1] == "8799" and "--demo" in command
     assert command[command.index("--host") + 1] == "127.0.0.1"
     assert "--demo" not in serve_command(tmp_path, 8799, demo=False)
+
+
+def test_serve_is_handed_in_by_main_py(tmp_path, capsys):
+    """`app.cli` knows `serve` only as the command `main.py` hands it (app/ never imports
+    headoffice); without it the command is a clear error."""
+    from app.cli import main
+
+    seen = []
+
+    def serve(args) -> int:
+        seen.append(args)
+        return 0
+
+    assert main(["serve", "--data-dir", str(tmp_path), "--port", "8799"], serve=serve) == 0
+    assert [(a.command, a.port, a.data_dir) for a in seen] == [("serve", 8799, tmp_path)]
+    assert main(["serve", "--data-dir", str(tmp_path)]) == ConfigError.exit_code
+    assert "no head office server" in capsys.readouterr().err

@@ -9,6 +9,7 @@ in-process server routes its requests to its own database.
 from __future__ import annotations
 
 import shutil
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time
@@ -22,10 +23,12 @@ from app import clock
 from app.errors import AuthError, TransportError
 from app.i18n import Translator
 from app.models import Intervention, User, db
-from app.services.session_service import SessionService, token_key
+from app.services.session_service import SessionService, SessionTransport, token_key
 from app.sync import tracking
+from app.sync.apply import CURSOR
+from app.sync.engine import synchronize
 from app.sync.state import SyncProgress
-from app.sync.store import ensure_device_id, get_state, open_device_db
+from app.sync.store import ensure_device_id, get_state, open_device_db, set_state
 from app.sync.transport import HttpTransport
 
 DEAD_URL = "http://127.0.0.1:9/api/v1"  # discard port: connection refused at once
@@ -36,7 +39,12 @@ class SwitchableTransport(HttpTransport):
 
     def __init__(self, address: dict, token: str | None) -> None:
         self.address = address
+        self.pull_threads: list[str] = []  # the thread of each pull, in order
         super().__init__(address["url"], token, retries=0, timeout=(2, 30))
+
+    def pull(self, cursor: str, limit: int) -> dict:
+        self.pull_threads.append(threading.current_thread().name)
+        return super().pull(cursor, limit)
 
     @property
     def api(self) -> str:
@@ -171,6 +179,22 @@ def test_offline_sign_in_gets_a_token_when_head_office_is_back(devices):
     assert a.session.status.online and a.session.status.error is None
     assert a.session.transport.credentials is None
     assert a(lambda: get_state(token_key(user.id)))
+
+
+def test_background_syncs_prefetch_pull_pages_like_the_first_sync(devices):
+    """The signed-in user's SessionTransport keeps HttpTransport's prefetch: a pull of several
+    pages fetches the next one on the helper thread while the current one is applied."""
+    a = devices("a")
+    a.session.sign_in("tech1", "demo")
+    transport = a.session.transport
+    assert isinstance(transport, SessionTransport) and transport.prefetch
+    a(lambda: set_state(CURSOR, None))  # pull everything again, in small pages
+    report = a(lambda: synchronize(transport, pull_limit=200))
+    assert report.pull.pages >= 3 and report.pull.rows > 400
+    threads = transport.inner.pull_threads
+    assert threads[0] == threading.current_thread().name  # the first page: here
+    assert sum(name.startswith("sync-prefetch") for name in threads) == len(threads) - 1
+    assert a(lambda: get_state(CURSOR))
 
 
 def revoke(server, office, device_id: str) -> int:

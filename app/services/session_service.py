@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from peewee import Database
@@ -54,12 +55,6 @@ TransportFactory = Callable[[str | None], Transport]
 ProgressCallback = Callable[[SyncProgress], None]
 
 
-def _close(transport: Transport) -> None:
-    close = getattr(transport, "close", None)
-    if close is not None:
-        close()
-
-
 def token_key(user_id: str) -> str:
     return f"token:{user_id}"
 
@@ -80,6 +75,7 @@ class SessionTransport:
 
     Gets a token first when the user signed in offline (the password is then held here, in
     memory, until head office answers), and forgets a token head office refuses (401).
+    Forwards every member of ``Transport`` (``app.sync.remote``) to the wrapped one.
     """
 
     def __init__(
@@ -120,6 +116,11 @@ class SessionTransport:
             self.service.store_token(self.user_id, None)
             raise
 
+    @property
+    def prefetch(self) -> bool:
+        """As the wrapped transport: background syncs prefetch pull pages like the first one."""
+        return self.inner.prefetch
+
     def health(self) -> dict:
         return self.inner.health()
 
@@ -135,17 +136,17 @@ class SessionTransport:
     def has_blob(self, sha256: str) -> bool:
         return self._call("has_blob", sha256)
 
-    def put_blob(self, sha256: str, path) -> dict:
+    def put_blob(self, sha256: str, path: Path | str) -> dict:
         return self._call("put_blob", sha256, path)
 
-    def get_blob(self, sha256: str, dest_path) -> None:
+    def get_blob(self, sha256: str, dest_path: Path | str) -> None:
         return self._call("get_blob", sha256, dest_path)
 
     def upload_offset(self, sha256: str) -> int | None:
         return self._call("upload_offset", sha256)
 
     def close(self) -> None:
-        _close(self.inner)
+        self.inner.close()
 
 
 class SessionService:
@@ -192,7 +193,7 @@ class SessionService:
             try:
                 return self._sign_in_online(transport, username, password, has_verifier, progress)
             finally:
-                _close(transport)
+                transport.close()
 
     def _sign_in_online(
         self,
@@ -237,7 +238,7 @@ class SessionService:
                 log.info("head office unreachable: %s signs in offline", username)
                 credentials = (username, password)
             finally:
-                _close(transport)
+                transport.close()
         self._start(user, token, credentials=credentials, run_now=True)
         return user
 

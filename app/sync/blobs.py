@@ -120,8 +120,8 @@ def upload_blobs(
         if transport.has_blob(sha256):
             outcome.present += 1
             continue
-        path = store.path_for(sha256) if store is not None else None
-        if path is None or not path.is_file():
+        path = store.locate(sha256) if store is not None else None
+        if path is None:
             log.warning("blob %s missing on this device: %d row(s) held back", sha256, len(rows))
             outcome.held.extend(HeldRow(t, i, sha256, MISSING) for t, i in rows)
             continue

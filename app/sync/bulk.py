@@ -3,7 +3,8 @@
 Maintaining ~180 secondary indexes row by row costs more than the inserts themselves; SQLite
 builds an index from scratch much faster. Unique indexes stay (they enforce rules). The SQL
 of the dropped indexes is saved in the same transaction as the drop, so a first sync killed
-halfway gets its indexes back when the device database is opened again.
+halfway gets its indexes back when the device database is opened again
+(``app.sync.store.open_device_db`` runs ``restore_indexes``, which lives there for that reason).
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ import logging
 
 from app.models import db
 from app.sync.protocol import TABLES
-from app.sync.store import get_state, set_state
+from app.sync.store import DROPPED, get_state, restore_indexes, set_state
 
+__all__ = ["device_is_empty", "drop_secondary_indexes", "restore_indexes"]
 log = logging.getLogger(__name__)
-DROPPED = "dropped_indexes"
 
 
 def device_is_empty() -> bool:
@@ -38,16 +39,3 @@ def drop_secondary_indexes() -> int:
         for name, _ in rows:
             db.execute_sql(f'DROP INDEX "{name}"')
     return len(rows)
-
-
-def restore_indexes() -> int:
-    """Build the indexes a bulk load dropped (if any); returns how many."""
-    statements = get_state(DROPPED) or []
-    if not statements:
-        return 0
-    with db.atomic():
-        for sql in statements:
-            db.execute_sql(sql.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1))
-        set_state(DROPPED, None)
-    log.info("rebuilt %d indexes after the first sync", len(statements))
-    return len(statements)

@@ -7,6 +7,7 @@ versioned as their own schema (``DEVICE_SCHEMA``), created with the domain table
 
 from __future__ import annotations
 
+import logging
 import uuid
 from pathlib import Path
 
@@ -25,6 +26,8 @@ from peewee import (
 from app.models import JSONField, db, utcnow
 from app.models.database import DOMAIN_SCHEMA, open_sqlite
 from app.models.migrations import Migration, Schema, baseline
+
+log = logging.getLogger(__name__)
 
 
 class _DeviceModel(Model):
@@ -102,8 +105,6 @@ def open_device_db(path: Path | str) -> SqliteDatabase:
     """Open the device database: the domain tables plus the sync bookkeeping.
 
     Indexes left dropped by a first sync that was killed halfway are rebuilt here."""
-    from app.sync.bulk import restore_indexes
-
     database = open_sqlite(path, DEVICE_SCHEMAS)
     restore_indexes()
     return database
@@ -128,6 +129,20 @@ def set_state(key: str, value) -> None:
 
 
 DEVICE_ID = "device_id"
+DROPPED = "dropped_indexes"  # SQL of the indexes a first sync dropped (``app.sync.bulk``)
+
+
+def restore_indexes() -> int:
+    """Build the indexes a bulk load dropped (if any); returns how many."""
+    statements = get_state(DROPPED) or []
+    if not statements:
+        return 0
+    with db.atomic():
+        for sql in statements:
+            db.execute_sql(sql.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1))
+        set_state(DROPPED, None)
+    log.info("rebuilt %d indexes after the first sync", len(statements))
+    return len(statements)
 
 
 def ensure_device_id() -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import flet as ft
 
+from app.assets import FONT_FAMILY, FONTS
+
 SEED_COLOR = "#0B6E8A"  # a deep teal-blue, readable outdoors
 # Material's minimum touch target is 48 px; technicians may wear gloves: go larger.
 TOUCH_TARGET = 56
@@ -34,12 +36,14 @@ PRIORITY_COLORS: dict[str, str] = {
 def app_theme() -> ft.Theme:
     return ft.Theme(
         color_scheme_seed=SEED_COLOR,
+        font_family=FONT_FAMILY,  # shipped in assets/fonts: no glyph waits for a CDN font
         use_material3=True,
         visual_density=ft.VisualDensity.COMFORTABLE,
     )
 
 
 def apply_theme(page: ft.Page) -> None:
+    page.fonts = dict(FONTS)
     page.theme = app_theme()
     page.theme_mode = ft.ThemeMode.LIGHT
     page.padding = 0

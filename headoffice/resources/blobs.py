@@ -9,14 +9,14 @@ import falcon
 
 from app import clock
 from app.errors import NotFoundError
-from headoffice.blobs import BlobStore, Partial, check_sha256, parse_content_range
+from headoffice.blobs import HeadOfficeBlobs, Partial, check_sha256, parse_content_range
 from headoffice.http import send_json
 
 NOT_FOUND = "No such file."
 
 
 class BlobResource:
-    def __init__(self, store: BlobStore) -> None:
+    def __init__(self, store: HeadOfficeBlobs) -> None:
         self.store = store
 
     def _readable(self, req, sha256: str):

@@ -1,0 +1,89 @@
+"""``main.py serve``: open (and maybe fill) the head office database, then serve the API.
+
+The device app's command line (``app.cli``) parses the options; ``main.py`` hands this command
+in, so that nothing in ``app/`` imports head office. falcon and waitress (the server extra)
+are imported when the command runs, and their absence is a clear error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from app.errors import ConfigError, DataDirError
+
+log = logging.getLogger(__name__)
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Head office: open (and maybe fill) its database, then serve the API with waitress."""
+    from app.config import Settings
+
+    try:
+        import waitress
+
+        from headoffice.app import ServerConfig, create_app
+        from headoffice.database import open_database
+    except ImportError as exc:
+        raise ConfigError(
+            f"The head office server needs a package that is not installed ({exc.name}).",
+            hint="Install the server extra: pip install '.[server]'.",
+        ) from exc
+    settings = Settings.for_dir(args.data_dir)
+    url = args.db or f"sqlite:///{settings.data_dir / 'headoffice.db'}"
+    config = ServerConfig(db_url=url, blob_dir=settings.data_dir / "headoffice-blobs")
+    try:
+        database = open_database(config.db_url)
+    except OSError as exc:
+        raise DataDirError(f"Cannot open {url}: {exc}.") from exc
+    if args.demo:
+        _fill_headoffice_demo()
+    app = create_app(config, database)
+    try:
+        server = waitress.create_server(
+            app,
+            host=args.host,
+            port=args.port,
+            threads=args.threads,
+            max_request_body_size=config.max_blob_bytes + 1024 * 1024,
+            ident="terrain-headoffice",
+        )
+    except OSError as exc:
+        raise ConfigError(
+            f"Cannot listen on {args.host}:{args.port}: {exc.strerror or exc}.",
+            hint="Choose another --port, or stop the program using this one.",
+        ) from exc
+    print(f"Terrain head office is serving {_safe_url(url)} at {_server_url(args)}", flush=True)
+    try:
+        server.run()
+    finally:
+        database.close()
+    return 0
+
+
+def _fill_headoffice_demo() -> None:
+    from app.demo import ACCOUNTS_HELP, is_empty
+    from headoffice.demo import fill_demo
+
+    if not is_empty():
+        log.info("head office database already has data: serving it as it is")
+        return
+    summary, stamped = fill_demo()
+    print(f"Demo data: {summary} ({stamped} rows versioned)")
+    print(ACCOUNTS_HELP, flush=True)
+
+
+def _server_url(args: argparse.Namespace) -> str:
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    return f"http://{host}:{args.port}/api/v1/"
+
+
+def _safe_url(url: str) -> str:
+    """A database URL without its password, for printing."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))

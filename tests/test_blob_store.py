@@ -1,0 +1,135 @@
+"""The content-addressed file store shared by the device and head office (app.media.blob_store)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import threading
+
+import pytest
+
+from app.errors import HashMismatchError, NotFoundError, ValidationError
+from app.media.blob_store import BlobStore, check_sha256
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def stored_files(store: BlobStore) -> list:
+    files = (p for p in store.root.rglob("*") if p.is_file())
+    return sorted(p for p in files if p.relative_to(store.root).parts[0] != "tmp")
+
+
+def test_the_layout_is_two_levels_of_hex_digits(tmp_path):
+    store = BlobStore(tmp_path)
+    data = b"photo bytes"
+    digest = store.put_bytes(data)
+    assert digest == sha(data)
+    assert store.path(digest) == tmp_path / digest[:2] / digest[2:4] / digest
+    assert store.path(digest).read_bytes() == data
+    assert store.has(digest) and store.locate(digest) == store.path(digest)
+
+
+def test_the_same_bytes_are_stored_once(tmp_path):
+    store = BlobStore(tmp_path / "blobs")
+    source = tmp_path / "photo.jpg"
+    source.write_bytes(os.urandom(3 * 1024 * 1024 + 5))  # several chunks
+    first = store.put_file(source)
+    with source.open("rb") as fh:
+        again = store.put_stream(fh)
+    assert store.put_bytes(source.read_bytes()) == first == again.sha256 == sha(source.read_bytes())
+    assert again.created is False and again.size == source.stat().st_size
+    assert stored_files(store) == [store.path(first)]
+    assert not list((store.root / "tmp").iterdir())  # no temporary file left behind
+
+
+def test_wrong_or_short_bytes_store_nothing(tmp_path):
+    store = BlobStore(tmp_path)
+    claimed = sha(b"the real photo")
+    with pytest.raises(HashMismatchError):
+        store.put_stream(io.BytesIO(b"something else"), 14, expected=claimed)
+    with pytest.raises(ValidationError):
+        store.put_stream(io.BytesIO(b"short"), 100)
+    assert not store.has(claimed) and stored_files(store) == []
+    assert not list((tmp_path / "tmp").iterdir())
+    tampered = tmp_path / "upload"
+    tampered.write_bytes(b"tampered")
+    with pytest.raises(HashMismatchError):
+        store.put_verified(tampered, claimed)
+    assert not store.has(claimed)
+
+
+def test_placing_is_atomic_and_keeps_the_first_copy(tmp_path):
+    store = BlobStore(tmp_path)
+    data = b"signature png"
+    with store.temp_file() as tmp:
+        tmp.write_bytes(data)
+        assert not store.has(sha(data))  # written aside: not visible before it is placed
+        assert store.place(tmp, sha(data)) is True
+        assert not tmp.exists()  # renamed, not copied
+    with store.temp_file() as tmp:
+        tmp.write_bytes(data)
+        assert store.place(tmp, sha(data)) is False  # already there: left to the caller
+        assert tmp.exists()
+    assert not tmp.exists()  # the context removed it
+    with store.open(sha(data)) as fh:
+        assert fh.read() == data
+
+
+def test_files_of_the_earlier_device_layout_are_still_read(tmp_path):
+    """Devices stored <root>/<aa>/<sha256> before the shared store: nothing is lost."""
+    data = b"a photo taken last month"
+    digest = sha(data)
+    legacy = tmp_path / digest[:2] / digest
+    legacy.parent.mkdir(parents=True)
+    legacy.write_bytes(data)
+    store = BlobStore(tmp_path)
+    assert store.has(digest) and store.locate(digest) == legacy == store.path_for(digest)
+    with store.open(digest) as fh:
+        assert fh.read() == data
+    assert store.put_bytes(data) == digest  # deduplicated against the old copy
+    assert stored_files(store) == [legacy]
+
+
+def test_a_missing_blob_or_a_bad_name(tmp_path):
+    store = BlobStore(tmp_path)
+    missing = sha(b"never stored")
+    assert store.locate(missing) is None and not store.has(missing)
+    assert store.path_for(missing) == store.path(missing)
+    with pytest.raises(NotFoundError):
+        store.open(missing)
+    for bad in ("../../etc/passwd", missing.upper(), missing[:-1], ""):
+        assert store.locate(bad) is None
+        with pytest.raises(ValidationError):
+            store.path(bad)
+        with pytest.raises(ValidationError):
+            check_sha256(bad)
+
+
+def test_concurrent_puts_of_the_same_blob_leave_one_complete_file(tmp_path):
+    store = BlobStore(tmp_path)
+    data = os.urandom(2 * 1024 * 1024 + 7)
+    writers = 8
+    barrier = threading.Barrier(writers)
+    results, errors = [], []
+
+    def put() -> None:
+        try:
+            barrier.wait()
+            results.append(store.put_stream(io.BytesIO(data), len(data), expected=sha(data)))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=put) for _ in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert {r.sha256 for r in results} == {sha(data)} and len(results) == writers
+    assert any(r.created for r in results)
+    assert stored_files(store) == [store.path(sha(data))]
+    assert store.path(sha(data)).read_bytes() == data
+    assert not list((tmp_path / "tmp").iterdir())
