@@ -89,7 +89,8 @@ def test_values_are_stored_as_the_models_store_them(device):
     assert (got.name, got.sync_version, got.deleted) == ("Nouveau nom", 9, True)
 
 
-def test_a_20k_row_page_applies_fast_in_one_transaction(device):
+def test_a_20k_row_page_applies_whole(device):
+    """Speed is the benchmarks' business (bench/bench_sync.py initial_sync), not this test's."""
     rows = measurements(20_000)
     started = time.perf_counter()
     result = apply_page(page({"measurements": rows}))
@@ -98,7 +99,6 @@ def test_a_20k_row_page_applies_fast_in_one_transaction(device):
     print(f"\napply: {len(rows)} rows in {elapsed:.3f} s = {rate:,.0f} rows/s")
     assert result.rows == 20_000 and Measurement.select().count() == 20_000
     assert Measurement.get_by_id(rows[-1]["id"]).measured_at == datetime(2026, 3, 2, 8, 30)
-    assert rate > 10_000  # 45-75k rows/s measured on the 2-core dev machine; floor for loaded CI
     assert db.connection().execute("PRAGMA foreign_keys").fetchone()[0] == 1
 
 

@@ -204,7 +204,16 @@ def test_pullers_miss_nothing_while_pushers_write(backend, demo_db_url, make_ser
         ]
         for thread in pullers + pushers:
             thread.start()
+        # Run at least DURATION, then until enough happened (a loaded machine is slower), capped.
         time.sleep(DURATION)
+        cap = time.monotonic() + 10 * DURATION
+        while time.monotonic() < cap and not (
+            sum(p.batches for p in pushers) > 50
+            and len(applied) > 200
+            and all(p.sessions >= 3 for p in pullers)
+            and sum(p.conflicts for p in pushers) > 0
+        ):
+            time.sleep(0.2)
         for thread in pushers:
             thread.stop.set()
         for thread in pushers:
