@@ -9,7 +9,15 @@ from datetime import timedelta
 from field_support import NOW, a_job, as_user
 from PIL import Image, ImageDraw
 
-from app.models import ChecklistAnswer, ChecklistItem, Measurement, Meter, Part, ProcedureStep
+from app.models import (
+    ChecklistAnswer,
+    ChecklistItem,
+    Intervention,
+    Measurement,
+    Meter,
+    Part,
+    ProcedureStep,
+)
 from app.models.enums import InterventionStatus as S
 from app.models.enums import TimeKind
 from app.services import (
@@ -79,6 +87,9 @@ def filled_job(*, out_of_tolerance: bool = True):
         if state.current is None:
             previous = state.previous.value if state.previous else 0
             meter_service.record(job.id, state.meter.id, previous + 125, tech, NOW)
+    Intervention.update(started_at=NOW - timedelta(minutes=95)).where(
+        Intervention.id == job.id
+    ).execute()
     time_service.start(job.id, TimeKind.WORK, tech, NOW - timedelta(minutes=95))
     time_service.stop_running(tech, NOW)
     part = Part.get((Part.has_serial == False) & (Part.fractional == False))

@@ -342,6 +342,7 @@ def _procedure(intervention_id: str, who: CurrentUser, intervention: Interventio
                     "min_value": item.min_value,
                     "max_value": item.max_value,
                     "answered": item_state.answered,
+                    "status": _item_status(item, answer),
                     "out_of_tolerance": bool(answer and answer.out_of_tolerance),
                     "answer": _answer(answer),
                 }
@@ -360,6 +361,13 @@ def _procedure(intervention_id: str, who: CurrentUser, intervention: Interventio
         "version": procedure.version,
         "steps": steps,
     }
+
+
+def _item_status(item, answer) -> str | None:
+    """The tolerance status of a numeric answer (see ``tolerance_status``), else None."""
+    if answer is None or answer.value_number is None or item.kind != "numeric":
+        return None
+    return tolerance_status(answer.value_number, item.min_value, item.max_value)
 
 
 def tolerance_status(value: float, low: float | None, high: float | None) -> str:

@@ -1,0 +1,245 @@
+"""Visit report and intervention slip PDFs: mandatory mentions in French and English, the
+signature on the summary's page, no blank page, a clean file, the embedded content."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import io
+import logging
+import re
+import shutil
+import subprocess
+from datetime import datetime
+
+import pytest
+from conftest import ARTIFACTS, require
+from field_support import NOW
+from PIL import Image
+from pypdf import PdfReader
+from report_support import INTERNAL, VISIBLE, filled_job, jpeg, signature_strokes
+
+from app import clock
+from app.models import Company
+from app.reports import pdf as report_pdf
+from app.reports.canonical import canonical_bytes, content_sha256
+from app.reports.signature import build_evidence
+from app.services import report_service
+
+OUT = ARTIFACTS / "reports"
+SIGNED_AT = datetime(2026, 3, 11, 11, 40)
+
+MENTIONS = {
+    "fr": [
+        "Rapport de visite", "SIRET", "N° TVA intracommunautaire", "Référence", "Client",
+        "Lieu d'intervention", "Équipement", "N° de série", "Technicien", "Mesures",
+        "Relevés de compteurs", "Pièces utilisées", "Temps passé", "Remarques",
+        "Synthèse et signature", "Bon pour accord", "Suite à donner", "mars 2026",
+        "Empreinte SHA-256 du contenu signé",
+    ],
+    "en": [
+        "Visit report", "SIRET", "EU VAT number", "Reference", "Customer", "Site", "Equipment",
+        "Serial number", "Technician", "Measurements", "Meter readings", "Parts used",
+        "Time spent", "Notes", "Summary and signature", "bon pour accord", "Follow-up",
+        "March 2026", "SHA-256 of the signed content",
+    ],
+}  # fmt: skip
+SLIP_MENTIONS = {
+    "fr": ["Bon d'intervention", "SIRET", "N° TVA intracommunautaire", "Demandeur",
+           "Période des travaux", "Technicien", "Bon pour accord"],
+    "en": ["Intervention slip", "SIRET", "EU VAT number", "Requested by", "Work period",
+           "Technician", "bon pour accord"],
+}  # fmt: skip
+
+
+def _tools() -> None:
+    for tool, package in (("qpdf", "qpdf"), ("pdftoppm", "poppler-utils")):
+        require(shutil.which(tool) is not None, f"{tool} missing: apt-get install -y {package}")
+
+
+def _text(page) -> str:
+    text = page.extract_text() or ""
+    return re.sub(r"[ \u00a0\u202f]+", " ", text)
+
+
+def _check_file(data: bytes, name: str) -> list[str]:
+    """Write the PDF and its pages as PNG to tests/artifacts/reports/; qpdf must find it
+    clean and no page may be blank (text and pixels). Returns the text of each page."""
+    _tools()
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"{name}.pdf"
+    path.write_bytes(data)
+    check = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "No syntax or stream encoding errors" in check.stdout
+    for old in OUT.glob(f"{name}-*.png"):
+        old.unlink()
+    subprocess.run(["pdftoppm", "-r", "50", "-png", str(path), str(OUT / name)], check=True)
+    reader = PdfReader(io.BytesIO(data))
+    texts = [_text(page) for page in reader.pages]
+    pngs = sorted(OUT.glob(f"{name}-*.png"))
+    assert len(pngs) == len(texts)
+    for number, (text, png) in enumerate(zip(texts, pngs, strict=True), start=1):
+        body = [
+            line for line in text.splitlines()
+            if line.strip() and not re.search(r"Page \d+/\d+", line)
+        ]  # fmt: skip
+        assert len(body) >= 2, f"page {number} of {name} has no content"
+        with Image.open(png) as image:
+            gray = image.convert("L")
+            width, height = gray.size
+            middle = gray.crop((0, height // 10, width, height * 9 // 10))
+            inked = sum(middle.histogram()[:200])
+        assert inked > 300, f"page {number} of {name} is blank ({inked} dark pixels)"
+        assert f"Page {number}/{len(texts)}" in text
+    return texts
+
+
+def _evidence(content):
+    with clock.frozen(SIGNED_AT):
+        return build_evidence(
+            signature_strokes(), signer_name="Mme Claire Dubois", signer_role="Gérante",
+            content=content, device_id="tablet-0042", technician_id="t1",
+            technician_name="Julien Moreau",
+        )  # fmt: skip
+
+
+@pytest.fixture
+def final(demo_db):
+    with clock.frozen(NOW):
+        job, tech, _ = filled_job()
+        content = report_service.draft(job.id, tech).final
+    return content
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_visit_report_has_every_mandatory_mention_and_the_signature_by_the_summary(final, language):
+    company = Company.get()
+    evidence = _evidence(final)
+    with clock.frozen(SIGNED_AT):
+        data = report_pdf.visit_report_pdf(final, language=language, signature=evidence)
+    pages = _check_file(data, f"visit-report-short-{language}")
+    everything = " ".join(pages)
+    for mention in MENTIONS[language]:
+        assert mention in everything, mention
+    for value in (
+        company.name, company.siret, company.vat_number, company.address_line,
+        final["reference"], final["customer"]["name"], final["site"]["address_line"],
+        final["equipment"]["serial_number"], final["technician"]["name"],
+        "Mme Claire Dubois", "Gérante", evidence.content_sha256, VISIBLE,
+    ):  # fmt: skip
+        assert value in everything, value
+    assert INTERNAL not in everything and "SECRET-42" not in everything
+    closing = "Synthèse et signature" if language == "fr" else "Summary and signature"
+    approval = "Bon pour accord" if language == "fr" else "bon pour accord"
+    [signature_page] = [n for n, text in enumerate(pages) if approval in text]
+    assert closing in pages[signature_page]
+    assert final["work"][-1]["text"] in pages[signature_page]  # the summary text itself
+    reader = PdfReader(io.BytesIO(data))
+    assert "/XObject" in str(reader.pages[signature_page]["/Resources"])  # the signature image
+    date = "11/03/2026 11:40" if language == "fr" else "11/03/2026, 11:40"
+    assert date in pages[signature_page]
+
+
+def test_the_pdf_embeds_the_canonical_content_and_its_hash(final):
+    data = report_pdf.visit_report_pdf(final, signature=_evidence(final))
+    reader = PdfReader(io.BytesIO(data))
+    [embedded] = reader.attachments[report_pdf.ATTACHMENT_NAME]
+    assert embedded == canonical_bytes(final)
+    digest = hashlib.sha256(embedded).hexdigest()
+    assert digest == content_sha256(final)
+    assert reader.metadata["/Keywords"] == f"content-sha256:{digest}"
+
+
+def test_a_signature_of_other_content_is_refused(final):
+    evidence = _evidence(final)
+    changed = copy.deepcopy(final)
+    changed["work"][0]["text"] += " (modifié)"
+    with pytest.raises(Exception, match="another content") as err:
+        report_pdf.visit_report_pdf(changed, signature=evidence)
+    assert err.value.key == "error.report.hash_mismatch"
+
+
+def test_an_unsigned_draft_says_so(final):
+    pages = _check_file(report_pdf.visit_report_pdf(final), "visit-report-draft-fr")
+    assert "Brouillon — non signé" in pages[0]
+    assert "Non signé" in pages[-1]
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_slip_has_its_mandatory_mentions(final, language):
+    data = report_pdf.slip_pdf(final, language=language, signature=_evidence(final))
+    pages = _check_file(data, f"slip-{language}")
+    everything = " ".join(pages)
+    for mention in SLIP_MENTIONS[language]:
+        assert mention in everything, mention
+    for value in (final["reference"], final["company"]["siret"], final["intervention"]["type"]):
+        assert value in everything
+    assert INTERNAL not in everything
+    approval = "Bon pour accord" if language == "fr" else "bon pour accord"
+    closing = "Synthèse et signature" if language == "fr" else "Summary and signature"
+    assert any(approval in p and closing in p for p in pages)
+
+
+def _long(final: dict) -> tuple[dict, dict[str, bytes]]:
+    """80 checklist items, 20 photos (one missing, one corrupt), long texts."""
+    content = copy.deepcopy(final)
+    items = [i for s in content["procedure"]["steps"] for i in s["items"]]
+    steps = []
+    for s in range(8):
+        step = copy.deepcopy(content["procedure"]["steps"][s % len(content["procedure"]["steps"])])
+        step["position"] = s + 1
+        step["items"] = [
+            {**copy.deepcopy(items[(s * 10 + k) % len(items)]), "id": f"item:{s}-{k}",
+             "position": k + 1}
+            for k in range(10)
+        ]  # fmt: skip
+        steps.append(step)
+    content["procedure"]["steps"] = steps
+    blobs: dict[str, bytes] = {}
+    photos = []
+    for n in range(20):
+        data = jpeg(800, 600, seed=n) if n not in (7, 12) else b""
+        sha = hashlib.sha256(data or str(n).encode()).hexdigest()
+        if n == 12:
+            blobs[sha] = b"\xff\xd8\xff not a jpeg at all"
+        elif n != 7:
+            blobs[sha] = data
+        photos.append(
+            {"id": f"photo:{n}", "phase": "before" if n < 10 else "after", "blob_sha256": sha,
+             "mime_type": "image/jpeg", "caption": f"Vue {n + 1} de la chaufferie",
+             "taken_at": "2026-03-11T09:30:00"}
+        )  # fmt: skip
+    content["photos"] = photos
+    content["work"][1]["text"] = " ".join(["Remplacement et réglage."] * 120)
+    return content, blobs
+
+
+def test_a_very_long_intervention_has_no_blank_page_and_placeholders_for_bad_photos(final, caplog):
+    content, blobs = _long(final)
+    with caplog.at_level(logging.WARNING, logger="app.reports.pdf"):
+        data = report_pdf.visit_report_pdf(content, signature=_evidence(content), photos=blobs.get)
+    pages = _check_file(data, "visit-report-long-fr")
+    assert len(pages) >= 6
+    everything = " ".join(pages)
+    assert everything.count("Photo indisponible") == 2
+    assert len([r for r in caplog.records if "placeholder" in r.getMessage()]) == 2
+    assert sum(text.count("Vue ") for text in pages) == 20
+    [signature_page] = [n for n, text in enumerate(pages) if "Bon pour accord" in text]
+    assert signature_page == len(pages) - 1 and "Synthèse et signature" in pages[-1]
+    reader = PdfReader(io.BytesIO(data))
+    images = sum(len(page.images) for page in reader.pages)
+    assert images == 18 + 1  # 18 good photos and the signature
+
+
+def test_a_page_full_of_text_before_the_closing_moves_it_whole_to_the_next_page(final):
+    content = copy.deepcopy(final)
+    # Enough diagnosis text to leave just a few lines free at the end of a page.
+    for words in range(150, 400, 25):
+        content["work"][0]["text"] = " ".join(["Diagnostic détaillé."] * words)
+        data = report_pdf.visit_report_pdf(content, signature=_evidence(content))
+        pages = [_text(p) for p in PdfReader(io.BytesIO(data)).pages]
+        [signature_page] = [n for n, text in enumerate(pages) if "Bon pour accord" in text]
+        assert "Synthèse et signature" in pages[signature_page], words
+        assert final["work"][-1]["text"] in pages[signature_page], words
+    _check_file(data, "visit-report-moved-closing-fr")
