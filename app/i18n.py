@@ -465,6 +465,12 @@ CATALOGS: dict[str, dict[str, str]] = {
         "report.signature.date": "Date : {date}",
         "report.signature.unsigned": "Non signé",
         "report.signature.hash": "Empreinte SHA-256 du contenu signé : {sha256}",
+        "equipment.type.boiler": "Chaudière",
+        "equipment.type.heat_pump": "Pompe à chaleur",
+        "equipment.type.water_heater": "Chauffe-eau",
+        "equipment.type.ventilation": "Ventilation (VMC)",
+        "equipment.type.air_handling_unit": "Centrale de traitement d'air",
+        "equipment.type.chiller": "Groupe froid",
     },
     "en": {
         "app.title": "Terrain",
@@ -915,6 +921,12 @@ CATALOGS: dict[str, dict[str, str]] = {
         "report.signature.date": "Date: {date}",
         "report.signature.unsigned": "Not signed",
         "report.signature.hash": "SHA-256 of the signed content: {sha256}",
+        "equipment.type.boiler": "Boiler",
+        "equipment.type.heat_pump": "Heat pump",
+        "equipment.type.water_heater": "Water heater",
+        "equipment.type.ventilation": "Ventilation",
+        "equipment.type.air_handling_unit": "Air handling unit",
+        "equipment.type.chiller": "Chiller",
     },
 }
 

@@ -20,6 +20,7 @@ from pypdf import PdfReader
 from report_support import INTERNAL, VISIBLE, filled_job, jpeg, signature_strokes
 
 from app import clock
+from app.i18n import Translator
 from app.models import Company
 from app.reports import pdf as report_pdf
 from app.reports.canonical import canonical_bytes, content_sha256
@@ -106,18 +107,20 @@ def _evidence(content):
 
 @pytest.fixture
 def final(demo_db):
+    """The final content of a filled job; the clock stays at the signing time (stable
+    "issued on" dates in every PDF of these tests)."""
     with clock.frozen(NOW):
         job, tech, _ = filled_job()
         content = report_service.draft(job.id, tech).final
-    return content
+    with clock.frozen(SIGNED_AT):
+        yield content
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_visit_report_has_every_mandatory_mention_and_the_signature_by_the_summary(final, language):
     company = Company.get()
     evidence = _evidence(final)
-    with clock.frozen(SIGNED_AT):
-        data = report_pdf.visit_report_pdf(final, language=language, signature=evidence)
+    data = report_pdf.visit_report_pdf(final, language=language, signature=evidence)
     pages = _check_file(data, f"visit-report-short-{language}")
     everything = " ".join(pages)
     for mention in MENTIONS[language]:
@@ -139,6 +142,11 @@ def test_visit_report_has_every_mandatory_mention_and_the_signature_by_the_summa
     assert "/XObject" in str(reader.pages[signature_page]["/Resources"])  # the signature image
     date = "11/03/2026 11:40" if language == "fr" else "11/03/2026, 11:40"
     assert date in pages[signature_page]
+    issued = "Édité le 11/03/2026 11:40" if language == "fr" else "Issued on 11/03/2026, 11:40"
+    assert issued in pages[0]
+    kind = final["equipment"]["equipment_type"]
+    assert Translator(language)(f"equipment.type.{kind}") in pages[0]
+    assert kind not in everything  # never the code
 
 
 def test_the_pdf_embeds_the_canonical_content_and_its_hash(final):

@@ -282,7 +282,9 @@ class _Report:
         if not eq:
             return
         doc.heading(tr("report.section.equipment"))
-        doc.field(tr("report.field.type"), eq["equipment_type"].replace("_", " "))
+        kind = eq["equipment_type"]
+        label = tr(f"equipment.type.{kind}") if tr.has(f"equipment.type.{kind}") else kind
+        doc.field(tr("report.field.type"), label.replace("_", " "))
         doc.field(tr("report.field.brand_model"), f"{eq['brand']} {eq['model']}".strip())
         doc.field(tr("report.field.serial"), eq["serial_number"])
         doc.field(tr("report.field.location"), eq["location"])
@@ -364,7 +366,7 @@ class _Report:
         doc.heading(tr("report.section.meters"))
         rows = []
         for r in self.c["meter_readings"]:
-            previous = f.number(r["previous_value"], r["unit"])
+            previous = f.number(r["previous_value"], r["unit"]) or "—"
             if r["previous_at"]:
                 previous += f" ({f.date(r['previous_at'])})"
             today = f.number(r["value"], r["unit"])
