@@ -36,6 +36,7 @@ FONTS = {"": ROOT / "assets/fonts/DejaVuSans.ttf", "B": ROOT / "assets/fonts/Dej
 FONT = "DejaVu"
 ATTACHMENT_NAME = "report-content.json"
 PHOTO_MAX_PX = 1024  # longest side of a photo once in the PDF (~290 dpi at 90 mm)
+ORIENTATION = 0x0112  # the EXIF orientation tag
 
 MARGIN = 15.0
 GREY, DARK, RED, GREEN, LINE = (110, 110, 110), (30, 30, 30), (190, 30, 30), (20, 120, 60), 200
@@ -585,7 +586,8 @@ class _Report:
 
 def _prepared_photo(photo: dict, loader: PhotoLoader | None) -> io.BytesIO | None:
     """The photo as a JPEG of at most ``PHOTO_MAX_PX`` pixels, or None (logged) if missing or
-    unreadable."""
+    unreadable. A JPEG already small enough and upright is used as it is; a larger one is
+    decoded at a reduced scale (JPEG draft mode), so a 2048 px photo costs little."""
     sha = photo.get("blob_sha256", "")
     try:
         data = loader(sha) if loader else None
@@ -593,8 +595,13 @@ def _prepared_photo(photo: dict, loader: PhotoLoader | None) -> io.BytesIO | Non
             log.warning("Report photo %s (%s) is missing: placeholder printed.", photo["id"], sha)
             return None
         with Image.open(io.BytesIO(data)) as image:
-            image.draft("RGB", (PHOTO_MAX_PX, PHOTO_MAX_PX))
-            image = ImageOps.exif_transpose(image).convert("RGB")
+            upright = image.getexif().get(ORIENTATION, 1) == 1
+            if image.format == "JPEG" and upright and max(image.size) <= PHOTO_MAX_PX:
+                image.load()  # a truncated or corrupt file fails here, not in fpdf2
+                return io.BytesIO(data)
+            scale = min(1.0, PHOTO_MAX_PX / max(image.size))
+            image.draft("RGB", (round(image.width * scale), round(image.height * scale)))
+            image = (image if upright else ImageOps.exif_transpose(image)).convert("RGB")
             image.thumbnail((PHOTO_MAX_PX, PHOTO_MAX_PX))
             out = io.BytesIO()
             image.save(out, "JPEG", quality=82)
