@@ -879,7 +879,7 @@ CATALOGS: dict[str, dict[str, str]] = {
         "report.answer.na": "N/A",
         "report.answer.none": "Not filled in",
         "report.answer.comment": "Comment: {text}",
-        "report.status.ok": "Within tolerance",
+        "report.status.ok": "OK",
         "report.status.low": "Too low",
         "report.status.high": "Too high",
         "report.status.none": "—",

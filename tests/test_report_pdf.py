@@ -251,3 +251,16 @@ def test_a_page_full_of_text_before_the_closing_moves_it_whole_to_the_next_page(
         assert "Synthèse et signature" in pages[signature_page], words
         assert final["work"][-1]["text"] in pages[signature_page], words
     _check_file(data, "visit-report-moved-closing-fr")
+
+
+def test_a_third_party_recomputes_the_hash_from_the_embedded_json_alone(final):
+    """docs/reports.md: plain ``json`` reproduces the canonical bytes of a report."""
+    import json
+
+    data = report_pdf.visit_report_pdf(final, signature=_evidence(final))
+    [embedded] = PdfReader(io.BytesIO(data)).attachments[report_pdf.ATTACHMENT_NAME]
+    again = json.dumps(
+        json.loads(embedded), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode()
+    assert again == embedded
+    assert hashlib.sha256(again).hexdigest() == _evidence(final).content_sha256
