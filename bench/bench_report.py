@@ -86,13 +86,17 @@ def _report_input(path: Path) -> tuple[dict, object, dict[str, bytes], float]:
              "caption": f"Vue {n + 1} de la chaufferie", "taken_at": "2026-03-11T09:30:00"}
         )  # fmt: skip
     content["photos"] = photos
-    while len(PdfReader(io.BytesIO(report_pdf.visit_report_pdf(content))).pages) > PAGES:
+    while _pages(report_pdf.visit_report_pdf(content, photos=blobs.get)) > PAGES:
         content["procedure"]["steps"].pop()  # the case: 3 pages with 10 photos
     evidence = build_evidence(
         _strokes(), signer_name="Claire Dubois", signer_role="Gérante", content=content,
         device_id="bench", technician_id=who.technician_id, technician_name=who.display_name,
     )  # fmt: skip
     return content, evidence, blobs, draft_ms
+
+
+def _pages(data: bytes) -> int:
+    return len(PdfReader(io.BytesIO(data)).pages)
 
 
 def _plain_pages(pages: int, lines_per_page: int, photos: list[bytes]) -> bytes:

@@ -190,7 +190,7 @@ def test_the_slip_has_its_mandatory_mentions(final, language):
 
 
 def _long(final: dict) -> tuple[dict, dict[str, bytes]]:
-    """80 checklist items, 20 photos (one missing, one corrupt), long texts."""
+    """80 checklist items, 20 photos (one missing, one corrupt, one truncated), long texts."""
     content = copy.deepcopy(final)
     items = [i for s in content["procedure"]["steps"] for i in s["items"]]
     steps = []
@@ -211,6 +211,8 @@ def _long(final: dict) -> tuple[dict, dict[str, bytes]]:
         sha = hashlib.sha256(data or str(n).encode()).hexdigest()
         if n == 12:
             blobs[sha] = b"\xff\xd8\xff not a jpeg at all"
+        elif n == 15:
+            blobs[sha] = data[: len(data) // 2]  # truncated: no end-of-image marker
         elif n != 7:
             blobs[sha] = data
         photos.append(
@@ -230,14 +232,14 @@ def test_a_very_long_intervention_has_no_blank_page_and_placeholders_for_bad_pho
     pages = _check_file(data, "visit-report-long-fr")
     assert len(pages) >= 6
     everything = " ".join(pages)
-    assert everything.count("Photo indisponible") == 2
-    assert len([r for r in caplog.records if "placeholder" in r.getMessage()]) == 2
+    assert everything.count("Photo indisponible") == 3
+    assert len([r for r in caplog.records if "placeholder" in r.getMessage()]) == 3
     assert sum(text.count("Vue ") for text in pages) == 20
     [signature_page] = [n for n, text in enumerate(pages) if "Bon pour accord" in text]
     assert signature_page == len(pages) - 1 and "Synthèse et signature" in pages[-1]
     reader = PdfReader(io.BytesIO(data))
     images = sum(len(page.images) for page in reader.pages)
-    assert images == 18 + 1  # 18 good photos and the signature
+    assert images == 17 + 1  # 17 good photos and the signature
 
 
 def test_a_page_full_of_text_before_the_closing_moves_it_whole_to_the_next_page(final):
@@ -264,3 +266,16 @@ def test_a_third_party_recomputes_the_hash_from_the_embedded_json_alone(final):
     ).encode()
     assert again == embedded
     assert hashlib.sha256(again).hexdigest() == _evidence(final).content_sha256
+
+
+def test_a_report_with_nothing_recorded_is_one_clean_page(final):
+    content = copy.deepcopy(final)
+    content.update(
+        procedure=None, equipment=None, contract=None, measurements=[], meter_readings=[],
+        parts=[], comments=[], photos=[], follow_ups=[],
+        totals={"net_cents": 0, "vat": [], "gross_cents": 0},
+    )  # fmt: skip
+    content["work"] = [w for w in content["work"] if w["field"] == "summary"]
+    pages = _check_file(report_pdf.visit_report_pdf(content), "visit-report-minimal-fr")
+    assert len(pages) == 1
+    assert "Hors contrat" in pages[0] and "Bon pour accord" in pages[0]

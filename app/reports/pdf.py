@@ -35,7 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 FONTS = {"": ROOT / "assets/fonts/DejaVuSans.ttf", "B": ROOT / "assets/fonts/DejaVuSans-Bold.ttf"}
 FONT = "DejaVu"
 ATTACHMENT_NAME = "report-content.json"
-PHOTO_MAX_PX = 1024  # longest side of a photo once in the PDF (~290 dpi at 90 mm)
+PASS_MAX_PX, PASS_MAX_BYTES = 2048, 1_000_000  # a JPEG within both goes in untouched
+PHOTO_MAX_PX = 1280  # longest side of a re-encoded photo (~360 dpi at 90 mm)
 ORIENTATION = 0x0112  # the EXIF orientation tag
 
 MARGIN = 15.0
@@ -585,9 +586,12 @@ class _Report:
 
 
 def _prepared_photo(photo: dict, loader: PhotoLoader | None) -> io.BytesIO | None:
-    """The photo as a JPEG of at most ``PHOTO_MAX_PX`` pixels, or None (logged) if missing or
-    unreadable. A JPEG already small enough and upright is used as it is; a larger one is
-    decoded at a reduced scale (JPEG draft mode), so a 2048 px photo costs little."""
+    """The photo ready for the PDF, or None (logged) if missing or unreadable.
+
+    A complete, upright JPEG of at most ``PASS_MAX_PX`` pixels and ``PASS_MAX_BYTES`` goes in
+    as it is (what the app's media pipeline stores: no decoding at all); anything else is
+    decoded at a reduced scale (JPEG draft mode), turned upright and re-encoded at
+    ``PHOTO_MAX_PX``, so a 12 MP original never bloats the PDF."""
     sha = photo.get("blob_sha256", "")
     try:
         data = loader(sha) if loader else None
@@ -596,9 +600,11 @@ def _prepared_photo(photo: dict, loader: PhotoLoader | None) -> io.BytesIO | Non
             return None
         with Image.open(io.BytesIO(data)) as image:
             upright = image.getexif().get(ORIENTATION, 1) == 1
-            if image.format == "JPEG" and upright and max(image.size) <= PHOTO_MAX_PX:
-                image.load()  # a truncated or corrupt file fails here, not in fpdf2
-                return io.BytesIO(data)
+            if (
+                image.format == "JPEG" and upright and max(image.size) <= PASS_MAX_PX
+                and len(data) <= PASS_MAX_BYTES and data.rstrip(b"\0").endswith(b"\xff\xd9")
+            ):  # fmt: skip
+                return io.BytesIO(data)  # complete (ends with its EOI marker), small enough
             scale = min(1.0, PHOTO_MAX_PX / max(image.size))
             image.draft("RGB", (round(image.width * scale), round(image.height * scale)))
             image = (image if upright else ImageOps.exif_transpose(image)).convert("RGB")
