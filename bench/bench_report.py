@@ -8,7 +8,9 @@ tables, fonts subset, canonical content embedded); the draft build is measured a
 
 The bound is the cheapest way fpdf2 makes pages of the same size: the same TTF fonts, the
 same number of pages, the same text volume as plain ``cell`` calls and the same 10 JPEGs
-placed as they are (no decoding, no scaling). Target: the report in <= 250 ms.
+placed as they are (no decoding, no scaling). Target: the report in <= 250 ms. Both are also
+given in CPU time (``cpu_median_ms``): on a loaded machine the wall time mostly measures the
+other jobs; alone, the wall time is the CPU time (one thread, no I/O).
 """
 
 from __future__ import annotations
@@ -16,8 +18,11 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import os
 import shutil
+import statistics
 import tempfile
+import time
 from pathlib import Path
 
 from fpdf import FPDF
@@ -95,6 +100,16 @@ def _report_input(path: Path) -> tuple[dict, object, dict[str, bytes], float]:
     return content, evidence, blobs, draft_ms
 
 
+def _cpu_ms(fn, repeat: int) -> float:
+    """Median CPU time of ``fn`` in this process (less moved by other jobs than wall time)."""
+    samples = []
+    for _ in range(repeat):
+        start = time.process_time()
+        fn()
+        samples.append((time.process_time() - start) * 1000)
+    return round(statistics.median(samples), 1)
+
+
 def _pages(data: bytes) -> int:
     return len(PdfReader(io.BytesIO(data)).pages)
 
@@ -142,8 +157,10 @@ def report_pdf_bench(args) -> dict:
         lines = sum(len((p.extract_text() or "").splitlines()) for p in reader.pages)
         measured = timings(report, repeat)
         photos = list(blobs.values())
-        bound_data = _plain_pages(pages, lines // pages, photos)
-        bound = timings(lambda: _plain_pages(pages, lines // pages, photos), repeat)
+        plain = lambda: _plain_pages(pages, lines // pages, photos)  # noqa: E731
+        bound = timings(plain, repeat)
+        measured["cpu_median_ms"] = _cpu_ms(report, repeat)
+        bound["cpu_median_ms"] = _cpu_ms(plain, repeat)
     return {
         "report": {
             **measured,
@@ -152,9 +169,11 @@ def report_pdf_bench(args) -> dict:
             "bytes": len(data),
             "checklist_items": sum(len(s["items"]) for s in content["procedure"]["steps"]),
         },
-        "plain_fpdf2_page_loop": {**bound, "pages": pages, "bytes": len(bound_data)},
+        "plain_fpdf2_page_loop": {**bound, "pages": pages, "bytes": len(plain())},
         "ratio_to_bound": round(measured["median_ms"] / bound["median_ms"], 2),
+        "load_avg_1min_at_end": round(os.getloadavg()[0], 2),
         "draft_build_ms": draft_ms,
         "target_ms": 250,
         "met": measured["median_ms"] <= 250,
+        "met_cpu": measured["cpu_median_ms"] <= 250,
     }
