@@ -20,6 +20,7 @@ from pypdf import PdfReader
 from report_support import INTERNAL, VISIBLE, filled_job, jpeg, signature_strokes
 
 from app import clock
+from app.errors import TerrainError
 from app.i18n import Translator
 from app.models import Company
 from app.reports import pdf as report_pdf
@@ -279,3 +280,18 @@ def test_a_report_with_nothing_recorded_is_one_clean_page(final):
     pages = _check_file(report_pdf.visit_report_pdf(content), "visit-report-minimal-fr")
     assert len(pages) == 1
     assert "Hors contrat" in pages[0] and "Bon pour accord" in pages[0]
+
+
+def test_a_draft_content_with_its_ticks_is_not_drawn(demo_db):
+    with clock.frozen(NOW):
+        job, tech, _ = filled_job()
+        draft = report_service.draft(job.id, tech)
+    with pytest.raises(ValueError, match="final content"):
+        report_pdf.visit_report_pdf(draft.content)
+
+
+def test_a_missing_font_says_what_to_do(final, monkeypatch, tmp_path):
+    monkeypatch.setitem(report_pdf.FONTS, "B", tmp_path / "DejaVuSans-Bold.ttf")
+    with pytest.raises(TerrainError, match="font") as err:
+        report_pdf.visit_report_pdf(final)
+    assert "fonts-dejavu-core" in err.value.hint

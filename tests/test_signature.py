@@ -156,7 +156,7 @@ def test_the_evidence_records_who_when_where_and_what_was_signed():
     assert evidence.signed_at == clock._local_to_utc(datetime(2026, 3, 11, 11, 40, 12))
     assert evidence.audit["device_id"] == evidence.device_id == "tablet-0042"
     assert evidence.audit["technician_name"] == "Julien Moreau"
-    assert evidence.audit["reference"] == "INT-2026-000042"
+    assert evidence.audit["reference"] == "INT-2026-000042" and evidence.audit["language"] == "fr"
     assert evidence.audit["points"] == 71
     fields = evidence.signature_fields()
     assert fields["document_kind"] == DocumentKind.VISIT_REPORT

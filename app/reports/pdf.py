@@ -24,7 +24,7 @@ from fpdf.enums import TableBordersLayout, XPos, YPos
 from PIL import Image, ImageOps
 
 from app import clock
-from app.errors import ValidationError
+from app.errors import TerrainError, ValidationError
 from app.i18n import Translator
 from app.reports.canonical import canonical_bytes, content_sha256
 from app.reports.formatting import Formats
@@ -52,6 +52,12 @@ class _Doc(FPDF):
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.content, self.tr, self.title_text = content, tr, title
         for style, path in FONTS.items():
+            if not path.is_file():
+                raise TerrainError(
+                    f"The report font {path} is missing.",
+                    hint="Reinstall the app, or copy DejaVuSans.ttf and DejaVuSans-Bold.ttf "
+                    "(Debian package fonts-dejavu-core) into assets/fonts/.",
+                )
             self.add_font(FONT, style, str(path))
         self.set_margins(MARGIN, 16, MARGIN)
         self.set_auto_page_break(True, margin=16)
@@ -145,6 +151,8 @@ class _Report:
     """Draws one document; ``sections`` says which parts, in order."""
 
     def __init__(self, content, kind, language, signature, photos) -> None:
+        if "totals" not in content:
+            raise ValueError("Draw the final content (report_service.final_content), not a draft.")
         self.c, self.kind = content, kind
         self.tr, self.f = Translator(language), Formats(language)
         self.signature, self.photo_loader = signature, photos

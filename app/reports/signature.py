@@ -250,6 +250,7 @@ def build_evidence(
     technician_name: str,
     user_id: str | None = None,
     document_kind: DocumentKind = DocumentKind.VISIT_REPORT,
+    language: str = "fr",
     pad: tuple[int, int] = PAD,
 ) -> SignatureEvidence:
     """Check the signer and the strokes, then record the evidence of signing ``content``."""
@@ -264,6 +265,7 @@ def build_evidence(
         "content_sha256": digest,
         "content_schema": content.get("schema", ""),
         "reference": content.get("reference", ""),
+        "language": language,  # the language the client read the document in
         "signed_at_utc": signed_at.isoformat(),
         "signed_at_local": local.isoformat(),
         "device_id": device_id,
