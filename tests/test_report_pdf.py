@@ -295,3 +295,29 @@ def test_a_missing_font_says_what_to_do(final, monkeypatch, tmp_path):
     with pytest.raises(TerrainError, match="font") as err:
         report_pdf.visit_report_pdf(final)
     assert "fonts-dejavu-core" in err.value.hint
+
+
+@pytest.mark.parametrize(
+    ("language", "amount", "follow_up"),
+    [
+        ("fr", "Montant à facturer : 29,08 € HT, soit 34,90 € TTC",
+         "Devis à établir : Remplacement du vase — avant le 15 avril 2026"),
+        ("en", "Amount to be invoiced: €29.08 excl. VAT, €34.90 incl. VAT",
+         "Quote to be made: Remplacement du vase — by 15 April 2026"),
+    ],
+)  # fmt: skip
+def test_the_price_and_the_follow_up_are_on_the_signature_page(final, language, amount, follow_up):
+    content = copy.deepcopy(final)
+    part = content["parts"][0]
+    part.update(covered_by_contract=False, unit_price_cents=1454, total_cents=2908)
+    content["totals"] = report_service.parts_totals(content["parts"])
+    content["follow_ups"] = [
+        {"kind": "quote", "description": "Remplacement du vase", "due_date": "2026-04-15"}
+    ]
+    data = report_pdf.visit_report_pdf(content, language=language, signature=_evidence(content))
+    pages = _check_file(data, f"visit-report-charged-{language}")
+    approval = "Bon pour accord" if language == "fr" else "bon pour accord"
+    [page] = [text for text in pages if approval in text]
+    assert amount in page and follow_up in page
+    vat = "TVA 20 %" if language == "fr" else "VAT 20%"
+    assert vat in " ".join(pages)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -176,3 +177,35 @@ def test_an_empty_job_gives_a_draft_with_empty_sections(demo_db):
         content = report_service.draft(job.id, tech).final
     assert content["comments"] == [] and content["photos"] == []
     assert content["totals"] == {"net_cents": 0, "vat": [], "gross_cents": 0}
+
+
+def test_photos_come_before_then_after_and_follow_ups_are_listed(filled):
+    from datetime import date
+
+    from app.models import Attachment, FollowUp
+
+    job, tech, _ = filled
+    for phase, caption in (("after", "Brûleur propre"), ("before", "Brûleur encrassé")):
+        Attachment.create(
+            intervention=job.id, kind="photo", phase=phase, source="camera",
+            blob_sha256=hashlib.sha256(caption.encode()).hexdigest(), mime_type="image/jpeg",
+            size_bytes=1000, caption=caption, taken_at=NOW,
+        )  # fmt: skip
+    FollowUp.create(
+        intervention=job.id, kind="quote", description="Remplacement du vase d'expansion",
+        due_date=date(2026, 4, 15),
+    )  # fmt: skip
+    content = report_service.draft(job.id, tech).content
+    assert [(p["phase"], p["caption"]) for p in content["photos"]] == [
+        ("before", "Brûleur encrassé"),
+        ("after", "Brûleur propre"),
+    ]
+    [follow_up] = content["follow_ups"]
+    assert follow_up == {
+        "kind": "quote",
+        "description": "Remplacement du vase d'expansion",
+        "due_date": "2026-04-15",
+    }
+    report_service.set_included(job.id, content["photos"][1]["id"], False, tech)
+    final = report_service.draft(job.id, tech).final
+    assert [p["caption"] for p in final["photos"]] == ["Brûleur encrassé"]
