@@ -321,3 +321,15 @@ def test_the_price_and_the_follow_up_are_on_the_signature_page(final, language, 
     assert amount in page and follow_up in page
     vat = "TVA 20 %" if language == "fr" else "VAT 20%"
     assert vat in " ".join(pages)
+
+
+def test_a_summary_longer_than_a_page_still_keeps_the_signature_with_the_totals(final):
+    content = copy.deepcopy(final)
+    content["work"][-1]["text"] = " ".join(["Synthèse très détaillée de la visite."] * 260)
+    pages = _check_file(
+        report_pdf.visit_report_pdf(content, signature=_evidence(content)),
+        "visit-report-long-summary-fr",
+    )
+    [page] = [text for text in pages if "Bon pour accord" in text]
+    assert "Synthèse très détaillée" in page and "travail 1 h 35" in page  # with its end
+    assert "Synthèse très détaillée" in pages[pages.index(page) - 1]  # it began before
