@@ -69,8 +69,9 @@ def test_internal_comments_never_reach_the_draft_nor_its_stored_version(filled):
     internal = Comment.get(Comment.body == INTERNAL)
     with pytest.raises(ReportLineError):
         report_service.set_included(job.id, f"comment:{internal.id}", True, tech)
-    with pytest.raises(ReportLineError):
+    with pytest.raises(ReportLineError) as err:
         report_service.correct_text(job.id, f"comment:{internal.id}", "x", tech)
+    assert err.value.key == "error.report.no_line"  # the same answer as for no comment at all
     assert Comment.get_by_id(internal.id).body == INTERNAL
 
 

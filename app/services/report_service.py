@@ -44,7 +44,7 @@ from app.models import (
     User,
     db,
 )
-from app.models.enums import DocumentKind, DocumentStatus, MediaKind, UsageKind
+from app.models.enums import DocumentKind, DocumentStatus, MediaKind, UsageKind, Visibility
 from app.reports.canonical import content_sha256, plain
 from app.services import (
     checklist_service,
@@ -160,12 +160,14 @@ def correct_text(
         checklist_service.comment_answer(intervention_id, line["item_id"], text, who)
     elif prefix == "comment":
         comment = Comment.live().where(Comment.id == key).first()
-        if comment is None or comment.intervention_id != intervention_id:
+        if (
+            comment is None
+            or comment.intervention_id != intervention_id
+            or comment.visibility != Visibility.CLIENT  # internal: unknown to the report
+        ):
             raise ReportLineError(
                 f"The report has no line {line_id!r}.", field=line_id, key="error.report.no_line"
             )
-        if comment.visibility != "client":
-            raise _not_editable(line_id)  # never reveal (nor touch) an internal comment here
         comment_service.edit(key, text, who)
     else:
         raise _not_editable(line_id)
