@@ -25,6 +25,18 @@ if [ ! -f "$stamp" ]; then
     touch "$stamp"
 fi
 
+# PDF checkers the tests use (tools nobody here wrote): qpdf, poppler's pdftoppm and pdfsig.
+if [ "${1:-}" = "--browser" ] && ! { command -v qpdf && command -v pdftoppm; } >/dev/null 2>&1; then
+    if [ "$(id -u)" = "0" ]; then
+        echo "== installing Debian qpdf and poppler-utils (PDF tests)"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qpdf poppler-utils >/dev/null
+    else
+        echo "warning: qpdf/poppler-utils are missing and this is not root; PDF checks will be skipped" >&2
+        echo "  -> sudo apt-get install qpdf poppler-utils" >&2
+    fi
+fi
+
 if [ "${1:-}" = "--browser" ] && ! command -v chromium >/dev/null 2>&1; then
     if [ "$(id -u)" = "0" ]; then
         echo "== installing Debian chromium (browser tests)"

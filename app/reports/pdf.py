@@ -17,13 +17,13 @@ import io
 import logging
 from collections.abc import Callable
 from datetime import UTC
-from pathlib import Path
 
 from fpdf import FPDF, FontFace
 from fpdf.enums import TableBordersLayout, XPos, YPos
 from PIL import Image, ImageOps
 
 from app import clock
+from app.assets import font_path
 from app.errors import TerrainError, ValidationError
 from app.i18n import Translator
 from app.reports.canonical import canonical_bytes, content_sha256
@@ -31,8 +31,7 @@ from app.reports.formatting import Formats
 
 log = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-FONTS = {"": ROOT / "assets/fonts/DejaVuSans.ttf", "B": ROOT / "assets/fonts/DejaVuSans-Bold.ttf"}
+FONTS = {"": font_path(bold=False), "B": font_path(bold=True)}
 FONT = "DejaVu"
 ATTACHMENT_NAME = "report-content.json"
 PASS_MAX_PX, PASS_MAX_BYTES = 2048, 1_000_000  # a JPEG within both goes in untouched
