@@ -21,7 +21,7 @@ import flet as ft
 import msgpack
 from flet.controls import context as flet_context
 from flet.messaging.connection import Connection
-from flet.messaging.protocol import configure_encode_object_for_msgpack
+from flet.messaging.protocol import MessageAction, configure_encode_object_for_msgpack
 from flet.messaging.session import Session
 from flet.pubsub.pubsub_hub import PubSubHub
 
@@ -29,7 +29,11 @@ _ENCODE = configure_encode_object_for_msgpack(ft.BaseControl)
 
 
 class RecordingConnection(Connection):
-    """A connection with no client: every message is packed (as the socket would) and kept."""
+    """A connection with no client: every message is packed (as the socket would) and kept.
+
+    It answers ``push_route`` as the browser does: the address changes (``routes`` keeps the
+    history) and the page gets a ``route_change`` event.
+    """
 
     def __init__(self, loop: asyncio.AbstractEventLoop, executor: ThreadPoolExecutor) -> None:
         super().__init__()
@@ -37,9 +41,26 @@ class RecordingConnection(Connection):
         self.loop = loop
         self.executor = executor
         self.messages: list[bytes] = []
+        self.session: Session | None = None
+        self.routes: list[str] = []  # every route the app pushed, in order
 
     def send_message(self, message) -> None:
         self.messages.append(msgpack.packb([message.action, message.body], default=_ENCODE))
+        body = message.body
+        if message.action == MessageAction.INVOKE_METHOD and body.name == "push_route":
+            self.routes.append(body.args["route"])
+            self.loop.create_task(self._pushed(body.control_id, body.call_id, body.args["route"]))
+
+    async def _pushed(self, control_id: int, call_id: str, route: str) -> None:
+        assert self.session is not None
+        self.session.handle_invoke_method_results(control_id, call_id, None, None)
+        await client_route_change(self.session, route)
+
+
+async def client_route_change(session: Session, route: str) -> None:
+    """What the client sends when its address changes (typed, back/forward, pushed)."""
+    session.apply_page_patch({"route": route})
+    await session.dispatch_event(session.page._i, "route_change", {"route": route})
 
 
 def _children(value: Any) -> Iterator[ft.BaseControl]:
@@ -84,12 +105,15 @@ class FletHarness:
         *,
         width: float = 390,
         height: float = 844,
+        route: str = "/",
     ) -> FletHarness:
-        """Open a session as a client of size ``width`` x ``height`` would, and run ``main``."""
+        """Open a session as a client of size ``width`` x ``height`` at ``route`` would (the
+        address typed in the browser), and run ``main``."""
         loop = asyncio.get_running_loop()
         connection = RecordingConnection(loop, ThreadPoolExecutor(max_workers=4))
         session = Session(connection)
-        session.apply_page_patch({"width": width, "height": height, "web": True})
+        connection.session = session
+        session.apply_page_patch({"width": width, "height": height, "web": True, "route": route})
         # What the server sends on register: without it updates are not sent.
         msgpack.packb(session.get_page_patch(), default=_ENCODE)
         flet_context._context_page.set(session.page)
@@ -197,6 +221,24 @@ class FletHarness:
         nav = self.find("nav-bar") if self.has("nav-bar") else self.find("nav-rail")
         nav.selected_index = index
         await self.fire(nav, "change", str(index))
+
+    @property
+    def route(self) -> str:
+        return self.page.route
+
+    @property
+    def pushed_routes(self) -> list[str]:
+        return self.connection.routes
+
+    async def go(self, route: str) -> None:
+        """The address bar changes to ``route`` (typed, or back/forward), as in a browser."""
+        await client_route_change(self.session, route)
+        await self.settle()
+
+    async def disconnect(self) -> None:
+        """The browser tab closes: the page gets ``disconnect`` (the session lives on)."""
+        await self.session.dispatch_event(self.page._i, "disconnect", None)
+        await self.settle()
 
     async def resize(self, width: float, height: float) -> None:
         self.session.apply_page_patch({"width": width, "height": height})

@@ -21,6 +21,7 @@ from app.views.detail.context import DetailContext
 from app.views.detail.header import summary, title_bar
 from app.views.detail.section_nav import SectionNav
 from app.views.detail.sections import BY_NAME, SECTIONS, SUMMARY, make_section
+from app.views.no_access import blocked_for, no_access_page
 from app.views.semantic_ids import tagged
 from app.views.state import AppState
 
@@ -46,7 +47,7 @@ class DetailView:
         )
         self.detail = None
         self.phone = True
-        self.current = SUMMARY.name
+        self.current = state.detail_section or SUMMARY.name  # the route may name one
         self.sections: dict[str, object] = {}
         self.section_controls: dict[str, ft.Control] = {}
         self.actions = ActionBar(self.ctx, on_done=self.load)  # timers change too
@@ -151,12 +152,21 @@ class DetailView:
         """Read the intervention, lay out the screen, then load the visible ``section``."""
         try:
             self.detail = await asyncio.to_thread(
-                self.services.detail.load_detail, self.ctx.intervention_id, history_limit=0
+                self.services.detail.load_detail,
+                self.ctx.intervention_id,
+                who=self.ctx.who,
+                history_limit=0,
             )
         except Exception as err:
             if not hasattr(err, "hint"):
                 log.exception("loading intervention %s failed", self.ctx.intervention_id)
-            self.root.content, self.frame_phone = self._load_error(err), None
+            blocked = blocked_for(err)  # not there, or not this user's: a page that says so
+            self.root.content = (
+                no_access_page(self.tr, blocked, on_home=self.state.go_home, record="intervention")
+                if blocked is not None
+                else self._load_error(err)
+            )
+            self.frame_phone = None
             self.on_update()
             return
         self.actions.show(self.detail.intervention)
@@ -194,6 +204,8 @@ class DetailView:
     # -- events ------------------------------------------------------------------------------
 
     async def select(self, name: str) -> None:
+        """Show section ``name`` (chosen by the user, or named by the route)."""
+        self.state.select_detail_section(name)  # the address follows
         if name == self.current:
             return
         self.current = name
