@@ -26,6 +26,7 @@ from flet.messaging.session import Session
 from flet.pubsub.pubsub_hub import PubSubHub
 
 _ENCODE = configure_encode_object_for_msgpack(ft.BaseControl)
+CLIENT_URL = "http://127.0.0.1:8550"  # the page address the client reports
 
 
 class RecordingConnection(Connection):
@@ -41,6 +42,7 @@ class RecordingConnection(Connection):
         self.loop = loop
         self.executor = executor
         self.messages: list[bytes] = []
+        self.page_url = CLIENT_URL
         self.session: Session | None = None
         self.routes: list[str] = []  # every route the app pushed, in order
 
@@ -236,8 +238,14 @@ class FletHarness:
         await self.settle()
 
     async def disconnect(self) -> None:
-        """The browser tab closes: the page gets ``disconnect`` (the session lives on)."""
-        await self.session.dispatch_event(self.page._i, "disconnect", None)
+        """The browser tab closes: Flet drops the connection and the page gets ``disconnect``
+        (the session lives on until it expires, or the tab comes back)."""
+        await self.session.disconnect(60)
+        await self.settle()
+
+    async def reconnect(self) -> None:
+        """The tab comes back to its session (a reload): the page gets ``connect``."""
+        await self.session.connect(self.connection)
         await self.settle()
 
     async def resize(self, width: float, height: float) -> None:
