@@ -150,7 +150,9 @@ class TerrainApp:
     def _on_disconnect(self, _e: ft.Event | None = None) -> None:
         """The tab closed or lost its connection: nothing may call into this page now."""
         self._stop_listening()
-        log.info("app session disconnected")
+        session = self.services.session
+        left = session.listener_count() if session is not None else 0
+        log.info("app session disconnected: %d sync status listener(s) left", left)
 
     def _on_close(self, _e: ft.Event | None = None) -> None:
         self._stop_listening()
