@@ -32,8 +32,9 @@ CLIENT_URL = "http://127.0.0.1:8550"  # the page address the client reports
 class RecordingConnection(Connection):
     """A connection with no client: every message is packed (as the socket would) and kept.
 
-    It answers ``push_route`` as the browser does: the address changes (``routes`` keeps the
-    history) and the page gets a ``route_change`` event.
+    It answers client method calls at once with None; for ``push_route`` it does what the
+    browser does: the address changes (``routes`` keeps them) and the page gets a
+    ``route_change`` event.
     """
 
     def __init__(self, loop: asyncio.AbstractEventLoop, executor: ThreadPoolExecutor) -> None:
@@ -45,18 +46,23 @@ class RecordingConnection(Connection):
         self.page_url = CLIENT_URL
         self.session: Session | None = None
         self.routes: list[str] = []  # every route the app pushed, in order
+        self.invoked: list[tuple[str, dict]] = []  # every client method called (name, args)
 
     def send_message(self, message) -> None:
         self.messages.append(msgpack.packb([message.action, message.body], default=_ENCODE))
         body = message.body
-        if message.action == MessageAction.INVOKE_METHOD and body.name == "push_route":
-            self.routes.append(body.args["route"])
-            self.loop.create_task(self._pushed(body.control_id, body.call_id, body.args["route"]))
+        if message.action == MessageAction.INVOKE_METHOD:
+            self.loop.create_task(self._answer(body.control_id, body.call_id, body.name, body.args))
 
-    async def _pushed(self, control_id: int, call_id: str, route: str) -> None:
+    async def _answer(self, control_id: int, call_id: str, name: str, args: dict) -> None:
+        """A client method returns None at once (``scroll_to``, ...); ``push_route`` also
+        changes the address."""
         assert self.session is not None
+        self.invoked.append((name, args))
         self.session.handle_invoke_method_results(control_id, call_id, None, None)
-        await client_route_change(self.session, route)
+        if name == "push_route":
+            self.routes.append(args["route"])
+            await client_route_change(self.session, args["route"])
 
 
 async def client_route_change(session: Session, route: str) -> None:

@@ -53,6 +53,8 @@ def synced(app, browser):
 
     with browser_page(browser, app.url, (390, 844), "routes-first-sign-in") as page:
         sign_in(page, "tech1", DEMO_PASSWORD)
+        expect(by_id(page, "signin-busy-bar")).to_be_attached()  # the first sync: a job
+        screenshot(page, "routes-first-sign-in-progress-390x844")
         expect(by_id(page, "my-day")).to_be_attached()
     with app.read_only_db() as con:
         return con.execute(MY_INTERVENTION, ("tech1",)).fetchone()
@@ -98,19 +100,21 @@ def test_deep_link_reload_and_back(app, browser, synced, viewport):
         expect(by_id(page, "my-day")).to_be_attached()
 
 
-def test_pages_that_say_no(app, browser, synced):
+@pytest.mark.parametrize("viewport", [(390, 844), (1024, 768)], ids=["phone", "tablet"])
+def test_pages_that_say_no(app, browser, synced, viewport):
     from playwright.sync_api import expect
 
-    with browser_page(browser, app.url + "office", (390, 844), "routes-no-access") as page:
+    size = f"{viewport[0]}x{viewport[1]}"
+    with browser_page(browser, app.url + "office", viewport, f"routes-no-access-{size}") as page:
         sign_in(page, "tech1", DEMO_PASSWORD)
         expect(by_id(page, "blocked-forbidden")).to_contain_text(
             "Vous n'avez pas accès à cette page"
         )
-        screenshot(page, "routes-forbidden-390x844")
-        page.goto(app.url + "interventions/no-such-id")
+        screenshot(page, f"routes-forbidden-{size}")
+        page.goto(app.url + "interventions/no-such-id")  # typed: the same session goes on
         enable_semantics(page)
         expect(by_id(page, "blocked-not_found")).to_contain_text("Page introuvable")
-        screenshot(page, "routes-not-found-390x844")
+        screenshot(page, f"routes-not-found-{size}")
         tap(page, "blocked-home")
         expect(by_id(page, "my-day")).to_be_attached()
         page.wait_for_url(re.compile(r"/$"))

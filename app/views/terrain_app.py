@@ -196,7 +196,7 @@ class TerrainApp:
             view = self.shell.section_view if self.shell is not None else None
             wanted = self.state.detail_section
             if isinstance(view, DetailView) and wanted and wanted != view.current:
-                self.page.run_task(view.select, wanted)
+                self.page.run_task(view.show_section, wanted)
         elif change in (Change.SECTION, Change.INTERVENTION) and self.shell is not None:
             self._open_section()
         else:

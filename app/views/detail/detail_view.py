@@ -48,6 +48,7 @@ class DetailView:
         self.detail = None
         self.phone = True
         self.current = state.detail_section or SUMMARY.name  # the route may name one
+        self._reveal = state.detail_section is not None  # bring its button into view once
         self.sections: dict[str, object] = {}
         self.section_controls: dict[str, ft.Control] = {}
         self.actions = ActionBar(self.ctx, on_done=self.load)  # timers change too
@@ -172,6 +173,9 @@ class DetailView:
         self.actions.show(self.detail.intervention)
         self._layout()
         self.on_update()
+        if self._reveal:
+            self._reveal = False
+            await self.nav.reveal(self.current)
         if section:
             await self._load_section(self.current)
 
@@ -213,6 +217,11 @@ class DetailView:
         self._layout()
         self.on_update()
         await self._load_section(name)
+
+    async def show_section(self, name: str) -> None:
+        """The address names another section (back/forward): show it and its button."""
+        await self.select(name)
+        await self.nav.reveal(name)
 
     async def back(self, _e: ft.Event | None = None) -> None:
         self.state.close_intervention()

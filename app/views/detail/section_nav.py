@@ -6,6 +6,7 @@ vertical list in the left pane. Sections still to come (media, report) are shown
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 
 import flet as ft
@@ -49,7 +50,8 @@ def section_button(
         ink=not disabled,
         disabled=disabled,
     )
-    tagged_button = tagged(f"section-{spec.name}", button, button=True)
+    ident = f"section-{spec.name}"
+    tagged_button = tagged(ident, button, button=True, key=ft.ScrollKey(ident))
     mark(tagged_button, False)
     return tagged_button
 
@@ -96,3 +98,10 @@ class SectionNav:
         for name, button in self.buttons.items():
             mark(button, name == current)
         return self.switcher if phone else self.list
+
+    async def reveal(self, name: str) -> None:
+        """Phone: scroll the row of pills so that ``name``'s is in view (a section opened by
+        its address may be far right)."""
+        if self.phone and name in self.buttons:
+            with contextlib.suppress(RuntimeError):  # not on a page (any more)
+                await self.row.scroll_to(scroll_key=f"section-{name}")
