@@ -196,3 +196,15 @@ def test_sign_in_page_with_next_and_sign_in_route_when_signed_in():
     assert state.section == Section.SETTINGS
     state.navigate("/sign-in")  # signed in already (e.g. back): home
     assert state.section == Section.MY_DAY and state.blocked is None
+
+
+def test_is_at_tells_when_the_address_already_shows_the_screen():
+    state = AppState()
+    state.navigate("/interventions/i1")
+    assert not state.is_at("/interventions/i1")  # signed out: the sign-in page shows
+    state.sign_in(OFFICE)
+    assert state.is_at("/interventions/i1") and not state.is_at("/interventions/i1/time")
+    state.close_intervention()
+    assert state.is_at("/office") and state.is_at("/")  # both show the office home
+    assert not state.is_at("/settings") and not state.is_at("/sign-in")
+    assert state.section == Section.OFFICE_HOME and state.intervention_id is None  # untouched

@@ -111,6 +111,12 @@ def test_office_sees_any_intervention_and_technician_gets_no_office(world):  # n
         h = await open_at(world.services, f"/interventions/{iid('INT-0004')}", width=1024)
         await sign_in(h, "office1")
         assert h.has("detail") and "Hôtel du Parc" in h.text("detail")
+        await h.click("detail-back")
+        assert h.has("office-home") and h.route == "/office"
+        h.close()
+        h = await open_at(world.services, "/", width=1024)
+        await sign_in(h, "office1")  # "/" is the office home already: nothing pushed
+        assert h.has("office-home") and h.pushed_routes == []
         h.close()
         h = await open_at(world.services, "/office")
         await sign_in(h, "tech1")

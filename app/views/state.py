@@ -159,6 +159,18 @@ class AppState:
         only_section = same_screen and self.intervention_id is not None
         self._notify(Change.DETAIL_SECTION if only_section else Change.SECTION)
 
+    def is_at(self, route: str) -> bool:
+        """Does ``route`` show what the state shows? (Then the address bar needs no push: an
+        office user's ``/`` is the office home, as ``/office`` is.)"""
+        location = routes.parse(route)
+        if not self.signed_in or location.place == Place.SIGN_IN:
+            return location == self.location()
+        before = self._where()
+        self._apply(location)
+        after = self._where()
+        self.section, self.intervention_id, self.detail_section, self.blocked = before
+        return after == before
+
     def _where(self) -> tuple:
         return (self.section, self.intervention_id, self.detail_section, self.blocked)
 

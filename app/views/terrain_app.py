@@ -92,7 +92,7 @@ class TerrainApp:
     def _push_location(self) -> None:
         """Show the state's route in the address bar (and history) if it points elsewhere."""
         location = self.state.location()
-        if location is None or location == routes.parse(self.page.route):
+        if location is None or self.state.is_at(self.page.route):
             return
         self.page.run_task(self.page.push_route, location.path)
 
