@@ -146,9 +146,8 @@ class AppState:
         """
         location = routes.parse(route)
         if not self.signed_in:
-            self.next_route = (
-                location.next if location.place == Place.SIGN_IN else (routes.safe_next(route))
-            )
+            is_sign_in = location.place == Place.SIGN_IN
+            self.next_route = location.next if is_sign_in else routes.safe_next(route)
             return
         before = self._where()
         self._apply(location)
@@ -175,31 +174,29 @@ class AppState:
         return (self.section, self.intervention_id, self.detail_section, self.blocked)
 
     def _apply(self, location: Location) -> None:
-        place = location.place
-        if place == Place.SIGN_IN:  # already signed in: where sign-in would have led
+        """Set the screen fields for ``location`` (signed in), without notifying."""
+        if location.place == Place.SIGN_IN:  # signed in already: where sign-in would lead
             location = routes.parse(location.next) if location.next else routes.HOME
-            place = location.place
-        section: Section | None = None
-        blocked: Blocked | None = None
-        if place in (Place.HOME, Place.INTERVENTION):
-            section = self.section if self.section in self.sections else self.sections[0]
-            if place == Place.HOME:
-                section = self.sections[0]
-        elif place == Place.OFFICE:
-            is_office = Section.OFFICE_HOME in self.sections
-            section = Section.OFFICE_HOME if is_office else None
-            blocked = None if is_office else Blocked.FORBIDDEN
-        elif place in (Place.SYNC, Place.SETTINGS):
-            wanted = Section.SYNC if place == Place.SYNC else Section.SETTINGS
-            section = wanted if wanted in self.sections else None
-            blocked = None if section else Blocked.NOT_FOUND
-        else:
-            blocked = Blocked.NOT_FOUND
+        section, self.blocked = self._section_for(location.place)
         self.section = section or self.section or self.sections[0]
-        self.blocked = blocked
-        is_detail = place == Place.INTERVENTION and blocked is None
+        is_detail = location.place == Place.INTERVENTION
         self.intervention_id = location.intervention_id if is_detail else None
         self.detail_section = location.section if is_detail else None
+
+    def _section_for(self, place: Place) -> tuple[Section | None, Blocked | None]:
+        """The navigation section showing ``place``, or why there is none for this user."""
+        home = self.sections[0]
+        if place == Place.HOME:
+            return home, None
+        if place == Place.INTERVENTION:  # opens over the current section
+            return (self.section if self.section in self.sections else home), None
+        if place == Place.OFFICE:
+            office = Section.OFFICE_HOME in self.sections
+            return (Section.OFFICE_HOME, None) if office else (None, Blocked.FORBIDDEN)
+        wanted = {Place.SYNC: Section.SYNC, Place.SETTINGS: Section.SETTINGS}.get(place)
+        if wanted in self.sections:
+            return wanted, None
+        return None, Blocked.NOT_FOUND  # unknown, or not on this device (sync)
 
     def location(self) -> Location | None:
         """Where the state is, as a route's location; None when a blocked route shows (the

@@ -127,10 +127,10 @@ class TerrainApp:
             self._stop_listening()
 
     async def _status_changed(self, status: SyncStatus, running: bool, step: str, rows: int):
-        if self.shell is None:
-            return
         finished = self._was_running and not running and step == "done"
         self._was_running = running
+        if self.shell is None:
+            return
         self.shell.show_status(status)
         self.update()
         view = self.shell.section_view
