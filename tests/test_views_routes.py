@@ -35,7 +35,7 @@ def test_deep_link_signed_out_signs_in_then_lands_on_the_link(world):  # noqa: F
         assert h.has("detail") and "INT-0002" in h.texts("detail")
         assert h.has("section-body-time")  # the section named by the link
         scrolls = [args for name, args in h.connection.invoked if name == "scroll_to"]
-        assert [a["scroll_key"] for a in scrolls] == ["section-time"]  # its pill in view
+        assert len(scrolls) == 1 and scrolls[0]["offset"] > 300  # its pill (the 5th) in view
         assert h.route == target and h.pushed_routes == []  # the address was right already
         h.close()
 
