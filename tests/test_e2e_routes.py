@@ -120,6 +120,19 @@ def test_pages_that_say_no(app, browser, synced, viewport):
         page.wait_for_url(re.compile(r"/$"))
 
 
+def test_sign_in_page_with_next_then_sign_out(app, browser, synced):
+    from playwright.sync_api import expect
+
+    url = app.url + "sign-in?next=/settings"
+    with browser_page(browser, url, (390, 844), "routes-sign-in-next") as page:
+        sign_in(page, "tech1", DEMO_PASSWORD)
+        expect(by_id(page, "settings")).to_be_attached()
+        page.wait_for_url(re.compile(r"/settings$"))
+        tap(page, "settings-signout")
+        expect(by_id(page, "signin")).to_be_attached()
+        page.wait_for_url(re.compile(r"/sign-in$"))
+
+
 def listeners_left(app, offset: int) -> list[int]:
     """Listeners left after each disconnect the app logged past ``offset`` (bytes)."""
     text = app.log_path.read_bytes()[offset:].decode(errors="replace")
