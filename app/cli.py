@@ -232,7 +232,8 @@ def _run_app(args: argparse.Namespace, database, server_url: str, embedded: bool
         server_url=server_url,
     )
     web = args.web or (sys.platform.startswith("linux") and not os.environ.get("DISPLAY"))
-    app_main = build_app(Services(session=session), prefill_user=args.user)
+    services = Services(session=session)
+    app_main = build_app(services, prefill_user=args.user)
     kind = "embedded head office" if embedded else "head office"
     print(f"Syncing with the {kind} at {server_url}/api/v1/", flush=True)
     if web:
@@ -247,5 +248,6 @@ def _run_app(args: argparse.Namespace, database, server_url: str, embedded: bool
             no_cdn=True,
         )
     finally:
+        services.jobs.shutdown(wait=False)  # running jobs stop at their next progress report
         session.close()
     return 0

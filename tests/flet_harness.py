@@ -21,15 +21,21 @@ import flet as ft
 import msgpack
 from flet.controls import context as flet_context
 from flet.messaging.connection import Connection
-from flet.messaging.protocol import configure_encode_object_for_msgpack
+from flet.messaging.protocol import MessageAction, configure_encode_object_for_msgpack
 from flet.messaging.session import Session
 from flet.pubsub.pubsub_hub import PubSubHub
 
 _ENCODE = configure_encode_object_for_msgpack(ft.BaseControl)
+CLIENT_URL = "http://127.0.0.1:8550"  # the page address the client reports
 
 
 class RecordingConnection(Connection):
-    """A connection with no client: every message is packed (as the socket would) and kept."""
+    """A connection with no client: every message is packed (as the socket would) and kept.
+
+    It answers client method calls at once with None; for ``push_route`` it does what the
+    browser does: the address changes (``routes`` keeps them) and the page gets a
+    ``route_change`` event.
+    """
 
     def __init__(self, loop: asyncio.AbstractEventLoop, executor: ThreadPoolExecutor) -> None:
         super().__init__()
@@ -37,9 +43,32 @@ class RecordingConnection(Connection):
         self.loop = loop
         self.executor = executor
         self.messages: list[bytes] = []
+        self.page_url = CLIENT_URL
+        self.session: Session | None = None
+        self.routes: list[str] = []  # every route the app pushed, in order
+        self.invoked: list[tuple[str, dict]] = []  # every client method called (name, args)
 
     def send_message(self, message) -> None:
         self.messages.append(msgpack.packb([message.action, message.body], default=_ENCODE))
+        body = message.body
+        if message.action == MessageAction.INVOKE_METHOD:
+            self.loop.create_task(self._answer(body.control_id, body.call_id, body.name, body.args))
+
+    async def _answer(self, control_id: int, call_id: str, name: str, args: dict) -> None:
+        """A client method returns None at once (``scroll_to``, ...); ``push_route`` also
+        changes the address."""
+        assert self.session is not None
+        self.invoked.append((name, args))
+        self.session.handle_invoke_method_results(control_id, call_id, None, None)
+        if name == "push_route":
+            self.routes.append(args["route"])
+            await client_route_change(self.session, args["route"])
+
+
+async def client_route_change(session: Session, route: str) -> None:
+    """What the client sends when its address changes (typed, back/forward, pushed)."""
+    session.apply_page_patch({"route": route})
+    await session.dispatch_event(session.page._i, "route_change", {"route": route})
 
 
 def _children(value: Any) -> Iterator[ft.BaseControl]:
@@ -84,12 +113,15 @@ class FletHarness:
         *,
         width: float = 390,
         height: float = 844,
+        route: str = "/",
     ) -> FletHarness:
-        """Open a session as a client of size ``width`` x ``height`` would, and run ``main``."""
+        """Open a session as a client of size ``width`` x ``height`` at ``route`` would (the
+        address typed in the browser), and run ``main``."""
         loop = asyncio.get_running_loop()
         connection = RecordingConnection(loop, ThreadPoolExecutor(max_workers=4))
         session = Session(connection)
-        session.apply_page_patch({"width": width, "height": height, "web": True})
+        connection.session = session
+        session.apply_page_patch({"width": width, "height": height, "web": True, "route": route})
         # What the server sends on register: without it updates are not sent.
         msgpack.packb(session.get_page_patch(), default=_ENCODE)
         flet_context._context_page.set(session.page)
@@ -197,6 +229,30 @@ class FletHarness:
         nav = self.find("nav-bar") if self.has("nav-bar") else self.find("nav-rail")
         nav.selected_index = index
         await self.fire(nav, "change", str(index))
+
+    @property
+    def route(self) -> str:
+        return self.page.route
+
+    @property
+    def pushed_routes(self) -> list[str]:
+        return self.connection.routes
+
+    async def go(self, route: str) -> None:
+        """The address bar changes to ``route`` (typed, or back/forward), as in a browser."""
+        await client_route_change(self.session, route)
+        await self.settle()
+
+    async def disconnect(self) -> None:
+        """The browser tab closes: Flet drops the connection and the page gets ``disconnect``
+        (the session lives on until it expires, or the tab comes back)."""
+        await self.session.disconnect(60)
+        await self.settle()
+
+    async def reconnect(self) -> None:
+        """The tab comes back to its session (a reload): the page gets ``connect``."""
+        await self.session.connect(self.connection)
+        await self.settle()
 
     async def resize(self, width: float, height: float) -> None:
         self.session.apply_page_patch({"width": width, "height": height})

@@ -47,6 +47,9 @@ class FakeSession:
             raise self.error
         return auth_service.sign_in(username, password)
 
+    def subscribe(self, listener):
+        return self.status.subscribe(listener)
+
     def sync_now(self) -> None:
         self.sync_requests += 1
 

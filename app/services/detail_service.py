@@ -25,6 +25,8 @@ from app.models import (
     Technician,
     User,
 )
+from app.services.auth_service import CurrentUser
+from app.services.guards import load_intervention
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,13 @@ class InterventionDetail:
     site_history_total: int = 0
 
 
-def load_detail(intervention_id: str, *, history_limit: int = 50) -> InterventionDetail:
+def load_detail(
+    intervention_id: str, *, who: CurrentUser | None = None, history_limit: int = 50
+) -> InterventionDetail:
+    """Everything the screen shows; with ``who``, only if they may see it (``NotFoundError``,
+    ``PermissionDeniedError``: a technician opening another technician's intervention)."""
+    if who is not None:
+        load_intervention(intervention_id, who)
     row = (
         Intervention.select(Intervention, Customer, Site, InterventionType, Equipment, Contract)
         .join_from(Intervention, Customer)

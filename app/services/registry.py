@@ -9,6 +9,7 @@ from types import ModuleType
 from typing import Any
 
 from app import clock
+from app.jobs import JobRunner
 from app.services import (
     auth_service,
     checklist_service,
@@ -42,6 +43,8 @@ class Services:
     stock: ModuleType = stock_service
     history: ModuleType = history_service
     clock: Callable[[], datetime] = field(default=clock.now)
+    # Long work off the UI loop (first sync, PDF rendering, media ingest, imports).
+    jobs: JobRunner = field(default_factory=JobRunner)
     # The device's SessionService (app.services.session_service): sign-in with head office
     # and background sync. None: local sign-in only, no sync screen (tests, offline demo).
     session: Any = None

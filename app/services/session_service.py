@@ -172,6 +172,33 @@ class SessionService:
         self.transport: SessionTransport | None = None
         self._scheduler: SyncScheduler | None = None
         self._guard = threading.RLock()
+        self._listeners: set[object] = set()  # one token per live ``subscribe``
+
+    # --- status listeners (one per app session: a browser tab, the phone app) -------------
+
+    def subscribe(self, listener: Callable[[SyncStatus], None]) -> Callable[[], None]:
+        """Call ``listener(status)`` after each status change (on the changing thread);
+        returns the unsubscribe function (safe to call twice). An app session unsubscribes
+        when it ends, so ``listener_count()`` is back to zero once every session closed."""
+        token = object()
+        with self._guard:
+            self._listeners.add(token)
+        unsubscribe = self.status.subscribe(listener)
+
+        def stop() -> None:
+            with self._guard:
+                if token not in self._listeners:
+                    return
+                self._listeners.discard(token)
+            unsubscribe()
+            log.debug("sync status listeners: %d", self.listener_count())
+
+        return stop
+
+    def listener_count(self) -> int:
+        """Live ``subscribe`` listeners (tests and logs: a closed session must leave none)."""
+        with self._guard:
+            return len(self._listeners)
 
     # --- sign-in ----------------------------------------------------------------------------
 

@@ -11,7 +11,9 @@ import flet as ft
 
 from app.services.registry import Services
 from app.views.day_item_card import day_item_card
+from app.views.job_progress import JobProgress
 from app.views.my_day import MyDayView
+from app.views.no_access import NoAccessView
 from app.views.office_home import OfficeHomeView
 from app.views.settings import SettingsView
 from app.views.shell import ShellView
@@ -22,7 +24,9 @@ from app.views.terrain_app import TerrainApp
 __all__ = [
     "AppState",
     "Change",
+    "JobProgress",
     "MyDayView",
+    "NoAccessView",
     "OfficeHomeView",
     "Section",
     "SettingsView",

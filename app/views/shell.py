@@ -11,6 +11,7 @@ from app.services.registry import Services
 from app.sync.state import SyncStatus
 from app.views.detail import DetailView
 from app.views.my_day import MyDayView
+from app.views.no_access import NoAccessView
 from app.views.office_home import OfficeHomeView
 from app.views.offline_banner import OfflineBanner
 from app.views.reauth_banner import ReauthBanner
@@ -51,8 +52,9 @@ class ShellView:
         self.services = services
         self.on_update = on_update
         self.on_open_item = on_open_item
-        self.section_view: MyDayView | DetailView | OfficeHomeView | SyncView | SettingsView | None
-        self.section_view = None
+        self.section_view: (
+            MyDayView | DetailView | OfficeHomeView | SyncView | SettingsView | NoAccessView | None
+        ) = None
         self.section_control: ft.Control = ft.Container()
         self.phone = True
         self.status: SyncStatus | None = services.session.status if services.session else None
@@ -74,7 +76,9 @@ class ShellView:
     def open_section(self) -> Callable[[], Awaitable[None]] | None:
         """Build the current section's view; returns its loader to run off the UI loop, if any."""
         section = self.state.section
-        if self.state.intervention_id is not None:
+        if self.state.blocked is not None:
+            view = NoAccessView(self.state)
+        elif self.state.intervention_id is not None:
             view = DetailView(self.state, self.services, on_update=self.on_update)
         elif section == Section.MY_DAY:
             view = MyDayView(

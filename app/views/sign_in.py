@@ -9,7 +9,9 @@ from collections.abc import Callable
 import flet as ft
 
 from app.errors import TerrainError
+from app.jobs import JobHandle
 from app.services.registry import Services
+from app.views.job_progress import JobProgress
 from app.views.language_switch import language_switch
 from app.views.semantic_ids import tagged
 from app.views.state import AppState
@@ -72,13 +74,12 @@ class SignInView:
             live_region=True,
             visible=False,
         )
-        self.busy_text = ft.Text(tr("signin.busy"))
-        self.busy_row = ft.Row(
-            [ft.ProgressRing(width=22, height=22, stroke_width=3), self.busy_text],
-            alignment=ft.MainAxisAlignment.CENTER,
+        # The sign-in runs as a background job (a first sign-in syncs: minutes on a slow
+        # network); its progress shows here. Not cancellable: the first sync has to finish.
+        self.progress = JobProgress(
+            tr, on_update=on_update, identifier="signin-busy", cancellable=False
         )
-        self.busy_box = tagged("signin-busy", self.busy_row, live_region=True, visible=False)
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self.busy_box = self.progress.control
         self.submit_button = ft.FilledButton(
             content=tr("signin.submit"), height=TOUCH_TARGET, on_click=self.submit
         )
@@ -131,28 +132,25 @@ class SignInView:
             expand=True,
         )
 
-    def _sign_in(self, username: str, password: str):
-        """Runs off the UI loop: with head office (first sync, progress shown) when the device
+    def _sign_in(self, handle: JobHandle, username: str, password: str):
+        """A background job: with head office (first sync, progress shown) when the device
         syncs, else against the local users only."""
         session = self.services.session
         if session is None:
             return self.services.auth.sign_in(username, password)
-        loop = self._loop
+        tr = self.state.tr
 
-        def progress(p) -> None:  # called on this worker thread: hop to the UI loop
-            loop.call_soon_threadsafe(self._show_progress, p.pages_pulled, p.rows_applied)
+        def progress(p) -> None:  # on the job's thread; the component hops to the UI loop
+            handle.progress(None, tr("signin.progress", pages=p.pages_pulled, rows=p.rows_applied))
 
         return session.sign_in(username, password, progress=progress)
-
-    def _show_progress(self, pages: int, rows: int) -> None:
-        self.busy_text.value = self.state.tr("signin.progress", pages=pages, rows=rows)
-        self.on_update()
 
     def _set_busy(self, busy: bool) -> None:
         self.submit_button.disabled = busy
         self.username.read_only = busy
         self.password.read_only = busy
-        self.busy_box.visible = busy
+        if not busy:
+            self.progress.hide()
 
     def _show_error(self, text: str | None) -> None:
         self.error.value = text or ""
@@ -161,14 +159,16 @@ class SignInView:
     async def submit(self, _e: ft.Event | None = None) -> None:
         if self.submit_button.disabled:
             return  # already checking
-        self._loop = asyncio.get_running_loop()
         self._show_error(None)
-        self.busy_text.value = self.state.tr("signin.busy")
         self._set_busy(True)
-        self.on_update()
         username, password = self.username.value or "", self.password.value or ""
+        job = self.services.jobs.submit(
+            self._sign_in, username, password, name="sign-in", message=self.state.tr("signin.busy")
+        )
+        self.progress.follow(job)
+        self.on_update()
         try:
-            user = await asyncio.to_thread(self._sign_in, username, password)
+            user = await asyncio.wrap_future(job.future)
         except TerrainError as err:
             self._set_busy(False)
             self._show_error(self.state.tr.error(err))

@@ -21,6 +21,7 @@ from app.views.detail.context import DetailContext
 from app.views.detail.header import summary, title_bar
 from app.views.detail.section_nav import SectionNav
 from app.views.detail.sections import BY_NAME, SECTIONS, SUMMARY, make_section
+from app.views.no_access import blocked_for, no_access_page
 from app.views.semantic_ids import tagged
 from app.views.state import AppState
 
@@ -46,7 +47,8 @@ class DetailView:
         )
         self.detail = None
         self.phone = True
-        self.current = SUMMARY.name
+        self.current = state.detail_section or SUMMARY.name  # the route may name one
+        self._reveal = state.detail_section is not None  # bring its button into view once
         self.sections: dict[str, object] = {}
         self.section_controls: dict[str, ft.Control] = {}
         self.actions = ActionBar(self.ctx, on_done=self.load)  # timers change too
@@ -151,17 +153,29 @@ class DetailView:
         """Read the intervention, lay out the screen, then load the visible ``section``."""
         try:
             self.detail = await asyncio.to_thread(
-                self.services.detail.load_detail, self.ctx.intervention_id, history_limit=0
+                self.services.detail.load_detail,
+                self.ctx.intervention_id,
+                who=self.ctx.who,
+                history_limit=0,
             )
         except Exception as err:
             if not hasattr(err, "hint"):
                 log.exception("loading intervention %s failed", self.ctx.intervention_id)
-            self.root.content, self.frame_phone = self._load_error(err), None
+            blocked = blocked_for(err)  # not there, or not this user's: a page that says so
+            self.root.content = (
+                no_access_page(self.tr, blocked, on_home=self.state.go_home, record="intervention")
+                if blocked is not None
+                else self._load_error(err)
+            )
+            self.frame_phone = None
             self.on_update()
             return
         self.actions.show(self.detail.intervention)
         self._layout()
         self.on_update()
+        if self._reveal:
+            self._reveal = False
+            await self.nav.reveal(self.current)
         if section:
             await self._load_section(self.current)
 
@@ -194,6 +208,8 @@ class DetailView:
     # -- events ------------------------------------------------------------------------------
 
     async def select(self, name: str) -> None:
+        """Show section ``name`` (chosen by the user, or named by the route)."""
+        self.state.select_detail_section(name)  # the address follows
         if name == self.current:
             return
         self.current = name
@@ -201,6 +217,11 @@ class DetailView:
         self._layout()
         self.on_update()
         await self._load_section(name)
+
+    async def show_section(self, name: str) -> None:
+        """The address names another section (back/forward): show it and its button."""
+        await self.select(name)
+        await self.nav.reveal(name)
 
     async def back(self, _e: ft.Event | None = None) -> None:
         self.state.close_intervention()

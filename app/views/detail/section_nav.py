@@ -6,6 +6,7 @@ vertical list in the left pane. Sections still to come (media, report) are shown
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 
 import flet as ft
@@ -16,6 +17,8 @@ from app.views.semantic_ids import tagged
 from app.views.theme import TOUCH_TARGET
 
 PHONE_BUTTON_HEIGHT = 48
+ROW_SPACING = 8
+PILL_CHAR_WIDTH = 7.6  # px per character of a 15 px label, on average (Roboto)
 
 
 def section_button(
@@ -76,7 +79,7 @@ class SectionNav:
 
     def __init__(self, tr: Translator, on_select: Callable[[str], Awaitable[None]]) -> None:
         self.tr, self.on_select = tr, on_select
-        self.row = ft.Row(scroll=ft.ScrollMode.AUTO, spacing=8)
+        self.row = ft.Row(scroll=ft.ScrollMode.AUTO, spacing=ROW_SPACING)
         self.column = ft.Column(spacing=4, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         self.switcher = tagged("detail-switcher", self.row)
         self.list = tagged("detail-section-list", self.column)
@@ -96,3 +99,21 @@ class SectionNav:
         for name, button in self.buttons.items():
             mark(button, name == current)
         return self.switcher if phone else self.list
+
+    async def reveal(self, name: str) -> None:
+        """Phone: scroll the row of pills so that ``name``'s is in view (a section opened by
+        its address may be far right). By an estimated offset: a ``ScrollKey`` on the pills
+        would do it exactly, but keyed pills no longer follow a DOM scroll of the semantics
+        tree (the browser tests' taps then miss them)."""
+        if not self.phone or name not in self.buttons:
+            return
+        names = list(self.buttons)
+        offset = sum(_pill_width(self.buttons[n]) + ROW_SPACING for n in names[: names.index(name)])
+        with contextlib.suppress(RuntimeError):  # not on a page (any more)
+            await self.row.scroll_to(offset=max(offset - ROW_SPACING, 0))
+
+
+def _pill_width(button: ft.Semantics) -> float:
+    """About how wide a phone pill is drawn: icon, gap, label at 15 px, padding, border."""
+    label = button.content.content.controls[1].value or ""
+    return 22 + 8 + len(label) * PILL_CHAR_WIDTH + 28 + 2
