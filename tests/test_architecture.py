@@ -195,6 +195,7 @@ def test_views_use_services_not_models_or_sync():
     """Views hold no SQL and no rules: models only for their enums (value types)."""
     allowed = [
         "app.services", "app.domain", "app.i18n", "app.errors", "app.clock", "app.assets",
+        "app.jobs",
         "app.models.enums",
     ]  # fmt: skip
     allowed += [target for importer, target in KNOWN if importer == "app.views"]
