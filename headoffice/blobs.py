@@ -17,8 +17,9 @@ from datetime import date
 from pathlib import Path
 from typing import BinaryIO
 
+from app.domain import policy
 from app.errors import HashMismatchError, NotFoundError, PayloadTooLargeError, ValidationError
-from app.models import Attachment, ReportVersion, Signature, db, utcnow
+from app.models import MODELS_BY_TABLE, db, utcnow
 from headoffice.http import ConflictError
 from headoffice.models import Blob, BlobUpload
 from headoffice.scope import Principal, scope_queries
@@ -26,12 +27,6 @@ from headoffice.scope import Principal, scope_queries
 CHUNK = 1024 * 1024
 SHA256_RE = re.compile(r"[0-9a-f]{64}")
 CONTENT_RANGE_RE = re.compile(r"bytes (\d{1,19})-(\d{1,19})/(\d{1,19})")
-# The rows that reference blobs, and by which column.
-REFERENCES = (
-    ("attachments", Attachment, Attachment.blob_sha256),
-    ("signatures", Signature, Signature.image_blob_sha256),
-    ("report_versions", ReportVersion, ReportVersion.pdf_blob_sha256),
-)
 
 
 @dataclass(frozen=True)
@@ -101,7 +96,9 @@ class BlobStore:
         if who.sees_everything or blob.uploaded_by == who.user_id:
             return True
         scope = scope_queries(who, today) or {}
-        for table, model, column in REFERENCES:
+        for table, column_name in policy.blob_columns().items():  # the rows referencing blobs
+            model = MODELS_BY_TABLE[table]
+            column = model._meta.columns[column_name]
             if model.select().where((column == blob.sha256) & model.id.in_(scope[table])).exists():
                 return True
         return False
