@@ -34,6 +34,9 @@ from headoffice.scope import Principal, may_write
 
 INTERVENTIONS = policy.INTERVENTIONS
 OUTSIDE = "This row is outside your interventions."
+# Refreshed by every save on a device: alone, it is no write to decide (for instance when the
+# status it came with lost a conflict to head office).
+TOUCHED = frozenset({"updated_at"})
 
 
 class Refused(Exception):
@@ -81,8 +84,8 @@ def _decide_technician(who, table, current, effective, after, *, deleted: bool) 
     ):
         raise Refused(OUTSIDE)
     inserting = current is None
-    if not inserting and not effective and not deleted:
-        return  # nothing would change (every pushed value is already there, or lost)
+    if not inserting and not deleted and not set(effective) - TOUCHED:
+        return  # nothing would change but the timestamp (every pushed value is there, or lost)
     noun = _noun(table)
     if table == INTERVENTIONS:
         if inserting:
