@@ -7,10 +7,10 @@ status is spelled here. A technician's write is checked in this order, and refus
 first reason that applies, in words he understands:
 
 1. the table is one technicians write;
-2. the row, as it is and as it would be, hangs off his interventions (or is his own row):
+2. interventions are created by the office;
+3. the row, as it is and as it would be, hangs off his interventions (or is his own row):
    else "outside your interventions", before any reason that would tell him something
-   about the row;
-3. interventions are created and deleted by the office;
+   about the row; interventions are deleted by the office;
 4. fields: the office's fields, and authorship (set by head office on insert, never changed);
    with ``author_edits_only``, only the author changes or deletes the row;
 5. insert-only rows; documents' statuses (editable while draft; office-only statuses);
@@ -79,19 +79,18 @@ def _decide_technician(who, table, current, effective, after, *, deleted: bool) 
     rules = policy.policy(table)
     if not rules.technician:
         raise Refused(f"Technicians cannot change {table}; ask the office.")
+    inserting = current is None
+    if table == INTERVENTIONS and inserting:
+        raise Refused("Only the office creates interventions.")
     if (current is not None and not may_write(who, table, current)) or not may_write(
         who, table, after
     ):
         raise Refused(OUTSIDE)
-    inserting = current is None
     if not inserting and not deleted and not set(effective) - TOUCHED:
         return  # nothing would change but the timestamp (every pushed value is there, or lost)
     noun = _noun(table)
-    if table == INTERVENTIONS:
-        if inserting:
-            raise Refused("Only the office creates interventions.")
-        if deleted:
-            raise Refused("Only the office cancels or deletes interventions.")
+    if table == INTERVENTIONS and deleted:
+        raise Refused("Only the office cancels or deletes interventions.")
     columns = set(effective) - {"deleted"}
     _check_fields(rules, table, columns, effective, inserting)
     if not inserting:
