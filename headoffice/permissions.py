@@ -31,6 +31,7 @@ from app.domain import lifecycle, policy
 from app.domain.lifecycle import S
 from app.models import MODELS_BY_TABLE, Signature
 from headoffice.scope import Principal, may_write
+from headoffice.services import interventions
 
 INTERVENTIONS = policy.INTERVENTIONS
 OUTSIDE = "This row is outside your interventions."
@@ -67,8 +68,6 @@ def decide(
     write (every pushed column for an insert); ``deleted``: the change deletes the row."""
     after = {**(current or {}), "id": row_id, **effective}
     if who.sees_everything:
-        from headoffice.services import interventions
-
         if table == INTERVENTIONS and (reason := interventions.refusal(current, after)):
             raise Refused(reason)
         return
@@ -102,6 +101,8 @@ def _decide_technician(who, table, current, effective, after, *, deleted: bool) 
             raise Refused(f"A {noun} cannot be changed once recorded.")
     if rules.document is not None:
         _check_document(rules.document, current, effective)
+    if current is not None:  # a record leaving a closed intervention changes it too
+        _check_parents(rules, current, inserting=False)
     _check_parents(rules, after, inserting)
     if table == INTERVENTIONS:
         _check_intervention(current, effective, columns)

@@ -125,6 +125,25 @@ def test_signed_needs_a_signature_in_the_batch_or_stored(demo_server):
     assert applied == {signed.id} and refused == {}
 
 
+def test_a_record_cannot_be_moved_out_of_a_signed_job(demo_server):
+    tech3 = demo_server.login("tech3")
+    done, open_job = job(demo_server, 0, status="work_done"), job(demo_server, 0, "in_progress")
+    measurement = str(uuid.uuid4())
+    applied, refused = push_many(tech3, {
+        "interventions": [{"id": done.id, "base_version": done.sync_version,
+                           "fields": {"status": "signed"}}],
+        "measurements": [{"id": measurement, "fields": {
+            "intervention_id": done.id, "label": "Pression", "value": 1.4, "measured_at": NOW}}],
+        "signatures": [{"id": str(uuid.uuid4()), "fields": signature_fields(done.id)}],
+    })  # fmt: skip
+    assert refused == {} and len(applied) == 3
+    applied, refused = push(
+        tech3, "measurements", measurement, {"intervention_id": open_job.id}, base=0
+    )
+    assert "signed" in refused[measurement]["reason"]
+    assert Measurement.get_by_id(measurement).intervention_id == done.id
+
+
 def test_a_cancelled_job_cannot_be_reopened_nor_changed(demo_server):
     tech3, office = demo_server.login("tech3"), demo_server.login("office")
     cancelled = job(demo_server, 5)
