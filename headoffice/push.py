@@ -2,7 +2,9 @@
 
 The batch runs in one transaction that also stores its answer under (user, batch_id), so a
 retried batch gets the same answer and applies nothing twice. Each row runs in a savepoint:
-a row that breaks a rule or a constraint is rejected with a reason, the others apply.
+a row that breaks a rule or a constraint is rejected with a reason, the others apply. A row
+is planned (the merge: what it would change, rule 4), decided (``headoffice.permissions``,
+rule 6), then written.
 """
 
 from __future__ import annotations
