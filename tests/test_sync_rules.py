@@ -397,9 +397,15 @@ def test_rule1_incremental_pull_still_evicts_a_row_moved_out_of_scope(private_se
             .where(ChecklistAnswer.intervention.in_(sorted(mine["interventions"])))
             .first()
         )
+        answered = ChecklistAnswer.select(ChecklistAnswer.intervention).where(
+            ChecklistAnswer.item == answer.item_id
+        )  # one answer per (intervention, item): move it where that item has none
         elsewhere = (
             Intervention.select(Intervention.id)
-            .where(Intervention.id.not_in(sorted(mine["interventions"])))
+            .where(
+                Intervention.id.not_in(sorted(mine["interventions"]))
+                & Intervention.id.not_in(answered)
+            )
             .first()
         )
     assert settled  # the first (full) session recorded the scope it settled on
