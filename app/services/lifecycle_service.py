@@ -1,4 +1,7 @@
-"""The intervention's life: allowed status changes, who may make them, and their effects.
+"""The intervention's life on the device: status changes and their effects (timers, times).
+
+Which changes are allowed, and who may make them, is ``app.domain.lifecycle`` (head office
+decides pushes from the same transitions):
 
 planned -> assigned -> en route -> in progress -> work done -> signed -> submitted ->
 validated -> delivered; cancelled from any state before work done; back to in progress
@@ -17,9 +20,6 @@ from app.models.enums import TimeKind
 from app.services import checklist_service, time_service
 from app.services.auth_service import CurrentUser
 from app.services.guards import load_intervention
-
-# The transitions and who may make them are app.domain.lifecycle's (head office uses them too).
-TRANSITIONS, VIA_SIGNATURE = lifecycle.TRANSITIONS, lifecycle.VIA_SIGNATURE
 
 
 class IncompleteWorkError(ValidationError):
@@ -49,7 +49,7 @@ def transition(intervention_id: str, to: S, who: CurrentUser, now: datetime) -> 
     """Move the intervention to ``to``, with its effects on timers and timestamps."""
     intervention = load_intervention(intervention_id, who)
     to, current = S(to), S(intervention.status)
-    if (current, to) == VIA_SIGNATURE:
+    if (current, to) == lifecycle.VIA_SIGNATURE:
         raise TransitionError(
             "An intervention becomes signed only when the client signs the visit report.",
             key="error.transition.sign",
