@@ -187,3 +187,15 @@ def test_domain_modules_import_no_ui_nor_database_driver():
                 assert allowed or name.split(".")[0] in {"dataclasses", "typing", "collections"}, (
                     f"{path.name} imports {name}"
                 )
+
+
+def test_every_table_but_the_shared_ones_has_a_scope_query(database):
+    """A new table is either shared, hangs off an intervention by a required
+    ``intervention_id`` (scoped by the policy), or needs its query in headoffice.scope."""
+    from datetime import date
+
+    from headoffice.scope import Principal, scope_queries
+
+    who = Principal("u", Role.TECHNICIAN, "t")
+    queries = scope_queries(who, date(2026, 3, 2))
+    assert set(queries) == set(TABLES) - policy.shared_tables()
