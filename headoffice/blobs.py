@@ -17,9 +17,10 @@ from datetime import date
 from pathlib import Path
 from typing import BinaryIO
 
+from app.domain import policy
 from app.errors import PayloadTooLargeError, ValidationError
 from app.media.blob_store import BlobStore, check_sha256
-from app.models import Attachment, ReportVersion, Signature, db, utcnow
+from app.models import MODELS_BY_TABLE, db, utcnow
 from headoffice.http import ConflictError
 from headoffice.models import Blob, BlobUpload
 from headoffice.scope import Principal, scope_queries
@@ -28,12 +29,6 @@ __all__ = ["HeadOfficeBlobs", "Partial", "Stored", "check_sha256", "parse_conten
 
 CHUNK = 1024 * 1024
 CONTENT_RANGE_RE = re.compile(r"bytes (\d{1,19})-(\d{1,19})/(\d{1,19})")
-# The rows that reference blobs, and by which column.
-REFERENCES = (
-    ("attachments", Attachment, Attachment.blob_sha256),
-    ("signatures", Signature, Signature.image_blob_sha256),
-    ("report_versions", ReportVersion, ReportVersion.pdf_blob_sha256),
-)
 
 
 @dataclass(frozen=True)
@@ -94,7 +89,9 @@ class HeadOfficeBlobs:
         if who.sees_everything or blob.uploaded_by == who.user_id:
             return True
         scope = scope_queries(who, today) or {}
-        for table, model, column in REFERENCES:
+        for table, column_name in policy.blob_columns().items():  # the rows referencing blobs
+            model = MODELS_BY_TABLE[table]
+            column = model._meta.columns[column_name]
             if model.select().where((column == blob.sha256) & model.id.in_(scope[table])).exists():
                 return True
         return False

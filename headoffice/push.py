@@ -2,49 +2,41 @@
 
 The batch runs in one transaction that also stores its answer under (user, batch_id), so a
 retried batch gets the same answer and applies nothing twice. Each row runs in a savepoint:
-a row that breaks a rule or a constraint is rejected with a reason, the others apply.
+a row that breaks a rule or a constraint is rejected with a reason, the others apply. A row
+is planned (the merge: what it would change, rule 4), decided (``headoffice.permissions``,
+rule 6), then written.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from peewee import DataError, IntegrityError
 
+from app.domain.policy import DEVICE, conflict_winner, shared_tables
 from app.errors import PermissionDeniedError
 from app.models import db
 from app.sync.protocol import (
     COLUMNS,
-    DEVICE,
-    LOCKED_STATUSES,
     MODELS,
-    TECHNICIAN_INTERVENTION_FIELDS,
-    TECHNICIAN_WRITABLE,
     Conflict,
     PushChange,
     PushRequest,
     PushResult,
     Rejection,
-    conflict_winner,
     row_to_wire,
     to_wire,
 )
 from headoffice.database import lock_rows, write_transaction
 from headoffice.models import Device, DeviceRow, PushBatch, RowMeta, SyncConflict
+from headoffice.permissions import Refused, decide, decision_order, stamp_authorship
 from headoffice.pull import select_by_column
-from headoffice.scope import SHARED_TABLES, Principal, may_write, scope_queries
+from headoffice.scope import Principal, scope_queries
 from headoffice.versions import lock_versions, take_version
 
 DELETED = "_deleted"
-# Child rows a technician may still add to a signed intervention.
-AFTER_SIGNATURE = {"follow_ups", "attachments"}
-
-
-class _Rejected(Exception):
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
 
 
 def push(who: Principal, device_id: str, request: PushRequest, today: date) -> dict:
@@ -59,8 +51,8 @@ def push(who: Principal, device_id: str, request: PushRequest, today: date) -> d
         if done is not None:
             return done.response
         result = PushResult()
-        for change in request.changes:
-            _apply(who, device_id, change, result, today)
+        for change in decision_order(request.changes, technician=not who.sees_everything):
+            _apply(who, device_id, change, result)
         _attach_server_rows(who, result.rejected, today)
         if not who.sees_everything:
             _hold(device_id, result.applied)
@@ -71,23 +63,23 @@ def push(who: Principal, device_id: str, request: PushRequest, today: date) -> d
     return answer
 
 
-def _apply(who: Principal, device_id: str, change: PushChange, result: PushResult, today) -> None:
+def _apply(who: Principal, device_id: str, change: PushChange, result: PushResult) -> None:
     model = MODELS[change.table]
     try:
         with db.atomic():
             current = lock_rows(model.select().where(model.id == change.id)).dicts().first()
             if current is not None:
                 current = _by_column(model, current)
-            if not who.sees_everything:
-                _authorize(who, change, current, today)
-            version, conflicts = _merge(model, device_id, change, current)
-            if not who.sees_everything:
-                after = model.select().where(model.id == change.id).dicts().first()
-                if not may_write(who, change.table, _by_column(model, after)):
-                    raise _Rejected("This row is outside your interventions.")
+            else:
+                stamp_authorship(who, change.table, change.fields)
+            plan = _plan(device_id, change, current)
+            effective = change.fields if current is None else plan.updates
+            deleted = change.deleted if current is None else "deleted" in plan.updates
+            decide(who, change.table, change.id, current, effective, deleted=deleted)
+            version, conflicts = _write(model, device_id, change, current, plan)
             for c in conflicts:
                 _record_conflict(c, device_id, who.user_id)
-    except _Rejected as exc:
+    except Refused as exc:
         result.rejected.append(Rejection(change.table, change.id, exc.reason))
         return
     except (IntegrityError, DataError) as exc:  # a constraint, or a value the column cannot hold
@@ -105,10 +97,11 @@ def _hold(device_id: str, applied: list[dict]) -> None:
     if not applied:
         return
     seq = Device.select(Device.last_pull_seq).where(Device.id == device_id).scalar() or 0
+    shared = shared_tables()
     rows = [
         {"device_id": device_id, "table_name": a["table"], "row_id": a["id"], "page_seq": seq}
         for a in applied
-        if a["table"] not in SHARED_TABLES
+        if a["table"] not in shared
     ]
     for start in range(0, len(rows), 500):
         DeviceRow.insert_many(rows[start : start + 500]).on_conflict_ignore().execute()
@@ -122,7 +115,7 @@ def _attach_server_rows(who: Principal, rejected: list[Rejection], today: date) 
     scope = scope_queries(who, today)
     for rejection in rejected:
         model = MODELS[rejection.table]
-        if scope is not None and rejection.table not in SHARED_TABLES:
+        if scope is not None and rejection.table not in shared_tables():
             visible = scope.get(rejection.table)
             if visible is None or not visible.where(model.id == rejection.id).exists():
                 continue
@@ -140,27 +133,30 @@ def _by_column(model, row: dict) -> dict:
     return {fields[name].column_name if name in fields else name: v for name, v in row.items()}
 
 
-def _merge(model, device_id: str, change: PushChange, current: dict | None):
+@dataclass
+class _Plan:
+    """What a change would write: ``updates`` (column -> value, ``deleted`` included) and
+    the ``conflicts``, from the per-field metadata ``written`` (rule 4)."""
+
+    updates: dict[str, Any] = field(default_factory=dict)
+    conflicts: list[Conflict] = field(default_factory=list)
+    written: dict = field(default_factory=dict)
+    meta_exists: bool = False
+
+
+def _plan(device_id: str, change: PushChange, current: dict | None) -> _Plan:
     table = change.table
-    to_field = {c: model._meta.columns[c].name for c in change.fields}
     meta = RowMeta.get_or_none((RowMeta.table_name == table) & (RowMeta.row_id == change.id))
-    written = dict(meta.fields) if meta else {}
+    plan = _Plan(written=dict(meta.fields) if meta else {}, meta_exists=meta is not None)
     if current is None:
-        version = take_version()
-        values = {to_field[c]: v for c, v in change.fields.items()}
-        model.insert(id=change.id, deleted=change.deleted, sync_version=version, **values).execute()
-        written = {c: [version, device_id] for c in change.fields}
-        if change.deleted:
-            written[DELETED] = [version, device_id]
-        _save_meta(table, change.id, written, exists=meta is not None)
-        return version, []
+        return plan
+    written = plan.written
 
     def changed_elsewhere(column: str) -> bool:
         last = written.get(column)
         return bool(last) and last[0] > change.base_version and last[1] != device_id
 
-    updates: dict[str, Any] = {}
-    conflicts: list[Conflict] = []
+    updates, conflicts = plan.updates, plan.conflicts
     for column, new in change.fields.items():
         old = current[column]
         if _same(old, new):
@@ -179,6 +175,24 @@ def _merge(model, device_id: str, change: PushChange, current: dict | None):
             conflicts.append(Conflict(table, change.id, DELETED, "device", True, False, 0))
     elif current["deleted"] and updates:
         conflicts.append(Conflict(table, change.id, DELETED, "server", True, False, 0))
+    return plan
+
+
+def _write(model, device_id: str, change: PushChange, current: dict | None, plan: _Plan):
+    """Write the planned change; returns (version, conflicts)."""
+    table = change.table
+    to_field = {c: model._meta.columns[c].name for c in change.fields}
+    written = plan.written
+    if current is None:
+        version = take_version()
+        values = {to_field[c]: v for c, v in change.fields.items()}
+        model.insert(id=change.id, deleted=change.deleted, sync_version=version, **values).execute()
+        written = {c: [version, device_id] for c in change.fields}
+        if change.deleted:
+            written[DELETED] = [version, device_id]
+        _save_meta(table, change.id, written, exists=plan.meta_exists)
+        return version, []
+    updates, conflicts = plan.updates, plan.conflicts
     if not updates and not conflicts:
         return current["sync_version"], []
     version = take_version()
@@ -186,7 +200,7 @@ def _merge(model, device_id: str, change: PushChange, current: dict | None):
     model.update(sync_version=version, **values).where(model.id == change.id).execute()
     for column in updates:
         written[DELETED if column == "deleted" else column] = [version, device_id]
-    _save_meta(table, change.id, written, exists=meta is not None)
+    _save_meta(table, change.id, written, exists=plan.meta_exists)
     for c in conflicts:
         c.version = version
     return version, conflicts
@@ -220,58 +234,3 @@ def _record_conflict(c: Conflict, device_id: str, user_id: str) -> None:
         device_id=device_id,
         user_id=user_id,
     )
-
-
-# --- technicians' permissions (rule 6) ------------------------------------------------------
-
-
-def _authorize(who: Principal, change: PushChange, current: dict | None, today: date) -> None:
-    table = change.table
-    if table not in TECHNICIAN_WRITABLE:
-        raise _Rejected(f"Technicians cannot change {table}; ask the office.")
-    if current is not None and not may_write(who, table, current):
-        raise _Rejected("This row is outside your interventions.")
-    if table == "interventions":
-        _authorize_intervention(change, current)
-        return
-    if table == "signatures" and current is not None:
-        raise _Rejected("A signature cannot be changed once recorded.")
-    if table == "report_versions" and current is not None and current["status"] != "draft":
-        raise _Rejected("This report version is signed and can no longer change.")
-    if table == "quotes" and current is not None and current["status"] != "draft":
-        raise _Rejected("This quote is signed and can no longer change.")
-    if table == "quote_lines":
-        quote_id = change.fields.get("quote_id") or (current or {}).get("quote_id")
-        status = _value("quotes", quote_id, "status")
-        if status not in (None, "draft"):
-            raise _Rejected("This quote is signed and can no longer change.")
-    intervention_id = change.fields.get("intervention_id") or (current or {}).get("intervention_id")
-    status = _value("interventions", intervention_id, "status") if intervention_id else None
-    if status in LOCKED_STATUSES and not (table in AFTER_SIGNATURE and current is None):
-        raise _Rejected("The intervention is signed: its records can no longer change.")
-
-
-def _authorize_intervention(change: PushChange, current: dict | None) -> None:
-    if current is None:
-        raise _Rejected("Only the office creates interventions.")
-    if change.deleted:
-        raise _Rejected("Only the office cancels or deletes interventions.")
-    planned = sorted(set(change.fields) - TECHNICIAN_INTERVENTION_FIELDS)
-    if planned:
-        raise _Rejected(f"Planning fields are set by the office: {', '.join(planned)}.")
-    if current["status"] in LOCKED_STATUSES:
-        submitting = (
-            current["status"] == "signed"
-            and change.fields.get("status") == "submitted"
-            and set(change.fields) <= {"status", "updated_at"}
-        )
-        if not submitting:
-            raise _Rejected("The intervention is signed: it can no longer change.")
-
-
-def _value(table: str, row_id: str | None, column: str):
-    if not row_id:
-        return None
-    model = MODELS[table]
-    field = model._meta.columns[column]
-    return model.select(field).where(model.id == row_id).scalar()

@@ -14,48 +14,33 @@ from datetime import date, datetime, timedelta
 
 from peewee import Select
 
+from app.domain import lifecycle, policy
 from app.models import (
+    MODELS_BY_TABLE,
     Attachment,
-    ChecklistAnswer,
-    Comment,
     Contact,
     Contract,
     ContractEquipment,
     ContractInterventionType,
     Customer,
     Equipment,
-    FollowUp,
     Intervention,
-    Measurement,
     Meter,
     MeterReading,
     PartsToOrderLine,
-    PartUsage,
-    PlannedPart,
     Quote,
     QuoteLine,
-    ReportVersion,
     Signature,
     Site,
-    TimeEntry,
     VanStockLine,
     Vehicle,
 )
-from app.models.enums import InterventionStatus, Role
+from app.models.enums import Role
 
 RECENT_DAYS = 30
-CLOSED = (InterventionStatus.VALIDATED, InterventionStatus.DELIVERED, InterventionStatus.CANCELLED)
-# Tables everyone receives whole (catalogues and the team's names).
-SHARED_TABLES = {
-    "companies", "users", "technicians", "intervention_types", "procedures", "procedure_steps",
-    "checklist_items", "parts",
-}  # fmt: skip
-# Child tables hanging off an intervention by intervention_id.
-INTERVENTION_CHILDREN = {
-    "checklist_answers": ChecklistAnswer, "measurements": Measurement,
-    "time_entries": TimeEntry, "planned_parts": PlannedPart, "part_usages": PartUsage,
-    "comments": Comment, "report_versions": ReportVersion, "follow_ups": FollowUp,
-}  # fmt: skip
+# Tables everyone receives whole (catalogues and the team's names): app.domain.policy's
+# ``shared`` entries (the name stays for headoffice.pull).
+SHARED_TABLES = policy.shared_tables()
 
 
 @dataclass(frozen=True)
@@ -98,7 +83,10 @@ def scope_queries(who: Principal, today: date) -> ScopeQueries | None:
         Intervention.select(Intervention.site)
         .where(
             (Intervention.technician == tech)
-            & ((Intervention.status.not_in(CLOSED)) | (Intervention.scheduled_start >= since))
+            & (
+                Intervention.status.not_in(lifecycle.FINAL)
+                | (Intervention.scheduled_start >= since)
+            )
         )
         .distinct()
     )
@@ -170,7 +158,8 @@ def scope_queries(who: Principal, today: date) -> ScopeQueries | None:
         "van_stock_lines": ids_in(VanStockLine, VanStockLine.technician == tech),
         "vehicles": ids_in(Vehicle, Vehicle.technician == tech),
     }
-    for table, model in INTERVENTION_CHILDREN.items():
+    for table in policy.intervention_children():
+        model = MODELS_BY_TABLE[table]
         queries[table] = ids_in(model, model.intervention.in_(interventions))
     scoped = ScopeQueries(queries)
     digest = hashlib.sha256(tech.encode())
@@ -181,7 +170,8 @@ def scope_queries(who: Principal, today: date) -> ScopeQueries | None:
 
 
 # --- what a technician may write -------------------------------------------------------------
-# Stricter than what he sees: only rows of his own interventions, his van and his orders.
+# Stricter than what he sees: only rows of his own interventions, his van and his orders, as
+# app.domain.policy says how each table hangs off an intervention.
 
 
 def may_write(who: Principal, table: str, row: dict) -> bool:
@@ -189,26 +179,38 @@ def may_write(who: Principal, table: str, row: dict) -> bool:
     if who.sees_everything:
         return True
     tech = who.technician_id
-    if tech is None:
+    rules = policy.policy(table)
+    if tech is None or not rules.technician:
         return False
-    if table in ("van_stock_lines", "parts_to_order_lines", "part_usages", "time_entries"):
-        if row.get("technician_id") != tech:
-            return False
-        if table in ("van_stock_lines",) or row.get("intervention_id") is None:
-            return True
-    if table == "interventions":
+    if rules.owner and row.get(rules.owner) != tech:
+        return False
+    if table == policy.INTERVENTIONS:
         return _own_intervention(tech, row.get("id"))
-    if table == "quote_lines":
-        row = _row(Quote, row.get("quote_id"))
-        table = "quotes"
-    if row is None:
+    jobs = interventions_of(table, row)
+    if jobs is None:
         return False
-    if row.get("intervention_id"):
-        return _own_intervention(tech, row["intervention_id"])
-    if table in ("attachments", "signatures") and row.get("quote_id"):
-        quote = _row(Quote, row["quote_id"])
-        return quote is not None and _own_intervention(tech, quote.get("intervention_id"))
-    return False
+    if not jobs:  # hangs off no intervention: his own rows only (his van, his orders)
+        return rules.owner is not None
+    return all(_own_intervention(tech, job) for job in jobs)
+
+
+def interventions_of(table: str, row: dict) -> set[str] | None:
+    """The interventions ``row`` hangs off, through every link set in it (a quote line through
+    its quote); None when a link leads to a row that does not exist, or to no intervention."""
+    found: set[str] = set()
+    for link in policy.policy(table).links:
+        parent_id = row.get(link.column)
+        if not parent_id:
+            continue
+        if link.table == policy.INTERVENTIONS:
+            found.add(parent_id)
+            continue
+        parent = _row(MODELS_BY_TABLE[link.table], parent_id)
+        above = interventions_of(link.table, parent) if parent is not None else None
+        if not above:
+            return None
+        found |= above
+    return found
 
 
 def _own_intervention(tech: str, intervention_id: str | None) -> bool:

@@ -689,14 +689,14 @@ def test_rule3_a_batch_failing_midway_applies_nothing(demo_server, new_device, m
         failing = Comment.create(
             intervention=job, author=tech1.user["id"], visibility="internal", body="second"
         )
-    real_merge = headoffice_push._merge
+    real_write = headoffice_push._write
 
-    def merge(model, device_id, change, current):
+    def write(model, device_id, change, current, plan):
         if change.id == failing.id:  # the last row of the batch: an unexpected server error
             raise RuntimeError("disk on fire")
-        return real_merge(model, device_id, change, current)
+        return real_write(model, device_id, change, current, plan)
 
-    monkeypatch.setattr(headoffice_push, "_merge", merge)
+    monkeypatch.setattr(headoffice_push, "_write", write)
     high = server_version(demo_server)
     with pytest.raises(Exception) as failed:
         tech1.sync()
@@ -710,7 +710,7 @@ def test_rule3_a_batch_failing_midway_applies_nothing(demo_server, new_device, m
         assert not PushBatch.select().where(PushBatch.batch_id == batch_id).exists()
     with tech1.active():
         assert SyncOutbox.select().count() == 3  # nothing was marked synced
-    monkeypatch.setattr(headoffice_push, "_merge", real_merge)
+    monkeypatch.setattr(headoffice_push, "_write", real_write)
     report = tech1.sync()  # the saved batch is sent again, whole
     assert report.push.replayed and report.push.applied == 3
     assert tech1.transport.pushed[-1]["batch_id"] == batch_id

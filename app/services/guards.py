@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import math
 
+from app.domain.lifecycle import CLOSED, LOCKED
 from app.errors import NotFoundError, PermissionDeniedError, ValidationError
 from app.models import Intervention
-from app.models.enums import InterventionStatus
 from app.services.auth_service import CurrentUser
 
-# Once signed, an intervention's records are evidence: they no longer change on the field.
-LOCKED = (
-    InterventionStatus.SIGNED,
-    InterventionStatus.SUBMITTED,
-    InterventionStatus.VALIDATED,
-    InterventionStatus.DELIVERED,
-)
-CLOSED = (*LOCKED, InterventionStatus.CANCELLED)
+# Once signed (LOCKED) or cancelled (CLOSED), an intervention's records no longer change on the
+# field: the sets are app.domain.lifecycle's, the ones head office decides pushes from.
+__all__ = ["CLOSED", "LOCKED", "editable_intervention", "load_intervention", "parse_number"]
 
 
 def load_intervention(intervention_id: str, who: CurrentUser) -> Intervention:

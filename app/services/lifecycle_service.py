@@ -1,4 +1,7 @@
-"""The intervention's life: allowed status changes, who may make them, and their effects.
+"""The intervention's life on the device: status changes and their effects (timers, times).
+
+Which changes are allowed, and who may make them, is ``app.domain.lifecycle`` (head office
+decides pushes from the same transitions):
 
 planned -> assigned -> en route -> in progress -> work done -> signed -> submitted ->
 validated -> delivered; cancelled from any state before work done; back to in progress
@@ -9,6 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from app.domain import lifecycle
 from app.errors import TransitionError, ValidationError
 from app.models import Intervention, db
 from app.models.enums import InterventionStatus as S
@@ -16,23 +20,6 @@ from app.models.enums import TimeKind
 from app.services import checklist_service, time_service
 from app.services.auth_service import CurrentUser
 from app.services.guards import load_intervention
-
-TECHNICIAN, OFFICE = "technician", "office"
-# (from, to) -> who may do it
-TRANSITIONS: dict[tuple[S, S], set[str]] = {
-    (S.PLANNED, S.ASSIGNED): {OFFICE},
-    (S.ASSIGNED, S.EN_ROUTE): {TECHNICIAN},
-    (S.ASSIGNED, S.IN_PROGRESS): {TECHNICIAN},
-    (S.EN_ROUTE, S.IN_PROGRESS): {TECHNICIAN},
-    (S.EN_ROUTE, S.ASSIGNED): {TECHNICIAN},
-    (S.IN_PROGRESS, S.WORK_DONE): {TECHNICIAN},
-    (S.WORK_DONE, S.IN_PROGRESS): {TECHNICIAN},
-    (S.SIGNED, S.SUBMITTED): {TECHNICIAN},
-    (S.SUBMITTED, S.VALIDATED): {OFFICE},
-    (S.VALIDATED, S.DELIVERED): {OFFICE},
-    **{(s, S.CANCELLED): {OFFICE} for s in (S.PLANNED, S.ASSIGNED, S.EN_ROUTE, S.IN_PROGRESS)},
-}
-VIA_SIGNATURE = (S.WORK_DONE, S.SIGNED)
 
 
 class IncompleteWorkError(ValidationError):
@@ -50,27 +37,24 @@ class IncompleteWorkError(ValidationError):
 
 
 def _role(who: CurrentUser) -> str:
-    return TECHNICIAN if who.is_technician else OFFICE
+    return lifecycle.acting_role(who.role)
 
 
 def next_actions(intervention: Intervention, who: CurrentUser) -> list[S]:
     """The statuses ``who`` may move ``intervention`` to now, in lifecycle order."""
-    current = S(intervention.status)
-    role = _role(who)
-    return [to for (frm, to), roles in TRANSITIONS.items() if frm == current and role in roles]
+    return lifecycle.moves(S(intervention.status), _role(who))
 
 
 def transition(intervention_id: str, to: S, who: CurrentUser, now: datetime) -> Intervention:
     """Move the intervention to ``to``, with its effects on timers and timestamps."""
     intervention = load_intervention(intervention_id, who)
     to, current = S(to), S(intervention.status)
-    if (current, to) == VIA_SIGNATURE:
+    if (current, to) == lifecycle.VIA_SIGNATURE:
         raise TransitionError(
             "An intervention becomes signed only when the client signs the visit report.",
             key="error.transition.sign",
         )
-    allowed = TRANSITIONS.get((current, to))
-    if allowed is None or _role(who) not in allowed:
+    if not lifecycle.may_move(current, to, _role(who)):
         raise TransitionError(
             f"{intervention.reference}: cannot go from {current} to {to}.",
             key="error.transition.refused",

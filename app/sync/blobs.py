@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.domain import policy
 from app.errors import RemoteError, SyncError
 from app.media.blob_store import BlobStore
 from app.models import db
@@ -25,12 +26,6 @@ from app.sync.remote import Transport
 
 log = logging.getLogger(__name__)
 
-# Tables whose rows reference a blob, and by which column (headoffice.blobs.REFERENCES).
-BLOB_COLUMNS = {
-    "attachments": "blob_sha256",
-    "signatures": "image_blob_sha256",
-    "report_versions": "pdf_blob_sha256",
-}
 MISSING = "missing"  # HeldRow.reason: the file is not on this device
 
 
@@ -93,7 +88,7 @@ def default_blob_dir() -> Path | None:
 def pending_blob_refs() -> list[tuple[str, str, str]]:
     """(table, row id, sha256) of pending, not deleted rows that reference a blob."""
     refs: list[tuple[str, str, str]] = []
-    for table, column in BLOB_COLUMNS.items():
+    for table, column in policy.blob_columns().items():  # the tables whose rows reference blobs
         cursor = db.execute_sql(
             f'SELECT t.id, t."{column}" FROM sync_outbox o JOIN "{table}" t ON t.id = o.row_id '
             f'WHERE o.table_name = ? AND t."{column}" IS NOT NULL AND t."{column}" != \'\' '

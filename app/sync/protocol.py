@@ -310,42 +310,20 @@ def _parse_change(table: str, raw: Any) -> PushChange:
 
 
 # --- merge rules and permissions ----------------------------------------------------------
+# The rules live in app.domain (policy: one entry per table; lifecycle: statuses); these names
+# are kept for the code that imports them from here. Head office decides from app.domain.
 
-SERVER = "server"
-DEVICE = "device"
+from app.domain import lifecycle as _lifecycle  # noqa: E402
+from app.domain import policy as _policy  # noqa: E402
 
-# Fields whose conflicts head office decides (planning is the office's job).
+SERVER, DEVICE, conflict_winner = _policy.SERVER, _policy.DEVICE, _policy.conflict_winner
 SERVER_WINS: dict[str, set[str]] = {
-    "interventions": {
-        "scheduled_start", "scheduled_end", "technician_id", "priority", "intervention_type_id",
-        "site_id", "customer_id", "equipment_id", "procedure_id", "contract_id", "reference",
-    },
-    "planned_parts": {"part_id", "quantity"},
-}  # fmt: skip
-FINAL_STATUSES = {"cancelled", "validated", "delivered"}
-
-
-def conflict_winner(table: str, column: str, server_value: Any) -> str:
-    """Who wins when both sides changed ``table.column`` since the pushed base version."""
-    if column in SERVER_WINS.get(table, ()):
-        return SERVER
-    if table == "interventions" and column == "status" and server_value in FINAL_STATUSES:
-        return SERVER
-    return DEVICE
-
-
-# Tables a technician may write (insert/update/delete), subject to scope and rule 6.
-TECHNICIAN_WRITABLE = {
-    "interventions", "checklist_answers", "measurements", "meter_readings", "time_entries",
-    "van_stock_lines", "part_usages", "parts_to_order_lines", "quotes", "quote_lines",
-    "attachments", "comments", "signatures", "report_versions", "follow_ups",
-}  # fmt: skip
-# Interventions: fields a technician may change (the rest is planning, set by the office).
-TECHNICIAN_INTERVENTION_FIELDS = {
-    "status", "diagnosis", "operations", "summary", "started_at", "finished_at",
-    "problem_reported", "updated_at",
-}  # fmt: skip
-LOCKED_STATUSES = {"signed", "submitted", "validated", "delivered"}
+    p.table: set(p.server_wins) for p in _policy.POLICIES if p.server_wins
+}
+FINAL_STATUSES = set(_lifecycle.FINAL)
+TECHNICIAN_WRITABLE = set(_policy.technician_writable())
+TECHNICIAN_INTERVENTION_FIELDS = set(_policy.policy("interventions").technician_fields or ())
+LOCKED_STATUSES = set(_lifecycle.LOCKED)
 
 
 # --- cursor -------------------------------------------------------------------------------

@@ -1,0 +1,159 @@
+"""The intervention's life and the documents' statuses: one definition for every side.
+
+planned -> assigned -> en route -> in progress -> work done -> signed -> submitted ->
+validated -> delivered; cancelled (by the office) from any state before work done; back to
+in progress while not signed. "signed" is reached only through the client's signature of the
+visit report (or slip): a signature row of the intervention.
+
+The device's services (``app.services.lifecycle_service``, ``guards``) and head office
+(``headoffice.permissions``, ``headoffice.services``) decide from these sets, never from
+their own copies.
+
+Three sets of statuses, three meanings:
+
+- ``LOCKED`` (signed, submitted, validated, delivered): the client signed; the field records
+  are evidence and no longer change (new follow-ups and attachments excepted);
+- ``CLOSED`` = ``LOCKED`` + cancelled: nothing more is done on the field; the device and head
+  office refuse the technician's edits of the intervention and of its records. This is the one
+  "closed" set (the device's ``guards.CLOSED`` and head office's former ``scope.CLOSED``
+  disagreed: the latter is in fact ``FINAL``);
+- ``FINAL`` (cancelled, validated, delivered): the office is done with it. A technician's
+  scope keeps an intervention that is not final whatever its date (a signed job stays on his
+  device until validated), and a concurrent edit of the status of a final intervention is
+  decided by head office.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+from app.models.enums import DocumentKind, DocumentStatus, InterventionStatus, QuoteStatus, Role
+
+S = InterventionStatus
+TECHNICIAN, OFFICE = Role.TECHNICIAN, Role.OFFICE
+
+# (from, to) -> the roles that may make the move (admins act as the office).
+TRANSITIONS: dict[tuple[S, S], frozenset[Role]] = {
+    (S.PLANNED, S.ASSIGNED): frozenset({OFFICE}),
+    (S.ASSIGNED, S.EN_ROUTE): frozenset({TECHNICIAN}),
+    (S.ASSIGNED, S.IN_PROGRESS): frozenset({TECHNICIAN}),
+    (S.EN_ROUTE, S.IN_PROGRESS): frozenset({TECHNICIAN}),
+    (S.EN_ROUTE, S.ASSIGNED): frozenset({TECHNICIAN}),
+    (S.IN_PROGRESS, S.WORK_DONE): frozenset({TECHNICIAN}),
+    (S.WORK_DONE, S.IN_PROGRESS): frozenset({TECHNICIAN}),
+    (S.WORK_DONE, S.SIGNED): frozenset({TECHNICIAN}),  # only with a signature (VIA_SIGNATURE)
+    (S.SIGNED, S.SUBMITTED): frozenset({TECHNICIAN}),
+    (S.SUBMITTED, S.VALIDATED): frozenset({OFFICE}),
+    (S.VALIDATED, S.DELIVERED): frozenset({OFFICE}),
+    **{
+        (s, S.CANCELLED): frozenset({OFFICE})
+        for s in (S.PLANNED, S.ASSIGNED, S.EN_ROUTE, S.IN_PROGRESS)
+    },
+}
+VIA_SIGNATURE = (S.WORK_DONE, S.SIGNED)
+# The documents whose signature signs the intervention.
+SIGNING_DOCUMENTS = frozenset({DocumentKind.VISIT_REPORT, DocumentKind.SLIP})
+# The statuses the office creates an intervention in.
+INITIAL = frozenset({S.PLANNED, S.ASSIGNED})
+
+LOCKED = frozenset({S.SIGNED, S.SUBMITTED, S.VALIDATED, S.DELIVERED})
+CLOSED = LOCKED | {S.CANCELLED}
+FINAL = frozenset({S.CANCELLED, S.VALIDATED, S.DELIVERED})
+
+
+def acting_role(role: str) -> Role:
+    """The role a user acts in on the lifecycle: admins act as the office."""
+    return TECHNICIAN if role == TECHNICIAN else OFFICE
+
+
+def moves(current: str, role: str) -> list[S]:
+    """The statuses ``role`` may move an intervention to by hand from ``current``, in lifecycle
+    order (never "signed": that is the signature's doing)."""
+    return [to for (frm, to) in TRANSITIONS if frm == current and may_move(frm, to, role)]
+
+
+def may_move(current: str, to: str, role: str) -> bool:
+    """One step of the lifecycle, made by hand (the signature step is never made by hand)."""
+    if (current, to) == VIA_SIGNATURE:
+        return False
+    return acting_role(role) in TRANSITIONS.get((S(current), S(to)), frozenset())
+
+
+def reachable(current: str, to: str, role: str, *, signed: bool = False) -> bool:
+    """Can ``role`` bring the intervention from ``current`` to ``to`` in one or more steps?
+
+    A device works offline and pushes only the status it ended on (assigned -> ... -> signed
+    arrives as assigned -> signed): head office accepts any status the role could have walked
+    to. ``signed``: a signature of the intervention exists, so the signature step counts.
+    """
+    if current == to:
+        return True
+    role = acting_role(role)
+    seen, todo = {current}, deque([current])
+    while todo:
+        here = todo.popleft()
+        for (frm, nxt), roles in TRANSITIONS.items():
+            if frm != here or nxt in seen or role not in roles:
+                continue
+            if (frm, nxt) == VIA_SIGNATURE and not signed:
+                continue
+            if nxt == to:
+                return True
+            seen.add(nxt)
+            todo.append(nxt)
+    return False
+
+
+def refusal(current: str, to: str, role: str, *, signed: bool = False) -> str | None:
+    """Why ``role`` may not bring the intervention from ``current`` to ``to`` (None: it may),
+    in words its user understands."""
+    if reachable(current, to, role, signed=signed):
+        return None
+    if acting_role(role) == OFFICE:
+        return f"The office cannot move an intervention from {current} to {to}."
+    if current == S.CANCELLED:
+        return "The office cancelled this intervention: it can no longer be reopened or changed."
+    if to == S.SIGNED and reachable(current, to, role, signed=True):
+        return (
+            "An intervention becomes signed only with the client's signature: "
+            "have the client sign the visit report, then sync again."
+        )
+    if to in (S.CANCELLED, S.VALIDATED, S.DELIVERED):
+        return f"Only the office can mark an intervention {to}."
+    if to == S.ASSIGNED and current == S.PLANNED:
+        return "The office has not assigned this intervention yet: ask the office."
+    return f"An intervention cannot go from {current} to {to}."
+
+
+# --- documents ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DocumentRules:
+    """The statuses of a kind of document: while ``editable``, it may change; a technician
+    may give it only ``technician_statuses`` (the others are the office's)."""
+
+    name: str  # in messages: "report version", "quote"
+    statuses: frozenset[str]
+    editable: frozenset[str]
+    technician_statuses: frozenset[str]
+
+    def office_only(self) -> frozenset[str]:
+        return self.statuses - self.technician_statuses
+
+
+REPORT_VERSION = DocumentRules(
+    name="report version",
+    statuses=frozenset(DocumentStatus),
+    editable=frozenset({DocumentStatus.DRAFT}),
+    technician_statuses=frozenset(
+        {DocumentStatus.DRAFT, DocumentStatus.SIGNED, DocumentStatus.SUBMITTED}
+    ),
+)
+QUOTE = DocumentRules(
+    name="quote",
+    statuses=frozenset(QuoteStatus),
+    editable=frozenset({QuoteStatus.DRAFT}),
+    technician_statuses=frozenset({QuoteStatus.DRAFT, QuoteStatus.SIGNED, QuoteStatus.REFUSED}),
+)

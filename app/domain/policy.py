@@ -1,0 +1,189 @@
+"""One declarative policy per synced table: the rules of sync rule 6 and of the merge (rule 4).
+
+Every table of ``app.models.ALL_MODELS`` has exactly one ``TablePolicy`` in ``POLICIES``
+(``tests/test_policy.py`` checks it, and that every column named here exists in the model).
+Head office decides a technician's writes from these entries (``headoffice.permissions``),
+scopes from them (``headoffice.scope``), finds blob references from them
+(``headoffice.blobs``, ``app.sync.blobs``), and the merge asks ``conflict_winner``.
+
+Adding a synced table: its model in ``ALL_MODELS``, and one entry below. A new kind of
+document: a ``lifecycle.DocumentRules`` and ``document=`` on its table's entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from app.domain import lifecycle
+from app.domain.lifecycle import DocumentRules
+from app.models import MODELS_BY_TABLE
+
+SERVER = "server"
+DEVICE = "device"
+INTERVENTIONS = "interventions"
+
+
+@dataclass(frozen=True)
+class Link:
+    """A row hangs off ``table`` by ``column`` (a foreign key)."""
+
+    column: str
+    table: str
+
+
+TO_INTERVENTION = Link("intervention_id", INTERVENTIONS)
+TO_QUOTE = Link("quote_id", "quotes")
+
+
+@dataclass(frozen=True)
+class TablePolicy:
+    """Who writes a table, how it hangs off an intervention, and when it freezes.
+
+    The office (and admins) may write every table; head office checks technicians' writes
+    against the entry: the table is ``technician`` writable; the row hangs, through every
+    non-null ``links`` column, off one of his interventions (following parents' own links:
+    a quote line hangs off its quote, which hangs off its intervention), and its ``owner``
+    column, if any, is his technician id (a row with no link set needs an owner: his van,
+    his orders); he sets only ``technician_fields`` (None: every column) minus
+    ``office_fields``; ``authorship`` columns are set by head office to the pushing user on
+    insert and never change; with ``author_edits_only`` only the author edits or deletes
+    the row. Freezing: an ``insert_only`` row never changes; a row of a ``lifecycle.CLOSED``
+    intervention or of a parent document past its editable statuses no longer changes,
+    except new rows of ``after_signature`` tables while the intervention is ``LOCKED``; a
+    ``document`` changes only while its status is editable, and a technician gives it only
+    its technician statuses.
+    """
+
+    table: str
+    technician: bool = False
+    shared: bool = False  # everyone receives the whole table (catalogues, the team's names)
+    links: tuple[Link, ...] = ()
+    owner: str | None = None  # column holding the technician the row belongs to
+    technician_fields: frozenset[str] | None = None
+    office_fields: frozenset[str] = frozenset()
+    authorship: frozenset[str] = frozenset()
+    author_edits_only: bool = False
+    blob: str | None = None  # column holding the SHA-256 of the row's file (sync rule 8)
+    insert_only: bool = False
+    after_signature: bool = False
+    document: DocumentRules | None = None
+    server_wins: frozenset[str] = frozenset()  # fields whose conflicts head office decides
+    # The status conflicts head office decides: when its value of ``status`` is one of these.
+    server_wins_statuses: frozenset[str] = frozenset()
+
+    def technician_may_set(self, column: str) -> bool:
+        if column in self.office_fields:
+            return False
+        return self.technician_fields is None or column in self.technician_fields
+
+
+def _set(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+_SHARED = ("companies", "users", "technicians", "intervention_types", "procedures",
+           "procedure_steps", "checklist_items", "parts")  # fmt: skip
+_CUSTOMER_RECORDS = ("customers", "sites", "contacts", "equipment", "meters", "contracts",
+                     "contract_equipment", "contract_intervention_types")  # fmt: skip
+
+# fmt: off
+POLICIES: tuple[TablePolicy, ...] = (
+    *(TablePolicy(t, shared=True) for t in _SHARED),
+    TablePolicy("vehicles", owner="technician_id"),
+    *(TablePolicy(t) for t in _CUSTOMER_RECORDS),
+    TablePolicy(
+        INTERVENTIONS,
+        technician=True,
+        technician_fields=_set(
+            "status", "diagnosis", "operations", "summary", "started_at", "finished_at",
+            "problem_reported", "updated_at",
+        ),
+        server_wins=_set(
+            "scheduled_start", "scheduled_end", "technician_id", "priority",
+            "intervention_type_id", "site_id", "customer_id", "equipment_id", "procedure_id",
+            "contract_id", "reference",
+        ),
+        server_wins_statuses=lifecycle.FINAL,
+    ),
+    TablePolicy(
+        "checklist_answers", technician=True, links=(TO_INTERVENTION,),
+        authorship=_set("answered_by_id"),
+    ),
+    TablePolicy("measurements", technician=True, links=(TO_INTERVENTION,)),
+    TablePolicy("meter_readings", technician=True, links=(TO_INTERVENTION,)),
+    TablePolicy("time_entries", technician=True, links=(TO_INTERVENTION,), owner="technician_id"),
+    TablePolicy("van_stock_lines", technician=True, owner="technician_id"),
+    TablePolicy("planned_parts", links=(TO_INTERVENTION,), server_wins=_set("part_id", "quantity")),
+    TablePolicy("part_usages", technician=True, links=(TO_INTERVENTION,), owner="technician_id"),
+    TablePolicy(
+        "parts_to_order_lines", technician=True, links=(TO_INTERVENTION,), owner="technician_id"
+    ),
+    TablePolicy(
+        "quotes", technician=True, links=(TO_INTERVENTION,), authorship=_set("created_by_id"),
+        document=lifecycle.QUOTE,
+    ),
+    TablePolicy("quote_lines", technician=True, links=(TO_QUOTE,)),
+    TablePolicy(
+        "attachments", technician=True, links=(TO_INTERVENTION, TO_QUOTE), blob="blob_sha256",
+        authorship=_set("created_by_id"), after_signature=True,
+    ),
+    TablePolicy(
+        "comments", technician=True, links=(TO_INTERVENTION,), authorship=_set("author_id"),
+        author_edits_only=True,
+    ),
+    TablePolicy(
+        "signatures", technician=True, links=(TO_INTERVENTION, TO_QUOTE),
+        blob="image_blob_sha256", insert_only=True,
+    ),
+    TablePolicy(
+        "report_versions", technician=True, links=(TO_INTERVENTION,), blob="pdf_blob_sha256",
+        authorship=_set("created_by_id"), office_fields=_set("validated_by_id", "validated_at"),
+        document=lifecycle.REPORT_VERSION,
+    ),
+    TablePolicy(
+        "follow_ups", technician=True, links=(TO_INTERVENTION,),
+        authorship=_set("created_by_id"), after_signature=True,
+    ),
+)
+# fmt: on
+POLICY: dict[str, TablePolicy] = {p.table: p for p in POLICIES}
+
+
+def policy(table: str) -> TablePolicy:
+    return POLICY[table]
+
+
+def shared_tables() -> frozenset[str]:
+    """Tables everyone receives whole."""
+    return frozenset(p.table for p in POLICIES if p.shared)
+
+
+def technician_writable() -> frozenset[str]:
+    return frozenset(p.table for p in POLICIES if p.technician)
+
+
+def blob_columns() -> dict[str, str]:
+    """Table -> the column referencing a blob, for the tables that have one."""
+    return {p.table: p.blob for p in POLICIES if p.blob}
+
+
+def intervention_children() -> tuple[str, ...]:
+    """Tables whose every row hangs off one intervention (a required ``intervention_id``,
+    no other link): a technician's scope holds those of the interventions it holds."""
+    return tuple(
+        p.table
+        for p in POLICIES
+        if p.links == (TO_INTERVENTION,)
+        and not MODELS_BY_TABLE[p.table]._meta.columns[TO_INTERVENTION.column].null
+    )
+
+
+def conflict_winner(table: str, column: str, server_value: Any) -> str:
+    """Who wins when both sides changed ``table.column`` since the pushed base version."""
+    p = POLICY[table]
+    if column in p.server_wins:
+        return SERVER
+    if column == "status" and server_value in p.server_wins_statuses:
+        return SERVER
+    return DEVICE

@@ -1,0 +1,224 @@
+"""Who may write what (sync rule 6): every pushed row is decided here, from the shared rules.
+
+Head office treats devices as hostile. A row change is decided on what it would really
+change (``effective``: the columns the merge would write, after conflicts head office wins),
+from the table's ``app.domain.policy`` entry and ``app.domain.lifecycle``; no table name or
+status is spelled here. A technician's write is checked in this order, and refused with the
+first reason that applies, in words he understands:
+
+1. the table is one technicians write;
+2. interventions are created by the office;
+3. the row, as it is and as it would be, hangs off his interventions (or is his own row):
+   else "outside your interventions", before any reason that would tell him something
+   about the row; interventions are deleted by the office;
+4. fields: the office's fields, and authorship (set by head office on insert, never changed);
+   with ``author_edits_only``, only the author changes or deletes the row;
+5. insert-only rows; documents' statuses (editable while draft; office-only statuses);
+6. the parents: a row of a signed or cancelled intervention, or of a signed document, no
+   longer changes (new rows of ``after_signature`` tables excepted while signed);
+7. the intervention's own status: a move the technician could have walked through the
+   lifecycle, "signed" only with a signature of the intervention.
+
+Office users' writes go through ``headoffice.services.interventions.refusal`` (the office's
+lifecycle moves); the rest of their writes is theirs to make.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.domain import lifecycle, policy
+from app.domain.lifecycle import S
+from app.models import MODELS_BY_TABLE, Signature
+from headoffice.scope import Principal, may_write
+from headoffice.services import interventions
+
+INTERVENTIONS = policy.INTERVENTIONS
+OUTSIDE = "This row is outside your interventions."
+# Refreshed by every save on a device: alone, it is no write to decide (for instance when the
+# status it came with lost a conflict to head office).
+TOUCHED = frozenset({"updated_at"})
+
+
+class Refused(Exception):
+    """A row change head office does not apply; ``reason`` says why."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def stamp_authorship(who: Principal, table: str, fields: dict[str, Any]) -> None:
+    """A new row's authorship columns name the pushing user, whatever the device sent."""
+    for column in policy.policy(table).authorship:
+        fields[column] = who.user_id
+
+
+def decide(
+    who: Principal,
+    table: str,
+    row_id: str,
+    current: dict | None,
+    effective: dict[str, Any],
+    *,
+    deleted: bool,
+) -> None:
+    """Raise ``Refused`` unless ``who`` may make the change. ``current``: head office's row
+    (wire column names) or None for an insert; ``effective``: the columns the change would
+    write (every pushed column for an insert); ``deleted``: the change deletes the row."""
+    after = {**(current or {}), "id": row_id, **effective}
+    if who.sees_everything:
+        if table == INTERVENTIONS and (reason := interventions.refusal(current, after)):
+            raise Refused(reason)
+        return
+    _decide_technician(who, table, current, effective, after, deleted=deleted)
+
+
+def _decide_technician(who, table, current, effective, after, *, deleted: bool) -> None:
+    rules = policy.policy(table)
+    if not rules.technician:
+        raise Refused(f"Technicians cannot change {table}; ask the office.")
+    inserting = current is None
+    if table == INTERVENTIONS and inserting:
+        raise Refused("Only the office creates interventions.")
+    if (current is not None and not may_write(who, table, current)) or not may_write(
+        who, table, after
+    ):
+        raise Refused(OUTSIDE)
+    if not inserting and not deleted and not set(effective) - TOUCHED:
+        return  # nothing would change but the timestamp (every pushed value is there, or lost)
+    noun = _noun(table)
+    if table == INTERVENTIONS and deleted:
+        raise Refused("Only the office cancels or deletes interventions.")
+    columns = set(effective) - {"deleted"}
+    _check_fields(rules, table, columns, effective, inserting)
+    if not inserting:
+        if rules.authorship & columns:
+            raise Refused(f"The author of a {noun} cannot change.")
+        if rules.author_edits_only and not _is_author(who, rules, current):
+            raise Refused(f"Only its author can change or delete this {noun}.")
+        if rules.insert_only:
+            raise Refused(f"A {noun} cannot be changed once recorded.")
+    if rules.document is not None:
+        _check_document(rules.document, current, effective)
+    if current is not None:  # a record leaving a closed intervention changes it too
+        _check_parents(rules, current, inserting=False)
+    _check_parents(rules, after, inserting)
+    if table == INTERVENTIONS:
+        _check_intervention(current, effective, columns)
+
+
+def _check_fields(rules, table: str, columns: set[str], effective: dict, inserting: bool) -> None:
+    model = MODELS_BY_TABLE[table]
+    theirs = sorted(
+        c
+        for c in columns
+        if not rules.technician_may_set(c)
+        and not (inserting and effective[c] == _default(model, c))
+    )
+    if not theirs:
+        return
+    names = ", ".join(_words(c) for c in theirs)
+    if table == INTERVENTIONS:
+        raise Refused(f"Planning fields are set by the office: {names}.")
+    raise Refused(f"Only the office sets the {names} of a {_noun(table)}.")
+
+
+def _check_document(rules: lifecycle.DocumentRules, current: dict | None, effective: dict) -> None:
+    if current is not None and current["status"] not in rules.editable:
+        raise Refused(f"This {rules.name} is {current['status']} and can no longer change.")
+    status = effective.get("status")
+    if status is not None and status not in rules.technician_statuses:
+        raise Refused(f"Only the office can mark a {rules.name} {status}.")
+
+
+def _check_parents(rules: policy.TablePolicy, row: dict, inserting: bool) -> None:
+    """A row of a closed intervention, or of a document no longer editable, does not change."""
+    for link in rules.links:
+        parent_id = row.get(link.column)
+        if not parent_id:
+            continue
+        model = MODELS_BY_TABLE[link.table]
+        parent_rules = policy.policy(link.table)
+        parent = model.select().where(model.id == parent_id).dicts().first()
+        if parent is None:
+            continue  # the foreign key refuses it
+        status = parent.get("status")
+        late = inserting and rules.after_signature
+        if link.table == INTERVENTIONS:
+            if status in lifecycle.CLOSED and not (late and status in lifecycle.LOCKED):
+                raise Refused(_closed_reason(status, "its records"))
+        elif parent_rules.document is not None:
+            document = parent_rules.document
+            if status not in document.editable and not late:
+                raise Refused(f"This {document.name} is {status}: it can no longer change.")
+        _check_parents(parent_rules, _by_column(model, parent), inserting)
+
+
+def _check_intervention(current: dict, effective: dict, columns: set[str]) -> None:
+    status = current["status"]
+    target = effective.get("status")
+    if target is not None:
+        signed = target == S.SIGNED and _has_signature(current["id"])
+        reason = lifecycle.refusal(status, target, lifecycle.TECHNICIAN, signed=signed)
+        if reason:
+            raise Refused(reason)
+    if status in lifecycle.CLOSED and (target is None or columns - {"status", "updated_at"}):
+        raise Refused(_closed_reason(status, "it"))
+
+
+def _closed_reason(status: str, what: str) -> str:
+    if status == S.CANCELLED:
+        return f"The office cancelled this intervention: {what} can no longer change."
+    return f"The intervention is {status}: {what} can no longer change."
+
+
+def _has_signature(intervention_id: str) -> bool:
+    """A live signature of the intervention's report or slip (stored, or applied earlier in
+    this batch: ``decision_order`` puts the signing move after the signatures)."""
+    return (
+        Signature.select()
+        .where(
+            (Signature.intervention == intervention_id)
+            & (Signature.deleted == False)
+            & Signature.document_kind.in_(sorted(lifecycle.SIGNING_DOCUMENTS))
+        )
+        .exists()
+    )
+
+
+def _is_author(who: Principal, rules: policy.TablePolicy, current: dict) -> bool:
+    return any(current.get(column) == who.user_id for column in rules.authorship)
+
+
+def decision_order(changes: list, technician: bool) -> list:
+    """The changes in the order head office decides them: table order (parents first), but
+    an intervention moving to signed or beyond goes last, so its records made before the
+    signature, and the signature itself, are decided before it locks them."""
+    if not technician:
+        return changes
+
+    def locking(change) -> bool:
+        return change.table == INTERVENTIONS and change.fields.get("status") in lifecycle.LOCKED
+
+    return [c for c in changes if not locking(c)] + [c for c in changes if locking(c)]
+
+
+def _default(model, column: str):
+    default = model._meta.columns[column].default
+    return None if callable(default) else default
+
+
+def _by_column(model, row: dict) -> dict:
+    fields = model._meta.fields
+    return {fields[k].column_name if k in fields else k: v for k, v in row.items()}
+
+
+def _words(column: str) -> str:
+    return column.removesuffix("_id").replace("_", " ")
+
+
+def _noun(table: str) -> str:
+    """``report_versions`` -> "report version", ``time_entries`` -> "time entry"."""
+    singular = table[:-3] + "y" if table.endswith("ies") else table.removesuffix("s")
+    return singular.replace("_", " ").replace("follow up", "follow-up")
