@@ -19,7 +19,7 @@ first reason that applies, in words he understands:
 7. the intervention's own status: a move the technician could have walked through the
    lifecycle, "signed" only with a signature of the intervention.
 
-Office users' writes go through ``headoffice.services.interventions.refusal`` (the office's
+Office users' writes go through ``app.domain.lifecycle.office_refusal`` (the office's
 lifecycle moves); the rest of their writes is theirs to make.
 """
 
@@ -31,7 +31,6 @@ from app.domain import lifecycle, policy
 from app.domain.lifecycle import S
 from app.models import MODELS_BY_TABLE, Signature
 from headoffice.scope import Principal, may_write
-from headoffice.services import interventions
 
 INTERVENTIONS = policy.INTERVENTIONS
 OUTSIDE = "This row is outside your interventions."
@@ -68,7 +67,7 @@ def decide(
     write (every pushed column for an insert); ``deleted``: the change deletes the row."""
     after = {**(current or {}), "id": row_id, **effective}
     if who.sees_everything:
-        if table == INTERVENTIONS and (reason := interventions.refusal(current, after)):
+        if table == INTERVENTIONS and (reason := lifecycle.office_refusal(current, after)):
             raise Refused(reason)
         return
     _decide_technician(who, table, current, effective, after, deleted=deleted)

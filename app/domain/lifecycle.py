@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from typing import Any
 
 from app.models.enums import DocumentKind, DocumentStatus, InterventionStatus, QuoteStatus, Role
 
@@ -157,3 +158,22 @@ QUOTE = DocumentRules(
     editable=frozenset({QuoteStatus.DRAFT}),
     technician_statuses=frozenset({QuoteStatus.DRAFT, QuoteStatus.SIGNED, QuoteStatus.REFUSED}),
 )
+
+
+def office_refusal(current: dict | None, after: dict[str, Any]) -> str | None:
+    """Why the office may not write this intervention (None: it may). ``current``: head
+    office's row (None for a new one); ``after``: the row as the change would leave it."""
+    status = after.get("status") or S.PLANNED
+    before = current or {}
+    if current is None and status not in INITIAL:
+        return "A new intervention starts planned or assigned."
+    if current is not None and status != current["status"]:
+        reason = refusal(current["status"], status, OFFICE)
+        if reason:
+            return reason
+    moved = status != before.get("status") or after.get("technician_id") != before.get(
+        "technician_id"
+    )
+    if moved and status == S.ASSIGNED and not after.get("technician_id"):
+        return "Choose a technician before assigning."
+    return None

@@ -2,8 +2,8 @@
 
 Each goes through the shared lifecycle (``app.domain.lifecycle``, the office's moves), and is
 written as a head office change (``headoffice.push``: a version, the per-field merge
-metadata), so it reaches the devices like any other change. ``refusal`` is the same decision
-for the interventions the office pushes from its desktops (``headoffice.permissions``).
+metadata), so it reaches the devices like any other change. The office's pushes from its
+desktops get the same decision (``app.domain.lifecycle.office_refusal``).
 """
 
 from __future__ import annotations
@@ -18,29 +18,11 @@ from app.domain.lifecycle import S
 from app.errors import NotFoundError, PermissionDeniedError, TransitionError
 from app.models import Intervention, Technician
 from app.sync.protocol import PushChange, PushRequest
+from headoffice.push import push
 from headoffice.scope import Principal
 
 # The device id head office's own changes are recorded under (sync_row_meta, sync_conflicts).
 HEADOFFICE_DEVICE = "headoffice"
-
-
-def refusal(current: dict | None, after: dict[str, Any]) -> str | None:
-    """Why the office may not write this intervention (None: it may). ``current``: head
-    office's row (None for a new one); ``after``: the row as the change would leave it."""
-    status = after.get("status") or S.PLANNED
-    before = current or {}
-    if current is None and status not in lifecycle.INITIAL:
-        return "A new intervention starts planned or assigned."
-    if current is not None and status != current["status"]:
-        reason = lifecycle.refusal(current["status"], status, lifecycle.OFFICE)
-        if reason:
-            return reason
-    moved = status != before.get("status") or after.get("technician_id") != before.get(
-        "technician_id"
-    )
-    if moved and status == S.ASSIGNED and not after.get("technician_id"):
-        return "Choose a technician before assigning."
-    return None
 
 
 def assign(who: Principal, intervention_id: str, technician_id: str, today: date | None = None):
@@ -95,8 +77,6 @@ def _load(intervention_id: str) -> Intervention:
 
 def _write(who: Principal, row: Intervention, fields: dict[str, Any], today: date | None):
     """Apply ``fields`` as a head office change; returns the stored intervention."""
-    from headoffice.push import push  # the versioned write path (imports this module)
-
     change = PushChange("interventions", row.id, row.sync_version, fields)
     request = PushRequest(str(uuid.uuid4()), HEADOFFICE_DEVICE, [change])
     answer = push(who, HEADOFFICE_DEVICE, request, today or clock.today())
