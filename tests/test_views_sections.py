@@ -204,6 +204,31 @@ def test_answering_each_kind_of_item_saves_it(job, tech):
     run(scenario())
 
 
+def test_a_text_answer_has_the_whole_width_and_save_only_while_unsaved(job, tech):
+    async def scenario():
+        screen = await show(ProcedureSection, job, tech)
+        h = screen.harness
+        ident = _ident(_items(job, "text")[0])
+        field, save = h.find_tagged(ident), h.find(f"{ident}-save")
+        beside = [
+            row for row in walk(screen.section.build())
+            if isinstance(row, ft.Row) and field in row.controls
+        ]  # fmt: skip
+        assert beside == []  # not squeezed next to the button (a phone is 390 px wide)
+        assert save.disabled  # nothing typed yet
+        await h.fill(ident, "Joint de trappe à prévoir")
+        assert not save.disabled
+        await h.click(f"{ident}-save")
+        assert h.has(f"{ident}-saved") and save.disabled  # saved: nothing more to save
+        await h.fill(ident, "Joint de trappe à prévoir ")  # the same once trimmed
+        assert save.disabled
+        await h.fill(ident, "Joint de trappe changé")
+        assert not save.disabled
+        h.close()
+
+    run(scenario())
+
+
 def test_out_of_tolerance_value_is_flagged_and_needs_a_comment(job, tech):
     async def scenario():
         screen = await show(ProcedureSection, job, tech)
