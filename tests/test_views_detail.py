@@ -269,3 +269,28 @@ def test_phone_has_a_switcher_and_tablet_two_panes(tech):
         h.close()
 
     run(scenario())
+
+
+def test_phone_rows_show_that_they_hold_more_than_the_screen(tech):
+    """Status chips wrap (every label whole); the section switcher scrolls sideways with a
+    fading arrow at each edge where sections are hidden."""
+    job = a_job(tech, S.ASSIGNED)
+
+    async def scenario():
+        h = await signed_in(PHONE)
+        chips = h.find("day-statuses")
+        assert chips.wrap and chips.scroll is None
+        assert len(h.ids("day-status-")) == 6
+        await h.click(f"day-item-{job.reference}")
+        assert h.has("detail-switcher-after") and not h.has("detail-switcher-before")
+        row = h.find("detail-switcher").controls[0]
+        extent = {"min_scroll_extent": 0, "max_scroll_extent": 700, "viewport_dimension": 358}
+        await h.fire(row, "scroll", {"event_type": "update", "pixels": 300, **extent})
+        assert h.has("detail-switcher-before") and h.has("detail-switcher-after")
+        await h.fire(row, "scroll", {"event_type": "end", "pixels": 700, **extent})
+        assert h.has("detail-switcher-before") and not h.has("detail-switcher-after")
+        await h.click("section-comments")  # the pills still choose a section
+        assert h.has("section-body-comments")
+        h.close()
+
+    run(scenario())

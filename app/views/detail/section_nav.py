@@ -1,7 +1,8 @@
 """Choosing a section: large buttons, tagged ``section-<name>``.
 
-Phone: a row of pill buttons above the section, scrolling sideways. Tablet/desktop: a
-vertical list in the left pane. Sections still to come (media, report) are shown disabled.
+Phone: a row of pill buttons above the section, scrolling sideways, with a fading arrow at
+the edges where more are hidden (``ScrollRow``). Tablet/desktop: a vertical list in the left
+pane. Sections still to come (media, report) are shown disabled.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import flet as ft
 
 from app.i18n import Translator
 from app.views.detail.sections import SectionSpec
+from app.views.scroll_row import ScrollRow
 from app.views.semantic_ids import tagged
 from app.views.theme import TOUCH_TARGET
 
@@ -76,9 +78,10 @@ class SectionNav:
 
     def __init__(self, tr: Translator, on_select: Callable[[str], Awaitable[None]]) -> None:
         self.tr, self.on_select = tr, on_select
-        self.row = ft.Row(scroll=ft.ScrollMode.AUTO, spacing=8)
+        self.pills = ScrollRow("detail-switcher")
+        self.row = self.pills.row
         self.column = ft.Column(spacing=4, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
-        self.switcher = tagged("detail-switcher", self.row)
+        self.switcher = self.pills.control
         self.list = tagged("detail-section-list", self.column)
         self.buttons: dict[str, ft.Semantics] = {}
         self.phone: bool | None = None
