@@ -82,6 +82,17 @@ def test_my_day_search_and_status_filter(tech):
     run(scenario())
 
 
+def test_day_cards_show_the_reference_the_office_gives(tech):
+    job = a_job(tech, S.ASSIGNED)
+
+    async def scenario():
+        h = await signed_in()
+        assert job.reference in h.texts(f"day-item-ref-{job.reference}")
+        h.close()
+
+    run(scenario())
+
+
 def test_tapping_an_item_opens_it_and_back_returns_to_the_filtered_list(tech):
     job = a_job(tech, S.ASSIGNED)
 
