@@ -11,9 +11,10 @@ from flet_harness import FletHarness
 
 from app.models import Comment, Intervention, TimeEntry
 from app.models.enums import InterventionStatus as S
-from app.services import checklist_service, lifecycle_service
+from app.services import checklist_service, detail_service, lifecycle_service
 from app.services.registry import Services
 from app.views import build_app
+from app.views.detail import header
 from app.views.state import AppState, Change
 
 PHONE, TABLET = 390, 1024
@@ -87,7 +88,34 @@ def test_day_cards_show_the_reference_the_office_gives(tech):
 
     async def scenario():
         h = await signed_in()
-        assert job.reference in h.texts(f"day-item-ref-{job.reference}")
+        assert job.reference in h.texts(f"day-ref-{job.reference}")
+        h.close()
+
+    run(scenario())
+
+
+def test_the_site_contact_can_be_called_and_the_site_reached(tech, monkeypatch):
+    job = a_job(tech, S.ASSIGNED)
+    contact = detail_service.site_contact(job.site_id, job.customer_id)
+    assert contact is not None and contact.phone  # the demo gives every site one
+    opened: list[str] = []
+
+    async def open_link(url: str) -> None:
+        opened.append(url)
+
+    monkeypatch.setattr(header, "open_link", open_link)
+
+    async def scenario():
+        h = await open_job(job)
+        shown = h.text("detail-contact")
+        assert contact.last_name in shown and contact.phone in shown
+        if contact.job_title:
+            assert contact.job_title in shown
+        assert "Appeler" in h.text("detail-call") and "Itinéraire" in h.text("detail-route")
+        await h.click("detail-call")
+        await h.click("detail-route")  # in a browser (the harness is web): OpenStreetMap
+        assert opened[0] == "tel:" + "".join(c for c in contact.phone if c.isdigit())
+        assert opened[1].startswith("https://www.openstreetmap.org/")
         h.close()
 
     run(scenario())
