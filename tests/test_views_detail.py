@@ -328,6 +328,9 @@ def test_phone_rows_show_that_they_hold_more_than_the_screen(tech):
         assert h.has("detail-switcher-before") and h.has("detail-switcher-after")
         await h.fire(row, "scroll", {"event_type": "end", "pixels": 700, **extent})
         assert h.has("detail-switcher-before") and not h.has("detail-switcher-after")
+        await h.resize(TABLET, 768)  # a new row of pills starts at its beginning
+        await h.resize(PHONE, 844)
+        assert h.has("detail-switcher-after") and not h.has("detail-switcher-before")
         await h.click("section-comments")  # the pills still choose a section
         assert h.has("section-body-comments")
         h.close()

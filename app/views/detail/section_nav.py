@@ -96,6 +96,7 @@ class SectionNav:
             }
             buttons = list(self.buttons.values())
             self.row.controls, self.column.controls = (buttons, []) if phone else ([], buttons)
+            self.pills.show(before=False, after=True)  # a new row starts at its beginning
         for name, button in self.buttons.items():
             mark(button, name == current)
         return self.switcher if phone else self.list
