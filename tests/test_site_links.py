@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+import flet as ft
 import pytest
 
 from app.services.site_links import call_link, route_link
+from app.views.detail.header import link_target
 
 ADDRESS = "14 rue des Tuiliers, 69008 Lyon"
 
@@ -42,3 +46,16 @@ def test_route_link_on_a_phone_is_a_geo_uri_or_apple_plans():
     assert route_link(ADDRESS, None, None, target="ios") == (
         "https://maps.apple.com/?daddr=14+rue+des+Tuiliers%2C+69008+Lyon"
     )
+
+
+@pytest.mark.parametrize(
+    ("web", "platform", "target"),
+    [
+        (True, ft.PagePlatform.ANDROID, "web"),  # a browser on a phone: a maps page
+        (False, ft.PagePlatform.ANDROID, "phone"),
+        (False, ft.PagePlatform.IOS, "ios"),
+        (False, ft.PagePlatform.WINDOWS, "web"),  # desktops have no geo: handler
+    ],
+)
+def test_the_screen_picks_the_link_for_where_it_runs(web, platform, target):
+    assert link_target(SimpleNamespace(web=web, platform=platform)) == target

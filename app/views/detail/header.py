@@ -140,10 +140,11 @@ async def open_link(url: str) -> None:
 
 
 def link_target(page: ft.Page) -> str:
-    """What opens a route link here: "web" in a browser (whatever the OS), else the phone."""
+    """What opens a route link here: "web" in a browser (whatever the OS the browser reports)
+    and on desktops, else the phone's platform."""
     if page.web:
         return "web"
-    return "ios" if page.platform == ft.PagePlatform.IOS else "phone"
+    return {ft.PagePlatform.IOS: "ios", ft.PagePlatform.ANDROID: "phone"}.get(page.platform, "web")
 
 
 def _contact(tr: Translator, detail: InterventionDetail) -> list[ft.Control]:
