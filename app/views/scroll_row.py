@@ -2,7 +2,7 @@
 fades out under an arrow (on a phone a row simply cut at the edge — "Mesures e" — says
 nothing of what lies beyond). The fades let taps through to what is under them.
 
-    pills = ScrollRow("detail-switcher", buttons)
+    pills = ScrollRow("detail-switcher", ft.Row(buttons, scroll=ft.ScrollMode.AUTO))
     column.controls.append(pills.control)
 
 The arrows follow the scroll position the client reports; before the first scroll the row is
@@ -23,17 +23,14 @@ SCROLL_INTERVAL = 100  # ms between scroll reports: enough to follow a swipe
 
 
 class ScrollRow:
-    """``control`` (tagged ``ident``) holds ``row``; the fades are tagged ``<ident>-before``
-    and ``<ident>-after`` and shown when there is more that way."""
+    """``control`` (tagged ``ident``) holds ``row``, a row that scrolls sideways; the fades are
+    tagged ``<ident>-before`` and ``<ident>-after`` and shown when there is more that way."""
 
-    def __init__(self, ident: str, controls: list[ft.Control] | None = None, spacing=8) -> None:
-        self.row = ft.Row(
-            controls or [],
-            scroll=ft.ScrollMode.AUTO,
-            spacing=spacing,
-            on_scroll=self._scrolled,
-            scroll_interval=SCROLL_INTERVAL,
-        )
+    def __init__(self, ident: str, row: ft.Row | None = None) -> None:
+        self.row = row or ft.Row(scroll=ft.ScrollMode.AUTO, spacing=8)
+        self.row.scroll = self.row.scroll or ft.ScrollMode.AUTO
+        self.row.on_scroll = self._scrolled
+        self.row.scroll_interval = SCROLL_INTERVAL
         self.before = self._edge(f"{ident}-before", ft.Icons.CHEVRON_LEFT, start=True)
         self.after = self._edge(f"{ident}-after", ft.Icons.CHEVRON_RIGHT, start=False)
         self.before.visible = False

@@ -78,9 +78,9 @@ class SectionNav:
 
     def __init__(self, tr: Translator, on_select: Callable[[str], Awaitable[None]]) -> None:
         self.tr, self.on_select = tr, on_select
-        self.pills = ScrollRow("detail-switcher")
-        self.row = self.pills.row
+        self.row = ft.Row(scroll=ft.ScrollMode.AUTO, spacing=8)
         self.column = ft.Column(spacing=4, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+        self.pills = ScrollRow("detail-switcher", self.row)  # arrows where pills are hidden
         self.switcher = self.pills.control
         self.list = tagged("detail-section-list", self.column)
         self.buttons: dict[str, ft.Semantics] = {}
