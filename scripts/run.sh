@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+echo "== starting Terrain (main.py run $*)"
 exec .venv/bin/python main.py run "$@"

@@ -19,8 +19,15 @@ fi
 
 stamp=".venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
-    echo "== installing Python packages (app, web, server, dev)"
-    .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[web,server,dev]"
+    echo "== installing Python packages (app, web, server, dev) from pyproject.toml"
+    echo "   The first time this downloads every package (Flet's web client alone is ~74 MB)"
+    echo "   and takes a few minutes; pip shows each package as it goes."
+    if ! .venv/bin/python -m pip install --disable-pip-version-check -e ".[web,server,dev]"; then
+        echo "error: installing the Python packages failed (see pip's messages above)." >&2
+        echo "  -> Check that PyPI is reachable, then run this script again." >&2
+        exit 1
+    fi
+    echo "== Python packages installed"
     rm -f .venv/.installed-*
     touch "$stamp"
 fi

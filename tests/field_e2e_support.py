@@ -163,18 +163,19 @@ def scroll_to_top(page) -> None:
     page.wait_for_timeout(300)
 
 
-def tap(page, ident: str, *, within: str | None = None) -> None:
+def tap(page, ident: str, *, within: str | None = None, force: bool = False) -> None:
     """Click the widget tagged ``ident`` (or its button named ``within``) as a finger would.
 
     A text field that still has the focus would take the click only to lose it (the button
-    under the finger would not fire): blur it first.
+    under the finger would not fire): blur it first. ``force`` taps even a disabled button
+    (a save button that leaving the field has just made useless) instead of waiting for it.
     """
     blur(page)
     target = by_id(page, ident)
     if within:
         target = target.get_by_role("button", name=within)
     into_view(page, target)
-    target.click()
+    target.click(force=force)
 
 
 FOCUSED = """n => { const el = document.activeElement;

@@ -95,6 +95,16 @@ def walk(control: ft.BaseControl, *, visible_only: bool = True) -> Iterator[ft.B
             yield from walk(child, visible_only=visible_only)
 
 
+def layout_faults(control: ft.BaseControl) -> list[ft.BaseControl]:
+    """Controls Flutter cannot lay out under ``control``: an expanding child of a wrapping
+    row (the browser paints a grey box over the screen in its place)."""
+    faults: list[ft.BaseControl] = []
+    for row in walk(control):
+        if isinstance(row, ft.Row) and row.wrap:
+            faults += [c for c in row.controls if getattr(c, "expand", None)]
+    return faults
+
+
 class FletHarness:
     """One session of a Flet app, driven from a test without a browser."""
 

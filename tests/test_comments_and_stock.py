@@ -125,6 +125,23 @@ def test_going_under_the_minimum_creates_one_parts_to_order_line(demo_db):
     assert orders[0].status == "new"
 
 
+def test_a_part_the_van_count_holds_none_of_is_used_from_elsewhere_and_ordered(demo_db):
+    tech = as_user("tech1")
+    job = a_job(tech, S.IN_PROGRESS)
+    line = _van_line(tech, has_serial=False, fractional=False)
+    line.quantity, line.minimum = 0, 2
+    line.save()
+    PartsToOrderLine.delete().where(PartsToOrderLine.part == line.part_id).execute()
+    shown = next(s for s in stock_service.van_stock(tech) if s.part.id == line.part_id)
+    assert shown.empty and shown.below_minimum
+    assert not any(s.empty for s in stock_service.van_stock(tech) if s.quantity > 0)
+    usage = stock_service.use_part(job.id, line.part_id, 1, tech, NOW, from_elsewhere=True)
+    assert usage.source == "elsewhere"
+    assert VanStockLine.get_by_id(line.id).quantity == 0  # never negative
+    order = PartsToOrderLine.get(PartsToOrderLine.part == line.part_id)
+    assert order.quantity == 2 and order.status == "new"
+
+
 def test_van_stock_search_planned_and_previously_used_parts(demo_db):
     tech = as_user("tech1")
     job = a_job(tech, S.IN_PROGRESS)

@@ -11,11 +11,13 @@ from datetime import date, time
 from pathlib import Path
 
 import pytest
+from peewee import fn
 
 from app.demo import ACCOUNTS_HELP, DEMO_PASSWORD, generate, is_empty
 from app.errors import AuthError, ValidationError
 from app.models import (
     ChecklistItem,
+    Comment,
     Company,
     Contract,
     Customer,
@@ -226,6 +228,48 @@ def test_interventions_are_consistent(demo):
     past_done = statuses.count("delivered") + statuses.count("validated")
     assert past_done > len(statuses) / 2
     assert "cancelled" in statuses
+
+
+def test_the_days_ahead_mix_maintenance_repairs_and_commissioning(demo):
+    ahead = list(
+        Intervention.select(Intervention, InterventionType, Equipment)
+        .join_from(Intervention, InterventionType)
+        .join_from(Intervention, Equipment)
+        .where(Intervention.scheduled_start >= TODAY)
+    )
+    codes = [i.intervention_type.code for i in ahead]
+    preventive = [i for i in ahead if i.intervention_type.preventive]
+    assert len(preventive) > len(ahead) * 0.4 and codes.count("DEP") < len(ahead) * 0.5
+    assert len(set(codes)) >= 5 and "MES" in codes
+    for job in ahead:
+        if job.intervention_type.code == "MES":  # a newly installed appliance
+            assert job.equipment.install_date <= job.scheduled_start.date()
+            assert (job.scheduled_start.date() - job.equipment.install_date).days <= 60
+    to_plan = [i for i in ahead if i.technician_id is None]
+    assert to_plan and all(i.intervention_type.preventive and i.contract_id for i in to_plan)
+    for tech in Technician.select():
+        today = my_day(tech.id, TODAY).today
+        assert "urgent" in {i.priority for i in today}, tech.user.username
+        assert len({i.type_label for i in today}) >= 3, tech.user.username
+    without = Customer.select().where(~fn.EXISTS(Contract.select().where(
+        Contract.customer == Customer.id)))  # fmt: skip
+    assert without.count() >= 1
+    assert any(i.contract_id is None for i in ahead)  # work billed in full, too
+
+
+def test_some_jobs_carry_internal_and_client_notes(demo):
+    office = User.get(User.username == "office")
+    notes = list(Comment.select())
+    assert {c.visibility for c in notes} == {"internal", "client"}
+    assert any(c.author_id == office.id for c in notes)  # the office's notes before a visit
+    jobs = Intervention.select().count()
+    noted = {c.intervention_id for c in notes}
+    assert 0.05 * jobs < len(noted) < 0.6 * jobs
+    ahead = Intervention.select(Intervention.id).where(Intervention.scheduled_start >= TODAY)
+    assert noted & {i.id for i in ahead}  # some of this week's jobs come with a note
+    for tech in Technician.select():  # the first job of the day comes without
+        first = my_day(tech.id, TODAY).today[0]
+        assert first.id not in noted
 
 
 def test_history_has_measurements_and_rising_meter_readings(demo):

@@ -92,8 +92,8 @@ def answer(page, plan, item, *, flagged: bool) -> None:
     else:  # numeric, meter, text
         value = {"meter": plan.reading(item.meter), "text": "RAS"}.get(item.kind)
         type_in(page, ident, value or (outside(item) if flagged else inside(item)))
-        if item.kind == "text":  # several lines: Enter is a new line
-            tap(page, f"{ident}-save")
+        if item.kind == "text":  # several lines: Enter is a new line; leaving the field
+            tap(page, f"{ident}-save", force=True)  # may have saved it (button disabled)
         else:
             page.keyboard.press("Enter")
     try:

@@ -671,7 +671,8 @@ def test_rule3_the_same_batch_twice_gets_the_same_answer_and_changes_nothing(dem
     assert server_row(demo_server, Intervention, job) == after
     assert len(conflicts_at(demo_server, job)) == conflicts
     with on(demo_server):
-        assert Comment.select().where(Comment.intervention == job).count() == 1
+        assert Comment.select().where(Comment.id == comment).count() == 1  # the demo has others
+        assert not Comment.select().where(Comment.id == changed["comments"][0]["id"]).exists()
         assert PushBatch.select().where(PushBatch.batch_id == batch).count() == 1
 
 

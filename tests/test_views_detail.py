@@ -11,9 +11,10 @@ from flet_harness import FletHarness
 
 from app.models import Comment, Intervention, TimeEntry
 from app.models.enums import InterventionStatus as S
-from app.services import checklist_service, lifecycle_service
+from app.services import checklist_service, detail_service, lifecycle_service
 from app.services.registry import Services
 from app.views import build_app
+from app.views.detail import header
 from app.views.state import AppState, Change
 
 PHONE, TABLET = 390, 1024
@@ -77,6 +78,44 @@ def test_my_day_search_and_status_filter(tech):
         )
         await h.click("day-clear-filter")
         assert len(h.ids("day-item-")) == len(everyone)
+        h.close()
+
+    run(scenario())
+
+
+def test_day_cards_show_the_reference_the_office_gives(tech):
+    job = a_job(tech, S.ASSIGNED)
+
+    async def scenario():
+        h = await signed_in()
+        assert job.reference in h.texts(f"day-ref-{job.reference}")
+        h.close()
+
+    run(scenario())
+
+
+def test_the_site_contact_can_be_called_and_the_site_reached(tech, monkeypatch):
+    job = a_job(tech, S.ASSIGNED)
+    contact = detail_service.site_contact(job.site_id, job.customer_id)
+    assert contact is not None and contact.phone  # the demo gives every site one
+    opened: list[str] = []
+
+    async def open_link(url: str) -> None:
+        opened.append(url)
+
+    monkeypatch.setattr(header, "open_link", open_link)
+
+    async def scenario():
+        h = await open_job(job)
+        shown = h.text("detail-contact")
+        assert contact.last_name in shown and contact.phone in shown
+        if contact.job_title:
+            assert contact.job_title in shown
+        assert "Appeler" in h.text("detail-call") and "Itinéraire" in h.text("detail-route")
+        await h.click("detail-call")
+        await h.click("detail-route")  # in a browser (the harness is web): OpenStreetMap
+        assert opened[0] == "tel:" + "".join(c for c in contact.phone if c.isdigit())
+        assert opened[1].startswith("https://www.openstreetmap.org/")
         h.close()
 
     run(scenario())
@@ -266,6 +305,34 @@ def test_phone_has_a_switcher_and_tablet_two_panes(tech):
         assert h.has("detail-left") and h.has("detail-header") and h.has("section-body-procedure")
         await h.click("section-time")
         assert h.has("section-body-time") and h.has("time-totals")
+        h.close()
+
+    run(scenario())
+
+
+def test_phone_rows_show_that_they_hold_more_than_the_screen(tech):
+    """Status chips wrap (every label whole); the section switcher scrolls sideways with a
+    fading arrow at each edge where sections are hidden."""
+    job = a_job(tech, S.ASSIGNED)
+
+    async def scenario():
+        h = await signed_in(PHONE)
+        chips = h.find("day-statuses")
+        assert chips.wrap and chips.scroll is None
+        assert len(h.ids("day-status-")) == 6
+        await h.click(f"day-item-{job.reference}")
+        assert h.has("detail-switcher-after") and not h.has("detail-switcher-before")
+        row = h.find("detail-switcher").controls[0]
+        extent = {"min_scroll_extent": 0, "max_scroll_extent": 700, "viewport_dimension": 358}
+        await h.fire(row, "scroll", {"event_type": "update", "pixels": 300, **extent})
+        assert h.has("detail-switcher-before") and h.has("detail-switcher-after")
+        await h.fire(row, "scroll", {"event_type": "end", "pixels": 700, **extent})
+        assert h.has("detail-switcher-before") and not h.has("detail-switcher-after")
+        await h.resize(TABLET, 768)  # a new row of pills starts at its beginning
+        await h.resize(PHONE, 844)
+        assert h.has("detail-switcher-after") and not h.has("detail-switcher-before")
+        await h.click("section-comments")  # the pills still choose a section
+        assert h.has("section-body-comments")
         h.close()
 
     run(scenario())

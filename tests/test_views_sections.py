@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import flet as ft
 import pytest
 from field_support import NOW, as_user
-from flet_harness import FletHarness, walk
+from flet_harness import FletHarness, layout_faults, walk
 
 from app.i18n import Translator
 from app.models import (
@@ -22,6 +22,7 @@ from app.models import (
     Measurement,
     Meter,
     MeterReading,
+    Part,
     PartUsage,
     PlannedPart,
     ProcedureStep,
@@ -198,6 +199,31 @@ def test_answering_each_kind_of_item_saves_it(job, tech):
         box.value = False  # unticking clears the answer
         await h.fire(box, "change", False)
         assert _answer(job, check).value_text is None
+        h.close()
+
+    run(scenario())
+
+
+def test_a_text_answer_has_the_whole_width_and_save_only_while_unsaved(job, tech):
+    async def scenario():
+        screen = await show(ProcedureSection, job, tech)
+        h = screen.harness
+        ident = _ident(_items(job, "text")[0])
+        field, save = h.find_tagged(ident), h.find(f"{ident}-save")
+        beside = [
+            row for row in walk(screen.section.build())
+            if isinstance(row, ft.Row) and field in row.controls
+        ]  # fmt: skip
+        assert beside == []  # not squeezed next to the button (a phone is 390 px wide)
+        assert save.disabled  # nothing typed yet
+        await h.fill(ident, "Joint de trappe à prévoir")
+        assert not save.disabled
+        await h.click(f"{ident}-save")
+        assert h.has(f"{ident}-saved") and save.disabled  # saved: nothing more to save
+        await h.fill(ident, "Joint de trappe à prévoir ")  # the same once trimmed
+        assert save.disabled
+        await h.fill(ident, "Joint de trappe changé")
+        assert not save.disabled
         h.close()
 
     run(scenario())
@@ -384,7 +410,7 @@ def test_more_than_the_van_holds_can_be_taken_elsewhere(job, tech):
         screen = await show(PartsSection, job, tech)
         h = screen.harness
         plain = [s for s in stock_service.van_stock(tech) if not s.part.has_serial]
-        line = next(s for s in plain if not s.part.fractional)
+        line = next(s for s in plain if not s.part.fractional and not s.empty)  # 0: see below
         ref, before = line.part.reference, line.quantity
         await h.fill("parts-search", ref)
         await h.fill(f"part-qty-{ref}", f"{before + 3:g}")
@@ -416,6 +442,46 @@ def test_a_serial_numbered_part_needs_its_serial(job, tech):
         await h.fill(f"part-serial-{ref}", "SN-0042")
         await h.click(f"part-use-{ref}")
         assert PartUsage.get(PartUsage.intervention == job.id).serial_number == "SN-0042"
+        h.close()
+
+    run(scenario())
+
+
+def test_a_serial_numbered_part_card_can_be_laid_out(job, tech):
+    async def scenario():
+        screen = await show(PartsSection, job, tech)
+        h = screen.harness
+        ref = "CIR-001"  # Circulateur Grundfos Alpha2 25-40, tracked by serial number
+        if not any(s.part.reference == ref for s in stock_service.van_stock(tech)):
+            ref = next(s.part.reference for s in stock_service.van_stock(tech) if s.part.has_serial)
+        await h.fill("parts-search", ref)
+        assert layout_faults(h.find(f"part-{ref}")) == []
+        assert h.has(f"part-serial-{ref}") and h.has(f"part-use-{ref}")
+        h.close()
+
+    run(scenario())
+
+
+def test_a_part_at_zero_says_what_use_does_and_records_it_from_elsewhere(job, tech):
+    async def scenario():
+        line = VanStockLine.get(
+            (VanStockLine.technician == tech.technician_id)
+            & (VanStockLine.part.in_(Part.select(Part.id).where(~Part.has_serial)))
+        )
+        line.quantity, line.minimum = 0, 1
+        line.save()
+        ref = line.part.reference
+        screen = await show(PartsSection, job, tech)
+        h = screen.harness
+        await h.fill("parts-search", ref)
+        assert "reste à 0" in h.text(f"part-empty-{ref}")
+        assert "à commander" in h.text(f"part-empty-{ref}")
+        await h.click(f"part-use-{ref}")
+        dialog = screen.section.search.dialog
+        assert dialog is None or not dialog.open  # it was said before the tap
+        usage = PartUsage.get(PartUsage.intervention == job.id)
+        assert usage.source == StockSource.ELSEWHERE and _stock(tech, line.part_id) == 0
+        assert "pris ailleurs" in h.text("usage-1")
         h.close()
 
     run(scenario())

@@ -98,13 +98,13 @@ def generate(size: str = "small", seed: int = 42, today: date | None = None) -> 
     spec = SIZES[size]
     with db.atomic():
         _company(writer)
-        techs = _users(writer, spec.technicians)
+        techs, office = _users(writer, spec.technicians)
         types = _catalogue(writer)
         parts = _parts(writer, techs)
         customers = build_customers(
             writer, today, spec.customers, len(techs), types, large=size == "large"
         )
-        result = history.build(writer, today, spec, customers, techs, types, parts)
+        result = history.build(writer, today, spec, customers, techs, types, parts, office)
         writer.flush()
     return _summary(writer.counts, customers, result)
 
@@ -128,7 +128,8 @@ def _company(w: Writer) -> None:
     )
 
 
-def _users(w: Writer, count: int) -> list[TechRec]:
+def _users(w: Writer, count: int) -> tuple[list[TechRec], str]:
+    """The technicians, and the id of the office user (who writes notes on jobs)."""
     rng = w.rng
     techs: list[TechRec] = []
     people = list(_TECHNICIANS)
@@ -154,7 +155,7 @@ def _users(w: Writer, count: int) -> list[TechRec]:
         label = rng.choice(["Renault Master", "Peugeot Partner", "Citroën Jumpy", "Ford Transit"])
         w.add(Vehicle, w.origin, registration=plate, label=label, technician=tech_id)
         techs.append(TechRec(tech_id, user_id, index - 1, f"{first} {last}"))
-    w.add(
+    office = w.add(
         User,
         w.origin,
         username="office",
@@ -163,7 +164,7 @@ def _users(w: Writer, count: int) -> list[TechRec]:
         role=Role.OFFICE,
         email="planning@rhone-thermique.fr",
     )
-    return techs
+    return techs, office
 
 
 def _mobile(rng: random.Random) -> str:

@@ -6,13 +6,21 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from app.demo.records import CustomerRec, EquipmentRec, TypeRec, Writer
-from app.demo.sites import preventive_types
+from app.demo.sites import new_equipment, preventive_types
 from app.demo.visits import Visit, VisitWriter
 from app.models.enums import InterventionStatus as S
 from app.models.enums import Priority
 
 DAY_START, DAY_END = 8 * 60, 18 * 60  # working hours, minutes after midnight
 _TODAY_OPENERS = ((S.IN_PROGRESS,), (S.EN_ROUTE,), (S.WORK_DONE, S.IN_PROGRESS))
+# What the coming days hold: maintenance visits (most of them from contracts), repairs,
+# commissioning of newly installed appliances.
+_WORK_MIX = (("preventive", 55), ("DEP", 33), ("MES", 12))
+_COMMISSIONED = ("heat_pump", "boiler", "water_heater")
+# Each technician's day today, by slot: the third job is an urgent repair (a call this
+# morning), the fourth a commissioning; the rest maintenance visits (then repairs: the mix).
+_TODAY_WORK = ("preventive", "preventive", "DEP", "MES", "preventive")
+URGENT_SLOT = _TODAY_WORK.index("DEP")
 
 
 @dataclass(frozen=True)
@@ -61,9 +69,9 @@ def _at(day: date, minute: int) -> datetime:
     return datetime.combine(day, time(minute // 60, minute % 60))
 
 
-def build(w: Writer, today: date, spec, customers, techs, types, parts) -> Result:
+def build(w: Writer, today: date, spec, customers, techs, types, parts, office: str) -> Result:
     rng = w.rng
-    visits = VisitWriter(w, parts)
+    visits = VisitWriter(w, parts, office)
     scheduler = Scheduler(rng, len(techs))
     first_day = today - timedelta(days=365 * spec.years)
     events: list[tuple[date, EquipmentRec, str]] = []
@@ -153,15 +161,50 @@ def _visit(visits: VisitWriter, eq, kind, tech, start, minutes, status) -> Visit
     )
 
 
-def _pick(rng, customers, types, sector: int | None):
-    """An equipment (in a technician's sector when possible) and a type that suits it."""
+def _pick(rng, customers, types, sector: int | None, code: str | None = None):
+    """A site (in a technician's sector when possible), an equipment and a type of work for
+    it: ``_WORK_MIX`` unless ``code`` is given. Commissioning gives no equipment: the appliance
+    is installed for it once the visit is booked (``_installed``)."""
     sites = [s for c in customers for s in c.sites if s.equipment]
     if sector is not None:
         sites = [s for s in sites if s.sector == sector] or sites
-    eq = rng.choice(rng.choice(sites).equipment)
+    site = rng.choice(sites)
+    what = code or rng.choices([m[0] for m in _WORK_MIX], [m[1] for m in _WORK_MIX])[0]
+    if what == "MES":
+        return site, None, types["MES"]
+    eq = rng.choice(site.equipment)
     codes = preventive_types(eq.kind, eq.energy, types)
-    code = rng.choice([*codes, "DEP", "DEP"]) if codes else "DEP"
-    return eq, types[code]
+    if what == "preventive" and codes:
+        contract = site.customer.contract
+        covered = [c for c in codes if contract and c in contract.type_codes]
+        return site, eq, types[rng.choice(covered or codes)]
+    return site, eq, types["DEP"]
+
+
+def _installed(w: Writer, site, eq, day: date):
+    """``eq``, or a new appliance on ``site`` installed just before ``day`` (commissioning)."""
+    if eq is not None:
+        return eq
+    install = min(day - timedelta(days=2), w.origin.date() - timedelta(days=1))
+    return new_equipment(w, site, w.rng.choice(_COMMISSIONED), install)
+
+
+def _contract_visit(rng, customers, types, day: date):
+    """A preventive visit a contract running on ``day`` calls for: (site, equipment, type),
+    or None without such contracts."""
+    due = [
+        (e, code)
+        for c in customers
+        if c.contract and c.contract.active_on(day)
+        for s in c.sites
+        for e in s.equipment
+        for code in preventive_types(e.kind, e.energy, types)
+        if code in c.contract.type_codes
+    ]
+    if not due:
+        return None
+    eq, code = rng.choice(due)
+    return eq.site, eq, types[code]
 
 
 def _this_week(w, visits, scheduler, today, customers, techs, types) -> tuple[int, int]:
@@ -170,11 +213,21 @@ def _this_week(w, visits, scheduler, today, customers, techs, types) -> tuple[in
     today_count = upcoming = 0
     for tech in techs:
         openers = _TODAY_OPENERS[tech.index % len(_TODAY_OPENERS)]
-        count = max(rng.randrange(3, 6), len(openers) + 2)
-        booked = [_book(visits, scheduler, customers, types, tech, today) for _ in range(count)]
+        count = max(rng.randrange(3, 6), len(openers) + 2, URGENT_SLOT + 2)
+        booked = [
+            _book(w, visits, scheduler, customers, types, tech, today,
+                  _TODAY_WORK[n] if n < len(_TODAY_WORK) else None)
+            for n in range(count)
+        ]  # fmt: skip
+        if len(booked) > URGENT_SLOT and booked[URGENT_SLOT]:
+            booked[URGENT_SLOT].priority = Priority.URGENT
         booked = [visit for visit in booked if visit]
         statuses = [*openers, *[S.ASSIGNED] * (len(booked) - len(openers) - 1), S.PLANNED]
-        for visit, status in zip(booked, statuses, strict=True):
+        first_assigned = statuses.index(S.ASSIGNED) if S.ASSIGNED in statuses else 0
+        for n, (visit, status) in enumerate(zip(booked, statuses, strict=True)):
+            # the first job of the day and the first one to start carry no note: tests and
+            # the end-to-end scenario write theirs there
+            visit.notes = n not in (0, first_assigned)
             _write_planned(visits, visit, status)
         today_count += len(booked)
         for ahead in range(1, 8):
@@ -182,24 +235,25 @@ def _this_week(w, visits, scheduler, today, customers, techs, types) -> tuple[in
             if day.weekday() >= 5:
                 continue
             for _ in range(rng.randrange(2, 5)):
-                visit = _book(visits, scheduler, customers, types, tech, day)
+                visit = _book(w, visits, scheduler, customers, types, tech, day)
                 if visit:
                     _write_planned(visits, visit, S.ASSIGNED if ahead <= 3 else S.PLANNED)
                     upcoming += 1
     return today_count, upcoming
 
 
-def _book(visits, scheduler, customers, types, tech, day) -> Visit | None:
+def _book(w, visits, scheduler, customers, types, tech, day, code=None) -> Visit | None:
     """A visit booked in ``tech``'s day (its status is set later), or None if the day is full."""
-    rng = visits.rng
+    rng = w.rng
     for _attempt in range(5):
-        eq, kind = _pick(rng, customers, types, tech.index)
+        site, eq, kind = _pick(rng, customers, types, tech.index, code)
         minutes = _duration(rng, kind)
         start = scheduler.book(tech.index, day, minutes)
         if start is None:
             minutes = 45  # squeeze a short visit at the end of a full day
             start = scheduler.book(tech.index, day, minutes)
         if start is not None:
+            eq = _installed(w, site, eq, day)
             return _visit(visits, eq, kind, tech, _at(day, start), minutes, S.PLANNED)
     return None
 
@@ -216,9 +270,11 @@ def _to_plan(w, visits, today, customers, types, spec) -> int:
     rng = w.rng
     count = max(15, spec.customers // 3)
     for _ in range(count):
-        eq, kind = _pick(rng, customers, types, None)
         day = today + timedelta(days=rng.randrange(8, 60))
         day += timedelta(days=(7 - day.weekday()) % 7 if day.weekday() >= 5 else 0)
+        picked = _contract_visit(rng, customers, types, day) or _pick(rng, customers, types, None)
+        site, eq, kind = picked
+        eq = _installed(w, site, eq, day)
         start = _at(day, rng.choice((8 * 60, 10 * 60, 14 * 60)))
         visit = _visit(visits, eq, kind, None, start, kind.minutes, S.PLANNED)
         visits.write(visit, details=False)

@@ -166,15 +166,27 @@ def _site(w, customer, created, index, city, techs, types, busy) -> None:
         site.equipment.append(_equipment(w, site, kind, customer.kind == "individual"))
 
 
-def _equipment(w: Writer, site: SiteRec, kind: str, domestic: bool) -> EquipmentRec:
+def new_equipment(w: Writer, site: SiteRec, kind: str, install: date) -> EquipmentRec:
+    """An appliance just installed on ``site`` (``install``), to be commissioned."""
+    rec = _equipment(w, site, kind, site.customer.kind == "individual", install=install)
+    site.equipment.append(rec)
+    return rec
+
+
+def _equipment(
+    w: Writer, site: SiteRec, kind: str, domestic: bool, install: date | None = None
+) -> EquipmentRec:
     rng = w.rng
     _weight, models, locations = fr.EQUIPMENT[kind]
     if domestic:
         models = [m for m in models if m[3][1] <= 50] or models
     brand, model, energy, (low, high) = rng.choice(models)
     origin = w.origin.date()
-    install = origin - timedelta(days=rng.randrange(30, 18 * 365))
-    created = w.origin - timedelta(days=rng.randrange(30, 900))
+    if install is None:
+        install = origin - timedelta(days=rng.randrange(30, 18 * 365))
+        created = w.origin - timedelta(days=rng.randrange(30, 900))
+    else:  # recorded by the office when the installation was ordered
+        created = w.origin - timedelta(days=rng.randrange(5, 30))
     serial = f"{fr.SERIAL_PREFIX[brand]}{install.year % 100:02d}{rng.randrange(10**6, 10**7)}"
     power = round(rng.uniform(low, high), 1) if high >= 1 else round(rng.uniform(low, high), 3)
     eq_id = w.add(

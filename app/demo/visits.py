@@ -11,6 +11,7 @@ from app.demo.parts import PREVENTIVE_NOTES, PREVENTIVE_PARTS, REPAIRS
 from app.demo.records import CustomerRec, EquipmentRec, TechRec, TypeRec, Writer
 from app.models import (
     ChecklistAnswer,
+    Comment,
     Intervention,
     Measurement,
     MeterReading,
@@ -19,7 +20,7 @@ from app.models import (
     TimeEntry,
 )
 from app.models.enums import InterventionStatus as S
-from app.models.enums import StockSource, TimeKind
+from app.models.enums import StockSource, TimeKind, Visibility
 
 _ADVICE = [
     "Purger les radiateurs en début de saison.",
@@ -36,6 +37,31 @@ _REMARKS = [
     "Bon état général.",
 ]
 _UP = ("CO", "Perte de charge", "Température des fumées", "Surchauffe", "Intensité")
+# Notes on jobs: the office's before the visit (internal), the technician's after it
+# (internal, or for the customer: they go on the report).
+_OFFICE_NOTES = [
+    "Client prévenu : passage entre 14 h et 16 h.",
+    "Code portail 2580B. Chien dans le jardin : sonner avant d'entrer.",
+    "Facture du dernier passage contestée : bien détailler les pièces et le temps.",
+    "Gardien absent le lundi : clés à l'accueil du syndic, 2e étage.",
+    "Client malentendant : appeler le portable de sa fille (contact du site).",
+    "Stationnement difficile : parking du supermarché à 200 m.",
+    "Demande de devis pour remplacement à chiffrer sur place.",
+]
+_TECH_NOTES = [
+    "Vase d'expansion fatigué : prévoir le remplacement à la prochaine visite.",
+    "Accès chaufferie encombré, signalé au gardien.",
+    "Client intéressé par une pompe à chaleur : transmettre au commercial.",
+    "Joint de porte foyer à changer, pièce à commander.",
+    "Installation vieillissante : proposer un contrat d'entretien.",
+]
+_CLIENT_NOTES = [
+    "Pensez à purger les radiateurs en début de saison.",
+    "Ne rien stocker devant la chaudière : l'air de combustion doit circuler.",
+    "Pression à surveiller : entre 1 et 2 bar à froid.",
+    "Filtre remplacé ; prochain changement conseillé dans 6 mois.",
+    "Appareil en bon état ; prochaine visite d'entretien dans un an.",
+]
 
 
 @dataclass
@@ -52,13 +78,15 @@ class Visit:
     priority: str
     repair: tuple | None = None
     planned_parts: list = field(default_factory=list)
+    notes: bool = True  # may carry comments
 
 
 class VisitWriter:
-    def __init__(self, w: Writer, parts: dict[str, list[dict]]) -> None:
+    def __init__(self, w: Writer, parts: dict[str, list[dict]], office: str) -> None:
         self.w = w
         self.rng = w.rng
         self.parts = parts
+        self.office = office  # the office user's id: author of the notes before a visit
         self.numbers: Counter[int] = Counter()
 
     def repair_for(self, equipment: EquipmentRec) -> tuple:
@@ -131,7 +159,26 @@ class VisitWriter:
             )
         if v.tech and details and v.status not in (S.PLANNED, S.ASSIGNED, S.CANCELLED):
             self._details(intervention_id, v, started, finished, problem)
+        if v.notes and v.status != S.CANCELLED:
+            self._comments(intervention_id, v, v.start - lead, finished)
         return intervention_id
+
+    def _comments(self, intervention_id: str, v: Visit, booked: datetime, finished) -> None:
+        """A note from the office on a job now and then; after a visit, the technician's."""
+        rng, w = self.rng, self.w
+        notes: list[tuple[datetime, str, str, str]] = []
+        if rng.random() < 0.2:
+            at = booked + timedelta(hours=rng.randrange(1, 48))
+            notes.append((at, self.office, Visibility.INTERNAL, rng.choice(_OFFICE_NOTES)))
+        if finished is not None and v.tech and rng.random() < 0.35:
+            tech = v.tech.user_id
+            if rng.random() < 0.5:
+                notes.append((finished, tech, Visibility.INTERNAL, rng.choice(_TECH_NOTES)))
+            if rng.random() < 0.7:
+                notes.append((finished, tech, Visibility.CLIENT, rng.choice(_CLIENT_NOTES)))
+        for at, author, visibility, body in notes:
+            w.add(Comment, at, intervention=intervention_id, author=author,
+                  visibility=visibility, body=body)  # fmt: skip
 
     def parts_for(self, v: Visit) -> list[tuple[dict, float]]:
         """Parts a visit uses (or will need): the repair's category, sometimes a consumable."""

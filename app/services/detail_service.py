@@ -11,6 +11,7 @@ from app.errors import NotFoundError
 from app.models import (
     ChecklistAnswer,
     ChecklistItem,
+    Contact,
     Contract,
     Customer,
     Equipment,
@@ -48,6 +49,7 @@ class InterventionDetail:
     type_label: str
     equipment: Equipment | None
     contract: Contract | None
+    contact: Contact | None = None  # who to call on site (the site's, else the customer's)
     meters: list[tuple[Meter, float | None]] = field(default_factory=list)
     steps: list[tuple[ProcedureStep, list[ChecklistItem]]] = field(default_factory=list)
     answers: dict[str, ChecklistAnswer] = field(default_factory=dict)
@@ -83,6 +85,7 @@ def load_detail(
         equipment=row.equipment if row.equipment_id else None,
         contract=row.contract if row.contract_id else None,
     )
+    detail.contact = site_contact(row.site_id, row.customer_id)
     if detail.equipment is not None:
         last = (
             MeterReading.select(MeterReading.value)
@@ -145,3 +148,15 @@ def load_detail(
         .limit(history_limit)
     ]
     return detail
+
+
+def site_contact(site_id: str, customer_id: str) -> Contact | None:
+    """The site's own contact, else one of the customer's; one with a phone first."""
+    return (
+        Contact.live()
+        .where(
+            (Contact.customer == customer_id) & ((Contact.site == site_id) | Contact.site.is_null())
+        )
+        .order_by(Contact.site.is_null(), Contact.phone == "", Contact.last_name)
+        .first()
+    )

@@ -2,8 +2,9 @@
 
 Recording a usage takes the part from the van (stock never goes negative silently: more than
 the van holds must be declared "taken from elsewhere"); returning unused parts puts them
-back. A van line that falls under its minimum gets a parts-to-order line (one open line per
-part and technician), which syncs to head office.
+back. A van line that falls under its minimum, or that is under it when a part is used from
+elsewhere (an empty van line: the count was wrong), gets a parts-to-order line (one open line
+per part and technician), which syncs to head office.
 """
 
 from __future__ import annotations
@@ -37,6 +38,13 @@ class StockLine:
     @property
     def below_minimum(self) -> bool:
         return self.quantity < self.minimum
+
+    @property
+    def empty(self) -> bool:
+        """The van holds none of it by the count. The technician did use one he had (the count
+        is wrong), so a usage is recorded as taken from elsewhere: the van count stays at 0
+        (it never goes negative) and, under its minimum, the part goes on the order list."""
+        return self.quantity <= 0
 
 
 def van_stock(who: CurrentUser, search: str = "") -> list[StockLine]:
@@ -141,6 +149,8 @@ def use_part(
         )  # fmt: skip
         if not from_elsewhere and line is not None:
             _move(line, -quantity, intervention)
+        elif line is not None and line.quantity < line.minimum:
+            _order(line, intervention)  # used while the van is short of it: order more
     return usage
 
 

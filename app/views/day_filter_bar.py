@@ -11,7 +11,8 @@ from app.i18n import Translator
 from app.views.semantic_ids import tagged
 from app.views.theme import STATUS_COLORS
 
-# The statuses a technician filters on, in lifecycle order (one scrolling row of chips).
+# The statuses a technician filters on, in lifecycle order (chips wrapping on as many lines
+# as the width needs: a phone shows them all, none cut at the edge).
 FILTER_STATUSES = ("planned", "assigned", "en_route", "in_progress", "work_done", "signed")
 SEARCH_DELAY = 0.3  # s: wait for a pause in typing before querying
 
@@ -63,7 +64,7 @@ class DayFilterBar:
             selected=status in self.statuses,
             selected_color=bg,
             on_select=selected,
-            height=44,
+            height=48,
         )
 
     def build(self) -> ft.Control:
@@ -73,7 +74,7 @@ class DayFilterBar:
             ft.Column(
                 [
                     tagged("day-search", self.search),
-                    ft.Row(chips, scroll=ft.ScrollMode.AUTO, spacing=8),
+                    tagged("day-statuses", ft.Row(chips, wrap=True, spacing=8, run_spacing=8)),
                     self.clear_row,
                 ],
                 spacing=10,

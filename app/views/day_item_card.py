@@ -1,4 +1,5 @@
-"""One intervention of "Ma journée": time, customer, address, type, status, priority."""
+"""One intervention of "Ma journée": time, customer, address, type and reference (what the
+office says on the phone), status, priority."""
 
 from __future__ import annotations
 
@@ -71,6 +72,7 @@ def day_item_card(
             ft.Text(item.customer_name, size=18, weight=ft.FontWeight.W_600),
             _detail(ft.Icons.PLACE_OUTLINED, item.address),
             _detail(ft.Icons.BUILD_OUTLINED, item.type_label),
+            tagged(f"day-ref-{item.reference}", _detail(ft.Icons.TAG, item.reference)),
         ],
         spacing=6,
     )

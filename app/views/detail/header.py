@@ -1,5 +1,6 @@
 """The intervention's header: reference, status and priority (title bar), then what the
-technician needs before starting: customer, site, schedule, equipment and meters, contract."""
+technician needs before starting: customer, site and who to ask for there (with "Appeler" and
+"Itinéraire"), schedule, equipment and meters, contract."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import flet as ft
 
 from app.i18n import Translator
 from app.services.detail_service import InterventionDetail
+from app.services.site_links import call_link, route_link
 from app.views.day_item_card import priority_marker, status_chip
-from app.views.detail.blocks import number
+from app.views.detail.blocks import big_button, number
 from app.views.semantic_ids import tagged
 
 COVERED_COLOR = ft.Colors.GREEN_700
@@ -132,6 +134,52 @@ def _contract(tr: Translator, detail: InterventionDetail) -> ft.Control:
     return tagged("detail-contract", _block(tr("detail.contract"), body))
 
 
+async def open_link(url: str) -> None:
+    """Hand ``url`` to the platform: the dialler, the navigation app, a browser tab."""
+    await ft.UrlLauncher().launch_url(url)
+
+
+def link_target(page: ft.Page) -> str:
+    """What opens a route link here: "web" in a browser (whatever the OS the browser reports)
+    and on desktops, else the phone's platform."""
+    if page.web:
+        return "web"
+    return {ft.PagePlatform.IOS: "ios", ft.PagePlatform.ANDROID: "phone"}.get(page.platform, "web")
+
+
+def _contact(tr: Translator, detail: InterventionDetail) -> list[ft.Control]:
+    """Who to ask for on site, and the buttons to call them and to drive there."""
+    site, contact = detail.site, detail.contact
+    phone = (contact.phone if contact else "") or detail.customer.phone
+    lines: list[ft.Control] = []
+    if contact is not None:
+        name = " ".join(p for p in (contact.first_name, contact.last_name) if p)
+        text = ", ".join(p for p in (name, contact.job_title) if p)
+        if phone:
+            text += f" — {phone}"
+        lines.append(tagged("detail-contact", _line(ft.Icons.CONTACT_PHONE_OUTLINED, text)))
+    elif phone:
+        lines.append(tagged("detail-contact", _line(ft.Icons.CONTACT_PHONE_OUTLINED, phone)))
+    number_link = call_link(phone)
+    address = f"{site.address_line}, {site.postal_code} {site.city}"
+
+    async def call(_e: ft.Event) -> None:
+        await open_link(number_link)
+
+    async def route(e: ft.Event) -> None:
+        target = link_target(e.page)
+        await open_link(route_link(address, site.latitude, site.longitude, target=target))
+
+    buttons = [
+        big_button("detail-call", tr("detail.call"), call if number_link else None,
+                   icon=ft.Icons.PHONE, disabled=number_link is None),
+        big_button("detail-route", tr("detail.route"), route, icon=ft.Icons.DIRECTIONS,
+                   filled=False),
+    ]  # fmt: skip
+    lines.append(ft.Row(buttons, wrap=True, spacing=8, run_spacing=8))
+    return lines
+
+
 def summary(tr: Translator, detail: InterventionDetail) -> ft.Control:
     """Customer, site, schedule and problem; equipment with meters; contract coverage."""
     job, site = detail.intervention, detail.site
@@ -147,6 +195,7 @@ def summary(tr: Translator, detail: InterventionDetail) -> ft.Control:
             ft.Icons.PLACE_OUTLINED,
             f"{site.name} — {site.address_line}, {site.postal_code} {site.city}",
         ),
+        *_contact(tr, detail),
         _line(ft.Icons.SCHEDULE, schedule),
     ]
     if site.access_notes:

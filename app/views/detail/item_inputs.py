@@ -2,7 +2,9 @@
 
 An input calls ``on_answer(raw)`` when the user answers (a click, Enter, leaving the field or
 the save button) and shows the saved answer with ``show(answer)``. Typed text the user has
-not saved yet is never overwritten by a reload.
+not saved yet is never overwritten by a reload. A typed kind's save button is enabled only
+while the field holds something not saved yet; a text answer gets the whole width, its
+button under it.
 """
 
 from __future__ import annotations
@@ -13,11 +15,23 @@ import flet as ft
 
 from app.i18n import Translator
 from app.models.enums import ItemKind
-from app.views.detail.blocks import big_button, number
+from app.views.detail.blocks import big_button, number, refresh
 from app.views.semantic_ids import tagged
 from app.views.theme import TOUCH_TARGET
 
 Answer = Callable[[object], Awaitable[None]]
+
+
+def under_field(field: ft.Control, button: ft.Control) -> ft.Control:
+    """A text field on the whole width, its button under it at the right (phones: a field
+    beside a large button is too narrow to read what was written)."""
+    return ft.Column(
+        [field, ft.Row([button], alignment=ft.MainAxisAlignment.END)],
+        spacing=6,
+        horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+    )
+
+
 YES_NO_NA = ("yes", "no", "na")
 
 
@@ -90,11 +104,16 @@ class ItemInput:
             text_size=18,
             on_submit=self._save,
             on_blur=self._left,
-            expand=True,
+            on_change=self._edited,
+            expand=numeric,
         )
         save = big_button(
-            f"{self.ident}-save", self.tr("item.save"), self._save, icon=ft.Icons.CHECK
-        )
+            f"{self.ident}-save", self.tr("item.save"), self._save, icon=ft.Icons.CHECK,
+            disabled=True,
+        )  # fmt: skip
+        self.save_button = save.content
+        if not numeric:  # text: the whole width to write in, the button under it
+            return under_field(tagged(self.ident, self.field), save)
         return ft.Row(
             [tagged(self.ident, self.field, expand=True), save],
             spacing=8,
@@ -134,6 +153,19 @@ class ItemInput:
         finally:
             self.sending = None
 
+    async def _edited(self, _e: ft.Event) -> None:
+        if self._mark_unsaved():
+            refresh(self.save_button)
+
+    def _mark_unsaved(self) -> bool:
+        """Enable "Enregistrer" only while the field holds something not saved; True if that
+        changed."""
+        saved = (self.field.value or "").strip() == self.saved_text
+        if self.save_button.disabled == saved:
+            return False
+        self.save_button.disabled = saved
+        return True
+
     async def _left(self, _e: ft.Event) -> None:
         value = (self.field.value or "").strip()
         if value not in (self.saved_text, self.last_sent):
@@ -161,6 +193,7 @@ class ItemInput:
                 self.field.value = shown  # not being edited: show what is saved
             self.saved_text = shown
             self.field.error = None
+            self._mark_unsaved()
 
     def show_error(self, text: str | None) -> None:
         if self.field is not None:

@@ -10,7 +10,7 @@ import flet as ft
 from app.i18n import Translator
 from app.models.enums import ItemKind
 from app.views.detail.blocks import FLAG_COLOR, SAVED_COLOR, big_button, tolerance
-from app.views.detail.item_inputs import ItemInput
+from app.views.detail.item_inputs import ItemInput, under_field
 from app.views.semantic_ids import tagged
 
 OnAnswer = Callable[["ItemRow", object], Awaitable[None]]
@@ -61,16 +61,14 @@ class ItemRow:
             min_lines=1,
             max_lines=4,
             text_size=16,
-            expand=True,
         )
-        self.comment_box = ft.Row(
-            [
-                tagged(f"{ident}-comment", self.comment, expand=True),
+        self.comment_box = ft.Container(
+            under_field(
+                tagged(f"{ident}-comment", self.comment),
                 big_button(
                     f"{ident}-comment-save", tr("item.save"), self._commented, icon=ft.Icons.CHECK
                 ),
-            ],
-            spacing=8,
+            ),
             visible=False,
         )
         self.saved_comment = ""

@@ -1,7 +1,9 @@
 """Search in the van stock and use a part: quantity (and serial number when the part has one);
 more than the van holds asks whether the parts were taken from elsewhere. A second tap on
 "Utiliser" for the same part within ``DOUBLE_TAP`` seconds of a recorded usage (a gloved
-double tap) is ignored: the quantity field is how several are used at once."""
+double tap) is ignored: the quantity field is how several are used at once. A part the van
+count holds none of says so before the tap, and its usage is recorded as taken elsewhere
+(``StockLine.empty``)."""
 
 from __future__ import annotations
 
@@ -83,35 +85,47 @@ class VanStockSearch:
             keyboard_type=ft.KeyboardType.NUMBER,
         )  # fmt: skip
         serial = ft.TextField(label=tr("parts.serial"), text_size=18, expand=True)
-        inputs: list[ft.Control] = [tagged(f"part-qty-{ref}", qty)]
-        if part.has_serial:
-            inputs.append(tagged(f"part-serial-{ref}", serial, expand=True))
 
         async def use(_e: ft.Event) -> None:
-            await self._use(part, qty, serial)
+            await self._use(part, qty, serial, elsewhere=line.empty)
 
-        inputs.append(big_button(f"part-use-{ref}", tr("parts.use"), use, icon=ft.Icons.BUILD))
-        body = ft.Column(
-            [
-                ft.Text(part.name, size=17, weight=ft.FontWeight.W_600),
-                ft.Text(f"{ref} · {stock}", size=15,
-                        color=FLAG_COLOR if line.below_minimum else ft.Colors.ON_SURFACE_VARIANT,
-                        weight=ft.FontWeight.BOLD if line.below_minimum else None),
-                ft.Row(inputs, spacing=8, wrap=True, run_spacing=8),
-            ],
-            spacing=6,
-        )  # fmt: skip
+        button = big_button(f"part-use-{ref}", tr("parts.use"), use, icon=ft.Icons.BUILD)
+        # No wrapping row here: an expanding field inside one cannot be laid out (Flutter
+        # paints a grey box over the list instead). Serial numbers get the line's width.
+        if part.has_serial:
+            inputs = [
+                ft.Row([tagged(f"part-qty-{ref}", qty), tagged(f"part-serial-{ref}", serial,
+                                                              expand=True)], spacing=8),
+                ft.Row([button], alignment=ft.MainAxisAlignment.END),
+            ]  # fmt: skip
+        else:
+            inputs = [ft.Row([tagged(f"part-qty-{ref}", qty), button], spacing=8)]
+        lines: list[ft.Control] = [
+            ft.Text(part.name, size=17, weight=ft.FontWeight.W_600),
+            ft.Text(f"{ref} · {stock}", size=15,
+                    color=FLAG_COLOR if line.below_minimum else ft.Colors.ON_SURFACE_VARIANT,
+                    weight=ft.FontWeight.BOLD if line.below_minimum else None),
+        ]  # fmt: skip
+        if line.empty:  # say before the tap what the tap will do
+            key = "parts.empty.order" if line.below_minimum else "parts.empty"
+            lines.append(tagged(f"part-empty-{ref}", ft.Row([
+                ft.Icon(ft.Icons.INFO_OUTLINE, color=FLAG_COLOR, size=20),
+                ft.Text(tr(key), size=15, color=FLAG_COLOR, expand=True),
+            ], spacing=6, vertical_alignment=ft.CrossAxisAlignment.START)))  # fmt: skip
+        body = ft.Column(lines + inputs, spacing=6)
         box = ft.Container(
             body, padding=12, border_radius=12,
             bgcolor=ft.Colors.RED_50 if line.below_minimum else ft.Colors.SURFACE_CONTAINER_LOW,
         )  # fmt: skip
         return tagged(f"part-{ref}", box)
 
-    async def _use(self, part, qty: ft.TextField, serial: ft.TextField, elsewhere=False) -> None:
+    async def _use(
+        self, part, qty: ft.TextField, serial: ft.TextField, elsewhere=False, confirmed=False
+    ) -> None:
         ctx = self.ctx
         used_id, used_at = self.last_used
         again = used_id == part.id and time.monotonic() - used_at < DOUBLE_TAP
-        if part.id == self.using or (again and not elsewhere):
+        if part.id == self.using or (again and not confirmed):
             return  # the same tap, twice
         self.using = part.id
         try:
@@ -144,7 +158,7 @@ class VanStockSearch:
         tr = self.ctx.tr
 
         async def elsewhere() -> None:
-            await self._use(part, qty, serial, elsewhere=True)
+            await self._use(part, qty, serial, elsewhere=True, confirmed=True)
 
         self.dialog = question_dialog(
             tr, title=tr("parts.elsewhere.title"),

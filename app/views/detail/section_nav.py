@@ -1,7 +1,8 @@
 """Choosing a section: large buttons, tagged ``section-<name>``.
 
-Phone: a row of pill buttons above the section, scrolling sideways. Tablet/desktop: a
-vertical list in the left pane. Sections still to come (media, report) are shown disabled.
+Phone: a row of pill buttons above the section, scrolling sideways, with a fading arrow at
+the edges where more are hidden (``ScrollRow``). Tablet/desktop: a vertical list in the left
+pane. Sections still to come (media, report) are shown disabled.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import flet as ft
 
 from app.i18n import Translator
 from app.views.detail.sections import SectionSpec
+from app.views.scroll_row import ScrollRow
 from app.views.semantic_ids import tagged
 from app.views.theme import TOUCH_TARGET
 
@@ -81,7 +83,8 @@ class SectionNav:
         self.tr, self.on_select = tr, on_select
         self.row = ft.Row(scroll=ft.ScrollMode.AUTO, spacing=ROW_SPACING)
         self.column = ft.Column(spacing=4, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
-        self.switcher = tagged("detail-switcher", self.row)
+        self.pills = ScrollRow("detail-switcher", self.row)  # arrows where pills are hidden
+        self.switcher = self.pills.control
         self.list = tagged("detail-section-list", self.column)
         self.buttons: dict[str, ft.Semantics] = {}
         self.phone: bool | None = None
@@ -96,6 +99,7 @@ class SectionNav:
             }
             buttons = list(self.buttons.values())
             self.row.controls, self.column.controls = (buttons, []) if phone else ([], buttons)
+            self.pills.show(before=False, after=True)  # a new row starts at its beginning
         for name, button in self.buttons.items():
             mark(button, name == current)
         return self.switcher if phone else self.list
