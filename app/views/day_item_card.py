@@ -72,7 +72,7 @@ def day_item_card(
             ft.Text(item.customer_name, size=18, weight=ft.FontWeight.W_600),
             _detail(ft.Icons.PLACE_OUTLINED, item.address),
             _detail(ft.Icons.BUILD_OUTLINED, item.type_label),
-            tagged(f"day-ref-{item.reference}", _detail(ft.Icons.TAG, item.reference)),
+            _detail(ft.Icons.TAG, item.reference),
         ],
         spacing=6,
     )
