@@ -244,10 +244,11 @@ def _serve(args: argparse.Namespace) -> int:
     from app.config import Settings
 
     try:
-        import waitress
+        import waitress  # noqa: F401 - the server extra
 
         from headoffice.app import ServerConfig, create_app
         from headoffice.database import open_database
+        from headoffice.server import HeadOfficeServer
     except ImportError as exc:
         raise ConfigError(
             f"The head office server needs a package that is not installed ({exc.name}).",
@@ -264,15 +265,9 @@ def _serve(args: argparse.Namespace) -> int:
         _fill_headoffice_demo()
     app = create_app(config, database)
     try:
-        server = waitress.create_server(
-            app,
-            host=args.host,
-            port=args.port,
-            threads=args.threads,
-            max_request_body_size=config.max_blob_bytes + 1024 * 1024,
-            ident="terrain-headoffice",
-        )
+        server = HeadOfficeServer(app, host=args.host, port=args.port, threads=args.threads)
     except OSError as exc:
+        app.close()
         raise ConfigError(
             f"Cannot listen on {args.host}:{args.port}: {exc.strerror or exc}.",
             hint="Choose another --port, or stop the program using this one.",
@@ -281,7 +276,7 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         server.run()
     finally:
-        database.close()
+        server.stop()
     return 0
 
 

@@ -26,7 +26,7 @@ from peewee import (
     IntegerField,
 )
 
-from app.errors import ValidationError
+from app.errors import PayloadTooLargeError, ValidationError
 from app.models import ALL_MODELS, JSONField
 
 try:  # a fast JSON codec where available (head office, desktop); stdlib json elsewhere
@@ -265,7 +265,7 @@ def parse_push(body: Any) -> PushRequest:
         raise ProtocolError(f"Unknown table(s): {', '.join(unknown)}.", field="changes")
     total = sum(len(v) if isinstance(v, list) else 0 for v in changes.values())
     if total > MAX_PUSH_ROWS:
-        raise ProtocolError(
+        raise PayloadTooLargeError(
             f"A push may carry at most {MAX_PUSH_ROWS} rows ({total} sent).",
             field="changes",
             hint=f"Split the changes into batches of at most {MAX_PUSH_ROWS} rows.",
