@@ -7,6 +7,7 @@ a row that breaks a rule or a constraint is rejected with a reason, the others a
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from typing import Any
 
@@ -14,6 +15,7 @@ from peewee import DataError, IntegrityError
 
 from app.errors import PermissionDeniedError
 from app.models import db
+from app.sync.bounds import encodable
 from app.sync.protocol import (
     COLUMNS,
     DEVICE,
@@ -35,6 +37,8 @@ from headoffice.models import Device, DeviceRow, PushBatch, RowMeta, SyncConflic
 from headoffice.pull import select_by_column
 from headoffice.scope import SHARED_TABLES, Principal, may_write, scope_queries
 from headoffice.versions import lock_versions, take_version
+
+log = logging.getLogger(__name__)
 
 DELETED = "_deleted"
 # Child rows a technician may still add to a signed intervention.
@@ -62,6 +66,7 @@ def push(who: Principal, device_id: str, request: PushRequest, today: date) -> d
         for change in request.changes:
             _apply(who, device_id, change, result, today)
         _attach_server_rows(who, result.rejected, today)
+        _make_encodable(result)
         if not who.sees_everything:
             _hold(device_id, result.applied)
         answer = result.to_json()
@@ -128,6 +133,22 @@ def _attach_server_rows(who: Principal, rejected: list[Rejection], today: date) 
                 continue
         row = select_by_column(model).where(model.id == rejection.id).dicts().first()
         rejection.row = row_to_wire(rejection.table, row) if row else None
+
+
+def _make_encodable(result: PushResult) -> None:
+    """A stored value that cannot be encoded (written before the bounds, or outside the API)
+    must not make the answer fail: its batch commits and a retry gets the same answer. Such
+    a value travels as null in the answer, and is logged."""
+    for c in result.conflicts:
+        for side in ("kept", "lost"):
+            if not encodable(getattr(c, side)):
+                log.error("push: %s %s.%s %s value cannot be encoded", c.table, c.id, c.field, side)
+                setattr(c, side, None)
+    for rejection in result.rejected:
+        for column, value in (rejection.row or {}).items():
+            if not encodable(value):
+                log.error("push: %s %s.%s cannot be encoded", rejection.table, rejection.id, column)
+                rejection.row[column] = None
 
 
 def _first_line(exc: Exception) -> str:

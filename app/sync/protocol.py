@@ -170,7 +170,9 @@ def from_wire(table: str, column: Column, value: Any) -> Any:
         except ValueError:
             return _bad_date(where)
     if kind == K_JSON:
-        return value  # any JSON value
+        from app.sync.bounds import check_json  # bounded depth and size (docs/security.md)
+
+        return check_json(value, where)
     raise AssertionError(kind)
 
 
