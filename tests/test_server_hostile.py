@@ -268,3 +268,41 @@ def test_a_conflict_on_an_unencodable_stored_value_answers_200_and_so_do_its_ret
         assert answers[1].json() == answers[0].json()
     finally:
         cleanup()
+
+
+def test_pull_pages_are_bounded_in_bytes_and_skip_nothing(
+    make_server, demo_db_url, tmp_path, monkeypatch
+):
+    import headoffice.pull
+    from app.models import ChecklistItem
+
+    budget = 300_000
+    monkeypatch.setattr(headoffice.pull, "MAX_PAGE_BYTES", budget)
+    url, cleanup = copy_demo_database(demo_db_url, tmp_path)
+    try:
+        server = make_server(url)
+        server.bind()
+        office = server.login("office")
+        big = ChecklistItem.select().order_by(ChecklistItem.id).limit(5)
+        changes = [
+            {"id": i.id, "base_version": i.sync_version, "fields": {"choices": ["x" * 200_000]}}
+            for i in big
+        ]
+        assert _push_json(office, {"checklist_items": changes}).json()["applied"]
+        answers = []
+        cursor = ""
+        while True:
+            answer = office.get("/sync/pull", params={"cursor": cursor, "limit": 10000})
+            assert answer.status_code == 200
+            answers.append(answer)
+            cursor = answer.json()["cursor"]
+            if not answer.json()["has_more"]:
+                break
+        for answer in answers:  # a page above the budget holds one row only
+            rows = sum(len(r) for r in answer.json()["changes"].values())
+            assert len(answer.content) <= budget + 1024 or rows == 1
+        pulled = [r["id"] for a in answers for r in a.json()["changes"].get("checklist_items", [])]
+        assert sorted(pulled) == sorted(i.id for i in ChecklistItem.select())  # once each
+        assert len(answers) >= 5
+    finally:
+        cleanup()
