@@ -258,7 +258,7 @@ def _serve(args: argparse.Namespace) -> int:
     url = args.db or f"sqlite:///{settings.data_dir / 'headoffice.db'}"
     config = ServerConfig(db_url=url, blob_dir=settings.data_dir / "headoffice-blobs")
     try:
-        database = open_database(config.db_url)
+        database = open_database(config.db_url, lock_timeout=config.lock_timeout)
     except OSError as exc:
         raise DataDirError(f"Cannot open {url}: {exc}.") from exc
     if args.demo:

@@ -16,14 +16,20 @@ from pathlib import Path
 
 import falcon
 from peewee import Database, SqliteDatabase
+from peewee import DatabaseError as PeeweeDatabaseError
 
 from app.errors import TerrainError
 from app.models import db
 from app.sync.protocol import MAX_BODY_BYTES
 from headoffice import auth
 from headoffice.blobs import BlobStore
-from headoffice.database import open_database
-from headoffice.http import handle_terrain_error, handle_unexpected, serialize_http_error
+from headoffice.database import LOCK_TIMEOUT, open_database
+from headoffice.http import (
+    handle_database_error,
+    handle_terrain_error,
+    handle_unexpected,
+    serialize_http_error,
+)
 from headoffice.resources import (
     BlobResource,
     HealthResource,
@@ -50,6 +56,7 @@ class ServerConfig:
     max_body_bytes: int = MAX_BODY_BYTES
     max_blob_request_bytes: int = MAX_BLOB_REQUEST_BYTES
     token_ttl_days: int = 30
+    lock_timeout: float = LOCK_TIMEOUT  # seconds; then 503 with Retry-After
     throttle: auth.Throttle = field(default_factory=auth.Throttle)
 
     @classmethod
@@ -140,7 +147,7 @@ class HeadOfficeApp(falcon.App):
 def create_app(config: ServerConfig, database: Database | None = None) -> HeadOfficeApp:
     """The WSGI application. ``database``: an already opened one (tests); else opened here."""
     if database is None:
-        database = open_database(config.db_url)
+        database = open_database(config.db_url, lock_timeout=config.lock_timeout)
     else:
         db.initialize(database)
     store = BlobStore(Path(config.blob_dir), config.max_blob_bytes)
@@ -148,6 +155,7 @@ def create_app(config: ServerConfig, database: Database | None = None) -> HeadOf
     app.req_options.auto_parse_form_urlencoded = False
     app.req_options.strip_url_path_trailing_slash = True
     app.add_error_handler(Exception, handle_unexpected)
+    app.add_error_handler(PeeweeDatabaseError, handle_database_error)
     app.add_error_handler(TerrainError, handle_terrain_error)
     app.set_error_serializer(serialize_http_error)
     ttl = timedelta(days=config.token_ttl_days)

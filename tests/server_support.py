@@ -227,7 +227,7 @@ def start_live_server(url: str, blob_dir: Path, **config) -> LiveServer:
     from headoffice.server import HeadOfficeServer
 
     settings = ServerConfig(db_url=url, blob_dir=blob_dir, **config)
-    database = open_database(url)
+    database = open_database(url, lock_timeout=settings.lock_timeout)
     server = HeadOfficeServer(create_app(settings, database), host="127.0.0.1", port=0)
     server.start()
     return LiveServer(f"http://127.0.0.1:{server.port}/api/v1", database, settings, server)
