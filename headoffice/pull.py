@@ -117,7 +117,7 @@ def pull(
             cursor = Cursor(s=cursor.s, v0=cursor.v0, v1=high, o=1, f=int(full), fp=fingerprint)
         seq = device.last_pull_seq + 1
         Device.update(last_pull_seq=seq).where(Device.id == device_id).execute()
-        page = _collect(cursor, scope, device_id if scoped else None, limit, latest)
+        page = _collect(cursor, scope, device_id if scoped else None, limit, latest, who)
         if scoped:
             _record(device_id, seq, page)
         t, lv = page.position
@@ -187,7 +187,9 @@ def table_versions() -> dict[str, int]:
     return {table: version or 0 for table, version in db.execute_sql(sql).fetchall()}
 
 
-def _collect(cursor: Cursor, scope, device_id: str | None, limit: int, latest) -> _Page:
+def _collect(
+    cursor: Cursor, scope, device_id: str | None, limit: int, latest, who: Principal
+) -> _Page:
     page = _Page({}, {}, (cursor.t, cursor.lv))
     t, lv = cursor.t, cursor.lv
     while t < len(TABLES):
@@ -221,7 +223,7 @@ def _collect(cursor: Cursor, scope, device_id: str | None, limit: int, latest) -
         room = limit - page.size
         sql, params = query.order_by(model.sync_version).limit(room).sql()
         rows = db.execute_sql(sql, params).fetchall()  # raw tuples: converted by _encoders
-        taken = _take(table, rows, page)
+        taken = _take(table, rows, page, who)
         if taken < len(rows):  # the page is full (bytes): the next one starts after the last
             page.position = (t, _encoders(table)[1](rows[taken - 1]) if taken else lv)
             return page
@@ -276,7 +278,31 @@ def _encoders(table: str):
     return keys, itemgetter(keys.index("_version")), convert
 
 
-def _take(table: str, rows: list[tuple], page: _Page) -> int:
+# What a technician receives of other people (MUST 1: users and technicians by names and
+# roles only): these columns blanked. The user name becomes the row id (unique on the
+# device, and nobody's sign-in name). His own rows come whole.
+PRIVATE_COLUMNS: dict[str, dict[str, str]] = {
+    "users": {"email": "", "locale": ""},
+    "technicians": {"phone": "", "skills": ""},
+}
+
+
+def redact(who: Principal, table: str, row: dict) -> dict:
+    """``row`` (wire form) as ``who`` may receive it: other people's contact details and
+    sign-in names are blanked for technicians."""
+    private = PRIVATE_COLUMNS.get(table)
+    if private is None or who.sees_everything:
+        return row
+    own = who.user_id if table == "users" else who.technician_id
+    if row["id"] == own:
+        return row
+    row.update(private)
+    if table == "users":
+        row["username"] = row["id"]
+    return row
+
+
+def _take(table: str, rows: list[tuple], page: _Page, who: Principal) -> int:
     """Add ``rows`` (in version order) to the page while it stays under MAX_PAGE_BYTES;
     returns how many were taken or skipped. A row that cannot be encoded is logged, listed
     in ``skipped`` (the office sees it in its pull answer) and passed over: it never fails
@@ -294,6 +320,8 @@ def _take(table: str, rows: list[tuple], page: _Page) -> int:
             row = dict(zip(keys, values, strict=True))
             if secret:
                 row.pop(None)
+            if table in PRIVATE_COLUMNS:
+                row = redact(who, table, row)
             size = len(dumps({"changes": {table: [row]}}))  # as deep as in the page
         except _UNENCODABLE as exc:
             row_id = raw[keys.index("id")]

@@ -8,6 +8,7 @@ a row that breaks a rule or a constraint is rejected with a reason, the others a
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date
 from typing import Any
 
@@ -34,7 +35,7 @@ from app.sync.protocol import (
 )
 from headoffice.database import lock_rows, write_transaction
 from headoffice.models import Device, DeviceRow, PushBatch, RowMeta, SyncConflict
-from headoffice.pull import select_by_column
+from headoffice.pull import redact, select_by_column
 from headoffice.scope import SHARED_TABLES, Principal, may_write, scope_queries
 from headoffice.versions import lock_versions, take_version
 
@@ -96,7 +97,15 @@ def _apply(who: Principal, device_id: str, change: PushChange, result: PushResul
         result.rejected.append(Rejection(change.table, change.id, exc.reason))
         return
     except (IntegrityError, DataError) as exc:  # a constraint, or a value the column cannot hold
-        reason = f"The row breaks a database rule ({_first_line(exc)}); correct it and save again."
+        # the database's text names its tables and constraints: logged, never sent
+        log.info("push: %s %s rejected by the database: %s", change.table, change.id, exc)
+        column = _offending_column(change.table, exc)
+        where = f" (field {column})" if column else ""
+        reason = (
+            f"The row breaks a rule of head office's database{where}: a required value is "
+            "missing, a reference points to no row, a value must be unique or is out of "
+            "range; correct it and save again."
+        )
         result.rejected.append(Rejection(change.table, change.id, reason))
         return
     result.applied.append({"table": change.table, "id": change.id, "version": version})
@@ -132,7 +141,9 @@ def _attach_server_rows(who: Principal, rejected: list[Rejection], today: date) 
             if visible is None or not visible.where(model.id == rejection.id).exists():
                 continue
         row = select_by_column(model).where(model.id == rejection.id).dicts().first()
-        rejection.row = row_to_wire(rejection.table, row) if row else None
+        rejection.row = (
+            redact(who, rejection.table, row_to_wire(rejection.table, row)) if row else None
+        )
 
 
 def _make_encodable(result: PushResult) -> None:
@@ -151,8 +162,18 @@ def _make_encodable(result: PushResult) -> None:
                 rejection.row[column] = None
 
 
-def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+def _offending_column(table: str, exc: Exception) -> str | None:
+    """The wire column a database error is about, when the error says (PostgreSQL's
+    diagnostics; SQLite's "constraint failed: table.column")."""
+    cause = getattr(exc, "orig", None) or exc.__cause__
+    diag = getattr(cause, "diag", None)
+    names = [getattr(diag, "column_name", None), getattr(diag, "constraint_name", None)]
+    names += re.findall(r"failed: \w+\.(\w+)", str(exc))
+    for name in filter(None, names):
+        for column in COLUMNS[table]:
+            if name == column or name.startswith((f"{table}_{column}_", f"{column}_")):
+                return column
+    return None
 
 
 def _by_column(model, row: dict) -> dict:
