@@ -151,8 +151,9 @@ def _make_encodable(result: PushResult) -> None:
     must not make the answer fail: its batch commits and a retry gets the same answer. Such
     a value travels as null in the answer, and is logged."""
     for c in result.conflicts:
+        kind = COLUMNS[c.table][c.field].kind if c.field in COLUMNS[c.table] else "bool"
         for side in ("kept", "lost"):
-            if not encodable(getattr(c, side)):
+            if not encodable(to_wire(kind, getattr(c, side))):
                 log.error("push: %s %s.%s %s value cannot be encoded", c.table, c.id, c.field, side)
                 setattr(c, side, None)
     for rejection in result.rejected:
