@@ -99,8 +99,7 @@ class HeadOfficeServer:
             # loop returns
             wake.pull_trigger(lambda: wasyncore.close_all(self._map))
             self._stopped.wait(STOP_TIMEOUT)
-        elif not self._stopped.is_set():
-            wasyncore.close_all(self._map)
         if self._thread is not None:
             self._thread.join(STOP_TIMEOUT)
+        wasyncore.close_all(self._map)  # what is left once the loop ended (Ctrl-C, never run)
         self.app.close()
