@@ -9,20 +9,27 @@ Serve it with waitress (``python main.py serve``) or any WSGI server, for instan
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
 import falcon
 from peewee import Database, SqliteDatabase
+from peewee import DatabaseError as PeeweeDatabaseError
 
 from app.errors import TerrainError
 from app.models import db
 from app.sync.protocol import MAX_BODY_BYTES
 from headoffice import auth
 from headoffice.blobs import HeadOfficeBlobs
-from headoffice.database import open_database
-from headoffice.http import handle_terrain_error, handle_unexpected, serialize_http_error
+from headoffice.database import LOCK_TIMEOUT, open_database
+from headoffice.http import (
+    handle_database_error,
+    handle_terrain_error,
+    handle_unexpected,
+    serialize_http_error,
+)
 from headoffice.resources import (
     BlobResource,
     HealthResource,
@@ -36,6 +43,9 @@ from headoffice.resources import (
 
 API = "/api/v1"
 MAX_BLOB_BYTES = 512 * 1024 * 1024
+# One PUT of a blob carries at most this; larger files go up in Content-Range chunks (the
+# device sends 8 MiB ones). It bounds what the HTTP server reads before the app decides.
+MAX_BLOB_REQUEST_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -44,7 +54,9 @@ class ServerConfig:
     blob_dir: Path
     max_blob_bytes: int = MAX_BLOB_BYTES
     max_body_bytes: int = MAX_BODY_BYTES
+    max_blob_request_bytes: int = MAX_BLOB_REQUEST_BYTES
     token_ttl_days: int = 30
+    lock_timeout: float = LOCK_TIMEOUT  # seconds; then 503 with Retry-After
     throttle: auth.Throttle = field(default_factory=auth.Throttle)
 
     @classmethod
@@ -59,11 +71,16 @@ class ServerConfig:
 
             raise ConfigError(f"Set the environment variable {exc.args[0]}.") from exc
 
+    @property
+    def max_request_bytes(self) -> int:
+        """The largest legitimate request body: a push, or one blob PUT (whole or chunk)."""
+        return max(self.max_body_bytes, min(self.max_blob_bytes, self.max_blob_request_bytes))
+
 
 class DatabaseSession:
     """A connection for each request: from the pool on PostgreSQL, given back at its end; on
     SQLite the server thread's own connection, kept open (opening one and setting its
-    pragmas cost more than a no-op pull).
+    pragmas cost more than a no-op pull) until ``close()``.
 
     The request's thread is routed to this app's database (``db.using``), so a head office
     can share a process with other databases (tests, simulations) without mixing them.
@@ -72,11 +89,28 @@ class DatabaseSession:
     def __init__(self, database: Database) -> None:
         self.database = database
         self.keep_open = isinstance(database, SqliteDatabase)
+        self._kept: list = []  # SQLite connections kept open by the server's threads
+        self._lock = threading.Lock()
 
     def process_request(self, req, resp) -> None:
         req.context.db_route = db.using(self.database)
         req.context.db_route.__enter__()
-        db.connect(reuse_if_open=True)
+        if db.connect(reuse_if_open=True) and self.keep_open:
+            with self._lock:
+                self._kept.append(db.connection())
+
+    def close(self) -> None:
+        """Close every connection the server's threads kept open (after they stopped), and
+        the PostgreSQL pool."""
+        with self._lock:
+            kept, self._kept = self._kept, []
+        for connection in kept:
+            connection.close()  # opened with check_same_thread=False
+        close_all = getattr(self.database, "close_all", None)
+        if close_all is not None:
+            close_all()
+        elif not self.database.is_closed():
+            self.database.close()
 
     def process_response(self, req, resp, resource, req_succeeded) -> None:
         try:
@@ -97,17 +131,31 @@ class RequireToken:
         req.context.session = auth.authenticate(req.get_header("Authorization"))
 
 
-def create_app(config: ServerConfig, database: Database | None = None) -> falcon.App:
+class HeadOfficeApp(falcon.App):
+    """The WSGI application, with what its server needs: the largest request body it accepts
+    and ``close()``, which closes the database connections its requests opened."""
+
+    def __init__(self, config: ServerConfig, session: DatabaseSession) -> None:
+        super().__init__(middleware=[session, RequireToken()])
+        self.max_request_bytes = config.max_request_bytes
+        self._session = session
+
+    def close(self) -> None:
+        self._session.close()
+
+
+def create_app(config: ServerConfig, database: Database | None = None) -> HeadOfficeApp:
     """The WSGI application. ``database``: an already opened one (tests); else opened here."""
     if database is None:
-        database = open_database(config.db_url)
+        database = open_database(config.db_url, lock_timeout=config.lock_timeout)
     else:
         db.initialize(database)
     store = HeadOfficeBlobs(Path(config.blob_dir), config.max_blob_bytes)
-    app = falcon.App(middleware=[DatabaseSession(database), RequireToken()])
+    app = HeadOfficeApp(config, DatabaseSession(database))
     app.req_options.auto_parse_form_urlencoded = False
     app.req_options.strip_url_path_trailing_slash = True
     app.add_error_handler(Exception, handle_unexpected)
+    app.add_error_handler(PeeweeDatabaseError, handle_database_error)
     app.add_error_handler(TerrainError, handle_terrain_error)
     app.set_error_serializer(serialize_http_error)
     ttl = timedelta(days=config.token_ttl_days)
@@ -118,5 +166,5 @@ def create_app(config: ServerConfig, database: Database | None = None) -> falcon
     app.add_route(f"{API}/auth/revoke", RevokeResource())
     app.add_route(f"{API}/sync/pull", PullResource())
     app.add_route(f"{API}/sync/push", PushResource(config.max_body_bytes))
-    app.add_route(f"{API}/blobs/{{sha256}}", BlobResource(store))
+    app.add_route(f"{API}/blobs/{{sha256}}", BlobResource(store, config.max_blob_request_bytes))
     return app

@@ -14,6 +14,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from peewee import PostgresqlDatabase
+
 from app.errors import AuthError, NotFoundError, PermissionDeniedError, ThrottledError
 from app.models import Technician, User, db, utcnow
 from app.services.passwords import hash_password, verify_password
@@ -64,31 +66,37 @@ def _retry_after(times: list[datetime], limit: int, window: timedelta, now: date
     return max(1, math.ceil((freed_at - now).total_seconds()))
 
 
-def check_throttle(username: str, remote_addr: str, throttle: Throttle) -> None:
+def count_attempt(username: str, remote_addr: str, throttle: Throttle) -> int:
+    """Count a sign-in attempt before its password is checked, or refuse it (429).
+
+    The attempt is recorded as a failure up front (``login`` deletes it when the password is
+    right), in one write transaction that also counts the recent failures: SQLite's
+    ``BEGIN IMMEDIATE`` and a table lock on PostgreSQL make that count-then-insert atomic
+    across threads and processes, so 30 parallel guesses get exactly ``per_user`` checks.
+    Returns the id of the attempt's row."""
     now = utcnow()
     since = now - throttle.window
-    for column, value, limit in (
-        (LoginFailure.username, username, throttle.per_user),
-        (LoginFailure.remote_addr, remote_addr, throttle.per_address),
-    ):
-        times = [
-            r[0]
-            for r in LoginFailure.select(LoginFailure.at)
-            .where((column == value) & (LoginFailure.at > since))
-            .order_by(LoginFailure.at)
-            .tuples()
-        ]
-        if len(times) >= limit:
-            raise ThrottledError(
-                "Too many failed sign-ins.",
-                retry_after=_retry_after(times, limit, throttle.window, now),
-            )
-
-
-def _record_failure(username: str, remote_addr: str, throttle: Throttle) -> None:
-    with db.atomic():
-        LoginFailure.delete().where(LoginFailure.at < utcnow() - throttle.window).execute()
-        LoginFailure.create(username=username, remote_addr=remote_addr)
+    with write_transaction(db.obj):
+        if isinstance(db.obj, PostgresqlDatabase):  # sign-ins queue here (no scrypt inside)
+            db.execute_sql(f'LOCK TABLE "{LoginFailure._meta.table_name}" IN EXCLUSIVE MODE')
+        LoginFailure.delete().where(LoginFailure.at < since).execute()
+        for column, value, limit in (
+            (LoginFailure.username, username, throttle.per_user),
+            (LoginFailure.remote_addr, remote_addr, throttle.per_address),
+        ):
+            times = [
+                r[0]
+                for r in LoginFailure.select(LoginFailure.at)
+                .where((column == value) & (LoginFailure.at > since))
+                .order_by(LoginFailure.at)
+                .tuples()
+            ]
+            if len(times) >= limit:
+                raise ThrottledError(
+                    "Too many failed sign-ins.",
+                    retry_after=_retry_after(times, limit, throttle.window, now),
+                )
+        return LoginFailure.insert(username=username, remote_addr=remote_addr, at=now).execute()
 
 
 def login(
@@ -102,13 +110,13 @@ def login(
 ) -> tuple[str, Principal]:
     """Check the credentials and register the device; returns a new token and its user."""
     key = username.strip().lower()
-    check_throttle(key, remote_addr, throttle)
+    attempt = count_attempt(key, remote_addr, throttle)  # a failure until proven right
     user = User.get_or_none((User.username == username) & (User.deleted == False))
     stored = user.password_hash if user is not None else _dummy_hash()
     valid = verify_password(password, stored)  # spend the scrypt time for unknown users too
     if user is None or not valid or not user.active:
-        _record_failure(key, remote_addr, throttle)
         raise AuthError(BAD_CREDENTIALS)
+    LoginFailure.delete().where(LoginFailure.id == attempt).execute()  # it was no failure
     token = secrets.token_urlsafe(32)
     now = utcnow()
     with write_transaction(db.obj):

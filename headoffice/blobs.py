@@ -98,7 +98,7 @@ class HeadOfficeBlobs:
 
     # --- writing ----------------------------------------------------------------------------
 
-    def _check_size(self, size: int) -> None:
+    def check_size(self, size: int) -> None:
         if size > self.max_bytes:
             raise PayloadTooLargeError(
                 f"The file has {size} bytes; the limit is {self.max_bytes}.",
@@ -107,7 +107,7 @@ class HeadOfficeBlobs:
 
     def put(self, sha256: str, stream: BinaryIO, length: int, user_id: str) -> Stored:
         """Store a whole upload of ``length`` bytes read from ``stream``."""
-        self._check_size(length)
+        self.check_size(length)
         placed = self.files.put_stream(stream, length, expected=sha256)
         return self._record(sha256, placed.size, user_id)
 
@@ -115,7 +115,7 @@ class HeadOfficeBlobs:
         self, sha256: str, stream: BinaryIO, first: int, last: int, total: int, user_id: str
     ) -> Stored | Partial:
         """Store bytes ``first..last`` of a resumable upload of ``total`` bytes."""
-        self._check_size(total)
+        self.check_size(total)
         where = (BlobUpload.sha256 == sha256) & (BlobUpload.user_id == user_id)
         upload = BlobUpload.get_or_none(where)
         partial = self._partial_path(sha256, user_id)

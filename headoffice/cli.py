@@ -20,10 +20,11 @@ def serve(args: argparse.Namespace) -> int:
     from app.config import Settings
 
     try:
-        import waitress
+        import waitress  # noqa: F401 - the server extra
 
         from headoffice.app import ServerConfig, create_app
         from headoffice.database import open_database
+        from headoffice.server import HeadOfficeServer
     except ImportError as exc:
         raise ConfigError(
             f"The head office server needs a package that is not installed ({exc.name}).",
@@ -33,22 +34,16 @@ def serve(args: argparse.Namespace) -> int:
     url = args.db or f"sqlite:///{settings.data_dir / 'headoffice.db'}"
     config = ServerConfig(db_url=url, blob_dir=settings.data_dir / "headoffice-blobs")
     try:
-        database = open_database(config.db_url)
+        database = open_database(config.db_url, lock_timeout=config.lock_timeout)
     except OSError as exc:
         raise DataDirError(f"Cannot open {url}: {exc}.") from exc
     if args.demo:
         _fill_headoffice_demo()
     app = create_app(config, database)
     try:
-        server = waitress.create_server(
-            app,
-            host=args.host,
-            port=args.port,
-            threads=args.threads,
-            max_request_body_size=config.max_blob_bytes + 1024 * 1024,
-            ident="terrain-headoffice",
-        )
+        server = HeadOfficeServer(app, host=args.host, port=args.port, threads=args.threads)
     except OSError as exc:
+        app.close()
         raise ConfigError(
             f"Cannot listen on {args.host}:{args.port}: {exc.strerror or exc}.",
             hint="Choose another --port, or stop the program using this one.",
@@ -57,7 +52,7 @@ def serve(args: argparse.Namespace) -> int:
     try:
         server.run()
     finally:
-        database.close()
+        server.stop()
     return 0
 
 

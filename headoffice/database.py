@@ -13,19 +13,32 @@ from app.errors import ConfigError, DatabaseError
 from app.models.database import SQLITE_PRAGMAS, TerrainSqliteDatabase, bind, read_versions
 from headoffice.models import SERVER_SCHEMAS, SyncCounter
 
+LOCK_TIMEOUT = 10.0  # seconds a statement waits for a lock before the request answers 503
 
-def open_database(url: str, *, max_connections: int = 32) -> Database:
-    """Open, check, bind and upgrade head office's database."""
+
+def open_database(
+    url: str, *, max_connections: int = 32, lock_timeout: float = LOCK_TIMEOUT
+) -> Database:
+    """Open, check, bind and upgrade head office's database. A statement waits at most
+    ``lock_timeout`` seconds for a lock (SQLite ``busy_timeout``, PostgreSQL
+    ``lock_timeout``); then it fails and the request answers 503 (``headoffice.http``)."""
+    wait_ms = max(1, int(lock_timeout * 1000))
     scheme = urlparse(url).scheme
     if scheme == "sqlite":
         path = Path(url.removeprefix("sqlite:///"))
         path.parent.mkdir(parents=True, exist_ok=True)
         read_versions(path, [s.version_table for s in SERVER_SCHEMAS])  # refuse foreign files
-        database = TerrainSqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+        pragmas = {**SQLITE_PRAGMAS, "busy_timeout": wait_ms}
+        database = TerrainSqliteDatabase(str(path), pragmas=pragmas, check_same_thread=False)
     elif scheme in ("postgresql", "postgres"):
         params = parse(url)
+        options = f"{params.pop('options', '')} -c lock_timeout={wait_ms}".strip()
         database = PooledPostgresqlDatabase(
-            params.pop("database"), max_connections=max_connections, stale_timeout=300, **params
+            params.pop("database"),
+            max_connections=max_connections,
+            stale_timeout=300,
+            options=options,
+            **params,
         )
         try:
             database.connect()

@@ -83,6 +83,38 @@ def handle_terrain_error(req, resp, ex: TerrainError, params) -> None:
         resp.set_header("WWW-Authenticate", 'Bearer realm="terrain"')
 
 
+BUSY_RETRY_AFTER = 2  # seconds a client waits before retrying after a 503
+# SQLite's messages for a lock it could not get within busy_timeout; PostgreSQL's SQLSTATEs
+# for lock_timeout, deadlock, serialization failure and a cancelled statement.
+_SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
+_PG_BUSY = {"55P03", "40P01", "40001", "57014"}
+
+
+def is_busy(ex: Exception) -> bool:
+    """True when a database error means "busy, try again" rather than a fault."""
+    cause = getattr(ex, "orig", None) or ex.__cause__ or ex
+    if getattr(cause, "pgcode", None) in _PG_BUSY:
+        return True
+    return any(text in str(ex).lower() for text in _SQLITE_BUSY)
+
+
+def handle_database_error(req, resp, ex: Exception, params) -> None:
+    """A busy or locked database answers 503 with Retry-After (the device retries by
+    itself); any other database failure is a 500, logged, its text never sent."""
+    if not is_busy(ex):
+        handle_unexpected(req, resp, ex, params)
+        return
+    log.warning("database busy on %s %s: %s", req.method, req.path, _first_line(ex))
+    resp.status = falcon.HTTP_503
+    resp.content_type = JSON
+    resp.set_header("Retry-After", str(BUSY_RETRY_AFTER))
+    resp.data = error_body("busy", f"Head office is busy; try again in {BUSY_RETRY_AFTER} seconds.")
+
+
+def _first_line(ex: Exception) -> str:
+    return (str(ex).strip().splitlines() or [type(ex).__name__])[0][:200]
+
+
 def handle_unexpected(req, resp, ex: Exception, params) -> None:
     log.exception("unexpected error on %s %s", req.method, req.path)
     resp.status = falcon.HTTP_500

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from app import __version__
+from app.sync.bounds import MAX_JSON_BYTES, MAX_JSON_DEPTH
 from app.sync.protocol import (
     COLUMNS,
     INT_RANGE,
@@ -20,30 +21,48 @@ from app.sync.protocol import (
     K_INT,
     K_JSON,
     MAX_PULL_LIMIT,
+    MAX_PUSH_ROWS,
     MAX_TEXT_CHARS,
     TABLES,
     Column,
 )
 
-DATETIME_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$"
+# A real calendar day (29 February in leap years only), hours 00-23, no offset: exactly what
+# datetime.fromisoformat accepts for a wire date-time.
+_YEAR = r"(?:000[1-9]|00[1-9]\d|0[1-9]\d{2}|[1-9]\d{3})"
+_LEAP = r"(?:\d{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)"
+_DAY = (
+    rf"(?:{_YEAR}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)"
+    rf"|(?:0[13578]|1[02])-31)|{_LEAP}-02-29)"
+)
+DATETIME_PATTERN = rf"^{_DAY}T(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{{1,6}})?)?$"
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]*$"  # base64url without padding
+TEXT_PATTERN = r"^[^\u0000]*$"  # PostgreSQL text cannot hold NUL
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
-ID = {"type": "string", "minLength": 1, "maxLength": 64}
+ID = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"^[ -~]+$"}
+MAX_FLOAT = 1e15  # protocol.from_wire refuses larger magnitudes
 
 
 def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+JSON_VALUE = {
+    "description": f"Any JSON value nested at most {MAX_JSON_DEPTH} levels deep and at most "
+    f"{MAX_JSON_BYTES // 1024} KiB once encoded (app/sync/bounds.py); refused (400) beyond."
+}
+
+
 def _value_schema(column: Column) -> dict:
     if column.kind == K_JSON:
-        return {}
+        return JSON_VALUE
     schema: dict[str, Any] = {
         K_INT: {"type": "integer", "minimum": INT_RANGE[0], "maximum": INT_RANGE[1]},
-        K_FLOAT: {"type": "number"},
+        K_FLOAT: {"type": "number", "minimum": -MAX_FLOAT, "maximum": MAX_FLOAT},
         K_BOOL: {"type": "boolean"},
-        K_DATE: {"type": "string", "format": "date"},
+        K_DATE: {"type": "string", "format": "date", "pattern": rf"^{_DAY}$"},
         K_DATETIME: {"type": "string", "pattern": DATETIME_PATTERN},
-    }.get(column.kind, {"type": "string", "maxLength": MAX_TEXT_CHARS})
+    }.get(column.kind, {"type": "string", "maxLength": MAX_TEXT_CHARS, "pattern": TEXT_PATTERN})
     if column.null:
         schema = {**schema, "type": [schema["type"], "null"]}
     return schema
@@ -100,6 +119,12 @@ ERRORS = {
         **_error("Too many failed sign-ins"),
         "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
     },
+    "Busy": {
+        **_error("The database is busy (a lock was not granted in time); nothing was done"),
+        "headers": {
+            "Retry-After": {"schema": {"type": "integer"}, "description": "seconds to wait"}
+        },
+    },
 }
 
 
@@ -113,9 +138,10 @@ def _responses(ok: dict, *errors: str) -> dict:
         "TooLarge": "413",
         "UnsupportedMediaType": "415",
         "Throttled": "429",
+        "Busy": "503",
     }
     out = dict(ok)
-    for name in errors:
+    for name in (*errors, "Busy"):  # every operation that reads the database may be busy
         out[codes[name]] = {"$ref": f"#/components/responses/{name}"}
     return out
 
@@ -182,7 +208,9 @@ def _paths() -> dict:
             "post": {
                 "operationId": "logout",
                 "summary": "Revoke the token of this request",
-                "responses": _responses({"204": {"description": "Revoked"}}, *authed_errors),
+                "responses": _responses(
+                    {"204": {"description": "Revoked"}}, *authed_errors, "TooLarge"
+                ),
             }
         },
         "/auth/revoke": {
@@ -210,8 +238,9 @@ def _paths() -> dict:
                         "name": "cursor",
                         "in": "query",
                         "required": False,
-                        "schema": {"type": "string"},
-                        "description": "the cursor of the previous page; empty: from the start",
+                        "schema": {"type": "string", "pattern": CURSOR_PATTERN},
+                        "description": "the cursor of the previous page (base64url, as "
+                        "received); empty: from the start",
                     },
                     {
                         "name": "limit",
@@ -226,6 +255,7 @@ def _paths() -> dict:
                     "Unauthorized",
                     "Forbidden",
                     "Conflict",
+                    "TooLarge",
                 ),
             }
         },
@@ -293,6 +323,8 @@ def _paths() -> dict:
                     "200": {"description": "Stored and readable"},
                     "400": {"description": "Not a SHA-256"},
                     "401": {"description": "Token missing or not valid"},
+                    "413": {"description": "A body above the server's request limit"},
+                    "503": {"description": "The database is busy; see Retry-After"},
                     "404": {
                         "description": "Not stored or not readable; with Upload-Offset while "
                         "this user's resumable upload is in progress",
@@ -317,6 +349,7 @@ def _paths() -> dict:
                     "BadRequest",
                     "Unauthorized",
                     "NotFound",
+                    "TooLarge",
                 ),
             },
         },
@@ -324,7 +357,10 @@ def _paths() -> dict:
 
 
 def _schemas() -> dict:
-    change_tables = {t: {"type": "array", "items": _ref(f"Change_{t}")} for t in TABLES}
+    change_tables = {
+        t: {"type": "array", "items": _ref(f"Change_{t}"), "maxItems": MAX_PUSH_ROWS}
+        for t in TABLES
+    }
     row_tables = {t: {"type": "array", "items": _ref(f"Row_{t}")} for t in TABLES}
     id_lists = {t: {"type": "array", "items": {"type": "string"}} for t in TABLES}
     return {
@@ -392,8 +428,15 @@ def _schemas() -> dict:
             "properties": {
                 "changes": {"type": "object", "properties": row_tables},
                 "evicted": {"type": "object", "properties": id_lists},
-                "cursor": {"type": "string"},
+                "cursor": {"type": "string", "pattern": CURSOR_PATTERN},
                 "has_more": {"type": "boolean"},
+                "skipped": {
+                    "type": "object",
+                    "properties": id_lists,
+                    "description": "Rows passed over because head office cannot encode "
+                    "them (stored before the value bounds, or written outside the API); "
+                    "logged at head office.",
+                },
             },
             "required": ["changes", "evicted", "cursor", "has_more"],
         },
@@ -476,7 +519,9 @@ def openapi_document() -> dict:
             "title": "Terrain head office",
             "version": __version__,
             "description": "Sync API between Terrain devices and head office. The rules are in "
-            'docs/sync-protocol.md; every error is {"error": {"code", "message"}}.',
+            'docs/sync-protocol.md; every error is {"error": {"code", "message"}}. A push '
+            f"carries at most {MAX_PUSH_ROWS} rows in all and 16 MiB; a blob PUT at most "
+            "16 MiB (larger files in Content-Range chunks).",
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],

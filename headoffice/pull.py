@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from operator import itemgetter
 
@@ -32,11 +33,20 @@ from app.sync.protocol import (
     TABLES,
     Cursor,
     ProtocolError,
+    dumps,
 )
 from headoffice.database import lock_rows, write_transaction
 from headoffice.models import Device, DeviceRow
 from headoffice.scope import SHARED_TABLES, Principal, scope_queries
 from headoffice.versions import VERSION, committed_version
+
+log = logging.getLogger(__name__)
+
+# A page stops taking rows past this many encoded bytes (a row larger than that goes alone on
+# its page), so three 10 MB values are three pages, not one of 30 MB.
+MAX_PAGE_BYTES = 4 * 1024 * 1024
+# Errors a stored value may raise while it is made into a wire row or encoded.
+_UNENCODABLE = (ValueError, TypeError, RecursionError, OverflowError)
 
 
 class CursorInvalidError(ProtocolError):
@@ -51,14 +61,18 @@ class PullPage:
     evicted: dict[str, list[str]]
     cursor: str
     has_more: bool
+    skipped: dict[str, list[str]] = field(default_factory=dict)  # rows that cannot be encoded
 
     def to_json(self) -> dict:
-        return {
+        answer = {
             "changes": self.changes,
             "evicted": self.evicted,
             "cursor": self.cursor,
             "has_more": self.has_more,
         }
+        if self.skipped:
+            answer["skipped"] = self.skipped
+        return answer
 
 
 def parse_limit(value: str | int | None) -> int:
@@ -103,7 +117,7 @@ def pull(
             cursor = Cursor(s=cursor.s, v0=cursor.v0, v1=high, o=1, f=int(full), fp=fingerprint)
         seq = device.last_pull_seq + 1
         Device.update(last_pull_seq=seq).where(Device.id == device_id).execute()
-        page = _collect(cursor, scope, device_id if scoped else None, limit, latest)
+        page = _collect(cursor, scope, device_id if scoped else None, limit, latest, who)
         if scoped:
             _record(device_id, seq, page)
         t, lv = page.position
@@ -118,7 +132,7 @@ def pull(
             s=seq, v0=cursor.v0, v1=cursor.v1, o=1, f=cursor.f, fp=cursor.fp, t=t, lv=lv,
             d=today.isoformat(),
         )  # fmt: skip
-    return PullPage(page.changes, page.evicted, next_cursor.encode(), not done)
+    return PullPage(page.changes, page.evicted, next_cursor.encode(), not done, page.skipped)
 
 
 def _idle(who: Principal, device_id: str, cursor: Cursor, today: date) -> bool:
@@ -154,6 +168,8 @@ class _Page:
     evicted: dict[str, list[str]]
     position: tuple[int, int]
     more_evictions: bool = False
+    bytes: int = 0  # encoded size of the rows taken
+    skipped: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
@@ -171,7 +187,9 @@ def table_versions() -> dict[str, int]:
     return {table: version or 0 for table, version in db.execute_sql(sql).fetchall()}
 
 
-def _collect(cursor: Cursor, scope, device_id: str | None, limit: int, latest) -> _Page:
+def _collect(
+    cursor: Cursor, scope, device_id: str | None, limit: int, latest, who: Principal
+) -> _Page:
     page = _Page({}, {}, (cursor.t, cursor.lv))
     t, lv = cursor.t, cursor.lv
     while t < len(TABLES):
@@ -205,8 +223,10 @@ def _collect(cursor: Cursor, scope, device_id: str | None, limit: int, latest) -
         room = limit - page.size
         sql, params = query.order_by(model.sync_version).limit(room).sql()
         rows = db.execute_sql(sql, params).fetchall()  # raw tuples: converted by _encoders
-        if rows:
-            page.changes[table] = _encode(table, rows)
+        taken = _take(table, rows, page, who)
+        if taken < len(rows):  # the page is full (bytes): the next one starts after the last
+            page.position = (t, _encoders(table)[1](rows[taken - 1]) if taken else lv)
+            return page
         if len(rows) == room:
             page.position = (t, _encoders(table)[1](rows[-1]))
             return page
@@ -258,20 +278,64 @@ def _encoders(table: str):
     return keys, itemgetter(keys.index("_version")), convert
 
 
-def _encode(table: str, rows: list[tuple]) -> list[dict]:
+# What a technician receives of other people (MUST 1: users and technicians by names and
+# roles only): these columns blanked. The user name becomes the row id (unique on the
+# device, and nobody's sign-in name). His own rows come whole.
+PRIVATE_COLUMNS: dict[str, dict[str, str]] = {
+    "users": {"email": "", "locale": ""},
+    "technicians": {"phone": "", "skills": ""},
+}
+
+
+def redact(who: Principal, table: str, row: dict) -> dict:
+    """``row`` (wire form) as ``who`` may receive it: other people's contact details and
+    sign-in names are blanked for technicians."""
+    private = PRIVATE_COLUMNS.get(table)
+    if private is None or who.sees_everything:
+        return row
+    own = who.user_id if table == "users" else who.technician_id
+    if row["id"] == own:
+        return row
+    row.update(private)
+    if table == "users":
+        row["username"] = row["id"]
+    return row
+
+
+def _take(table: str, rows: list[tuple], page: _Page, who: Principal) -> int:
+    """Add ``rows`` (in version order) to the page while it stays under MAX_PAGE_BYTES;
+    returns how many were taken or skipped. A row that cannot be encoded is logged, listed
+    in ``skipped`` (the office sees it in its pull answer) and passed over: it never fails
+    a pull."""
     keys, _, convert = _encoders(table)
     secret = [i for i, k in enumerate(keys) if k is None]
-    out = []
-    for raw in rows:
-        values = list(raw)
-        for i, fn in convert:
-            if values[i] is not None:
-                values[i] = fn(values[i])
-        row = dict(zip(keys, values, strict=True))
-        if secret:
-            row.pop(None)
+    out = page.changes.get(table, [])
+    taken = len(rows)
+    for n, raw in enumerate(rows):
+        try:
+            values = list(raw)
+            for i, fn in convert:
+                if values[i] is not None:
+                    values[i] = fn(values[i])
+            row = dict(zip(keys, values, strict=True))
+            if secret:
+                row.pop(None)
+            if table in PRIVATE_COLUMNS:
+                row = redact(who, table, row)
+            size = len(dumps({"changes": {table: [row]}}))  # as deep as in the page
+        except _UNENCODABLE as exc:
+            row_id = raw[keys.index("id")]
+            log.error("pull: %s %s cannot be encoded, skipped: %s", table, row_id, exc)
+            page.skipped.setdefault(table, []).append(row_id)
+            continue
+        if page.bytes and page.bytes + size > MAX_PAGE_BYTES:
+            taken = n
+            break
+        page.bytes += size
         out.append(row)
-    return out
+    if out:
+        page.changes[table] = out
+    return taken
 
 
 def _evict(device_id: str, scope, page: _Page, limit: int, cursor: Cursor, latest) -> bool:

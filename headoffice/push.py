@@ -9,6 +9,8 @@ rule 6), then written.
 
 from __future__ import annotations
 
+import logging
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -18,6 +20,7 @@ from peewee import DataError, IntegrityError
 from app.domain.policy import DEVICE, conflict_winner, shared_tables
 from app.errors import PermissionDeniedError
 from app.models import db
+from app.sync.bounds import encodable
 from app.sync.protocol import (
     COLUMNS,
     MODELS,
@@ -32,9 +35,11 @@ from app.sync.protocol import (
 from headoffice.database import lock_rows, write_transaction
 from headoffice.models import Device, DeviceRow, PushBatch, RowMeta, SyncConflict
 from headoffice.permissions import Refused, decide, decision_order, stamp_authorship
-from headoffice.pull import select_by_column
+from headoffice.pull import redact, select_by_column
 from headoffice.scope import Principal, scope_queries
 from headoffice.versions import lock_versions, take_version
+
+log = logging.getLogger(__name__)
 
 DELETED = "_deleted"
 
@@ -54,6 +59,7 @@ def push(who: Principal, device_id: str, request: PushRequest, today: date) -> d
         for change in decision_order(request.changes, technician=not who.sees_everything):
             _apply(who, device_id, change, result)
         _attach_server_rows(who, result.rejected, today)
+        _make_encodable(result)
         if not who.sees_everything:
             _hold(device_id, result.applied)
         answer = result.to_json()
@@ -83,7 +89,15 @@ def _apply(who: Principal, device_id: str, change: PushChange, result: PushResul
         result.rejected.append(Rejection(change.table, change.id, exc.reason))
         return
     except (IntegrityError, DataError) as exc:  # a constraint, or a value the column cannot hold
-        reason = f"The row breaks a database rule ({_first_line(exc)}); correct it and save again."
+        # the database's text names its tables and constraints: logged, never sent
+        log.info("push: %s %s rejected by the database: %s", change.table, change.id, exc)
+        column = _offending_column(change.table, exc)
+        where = f" (field {column})" if column else ""
+        reason = (
+            f"The row breaks a rule of head office's database{where}: a required value is "
+            "missing, a reference points to no row, a value must be unique or is out of "
+            "range; correct it and save again."
+        )
         result.rejected.append(Rejection(change.table, change.id, reason))
         return
     result.applied.append({"table": change.table, "id": change.id, "version": version})
@@ -120,11 +134,40 @@ def _attach_server_rows(who: Principal, rejected: list[Rejection], today: date) 
             if visible is None or not visible.where(model.id == rejection.id).exists():
                 continue
         row = select_by_column(model).where(model.id == rejection.id).dicts().first()
-        rejection.row = row_to_wire(rejection.table, row) if row else None
+        rejection.row = (
+            redact(who, rejection.table, row_to_wire(rejection.table, row)) if row else None
+        )
 
 
-def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+def _make_encodable(result: PushResult) -> None:
+    """A stored value that cannot be encoded (written before the bounds, or outside the API)
+    must not make the answer fail: its batch commits and a retry gets the same answer. Such
+    a value travels as null in the answer, and is logged."""
+    for c in result.conflicts:
+        kind = COLUMNS[c.table][c.field].kind if c.field in COLUMNS[c.table] else "bool"
+        for side in ("kept", "lost"):
+            if not encodable(to_wire(kind, getattr(c, side))):
+                log.error("push: %s %s.%s %s value cannot be encoded", c.table, c.id, c.field, side)
+                setattr(c, side, None)
+    for rejection in result.rejected:
+        for column, value in (rejection.row or {}).items():
+            if not encodable(value):
+                log.error("push: %s %s.%s cannot be encoded", rejection.table, rejection.id, column)
+                rejection.row[column] = None
+
+
+def _offending_column(table: str, exc: Exception) -> str | None:
+    """The wire column a database error is about, when the error says (PostgreSQL's
+    diagnostics; SQLite's "constraint failed: table.column")."""
+    cause = getattr(exc, "orig", None) or exc.__cause__
+    diag = getattr(cause, "diag", None)
+    names = [getattr(diag, "column_name", None), getattr(diag, "constraint_name", None)]
+    names += re.findall(r"failed: \w+\.(\w+)", str(exc))
+    for name in filter(None, names):
+        for column in COLUMNS[table]:
+            if name == column or name.startswith((f"{table}_{column}_", f"{column}_")):
+                return column
+    return None
 
 
 def _by_column(model, row: dict) -> dict:

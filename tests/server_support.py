@@ -20,7 +20,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -142,8 +141,7 @@ class LiveServer:
     base: str  # http://127.0.0.1:<port>/api/v1
     database: object
     config: object
-    _server: object = field(repr=False)
-    _thread: threading.Thread = field(repr=False)
+    _server: object = field(repr=False)  # headoffice.server.HeadOfficeServer
 
     def url(self, path: str) -> str:
         return f"{self.base}{path}"
@@ -168,9 +166,8 @@ class LiveServer:
         return Client(self, body["token"], device_id, body["user"])
 
     def stop(self) -> None:
-        self._server.close()
-        self._thread.join(timeout=10)
-        _close_database(self.database)
+        self._server.stop()  # sockets, threads and the app's connections
+        _close_database(self.database)  # the test thread's own connection
 
 
 @dataclass
@@ -225,19 +222,15 @@ class Client:
 
 
 def start_live_server(url: str, blob_dir: Path, **config) -> LiveServer:
-    import waitress
-
     from headoffice.app import ServerConfig, create_app
     from headoffice.database import open_database
+    from headoffice.server import HeadOfficeServer
 
     settings = ServerConfig(db_url=url, blob_dir=blob_dir, **config)
-    database = open_database(url)
-    app = create_app(settings, database)
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=8)
-    port = server.effective_port
-    thread = threading.Thread(target=server.run, name=f"waitress-{port}", daemon=True)
-    thread.start()
-    return LiveServer(f"http://127.0.0.1:{port}/api/v1", database, settings, server, thread)
+    database = open_database(url, lock_timeout=settings.lock_timeout)
+    server = HeadOfficeServer(create_app(settings, database), host="127.0.0.1", port=0)
+    server.start()
+    return LiveServer(f"http://127.0.0.1:{server.port}/api/v1", database, settings, server)
 
 
 @pytest.fixture(scope="session")

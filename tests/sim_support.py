@@ -31,7 +31,7 @@ from app.sync.store import SyncOutbox, ensure_device_id, get_state, open_device_
 from headoffice.auth import principal_of, token_hash
 from headoffice.database import open_database
 from headoffice.models import Device, DeviceToken
-from headoffice.pull import pull, select_by_column
+from headoffice.pull import pull, redact, select_by_column
 from headoffice.push import push
 from headoffice.scope import Principal, scope_queries
 from headoffice.versions import stamp_unversioned
@@ -133,8 +133,8 @@ def expected_replica(
         scope = scope_ids(who, today)
     if scope is None:
         return snapshot
-    return {
-        t: rows if t not in scope else {i: r for i, r in rows.items() if i in scope[t]}
+    return {  # in scope, others' contact details blanked (headoffice.pull.redact)
+        t: {i: redact(who, t, dict(r)) for i, r in rows.items() if t not in scope or i in scope[t]}
         for t, rows in snapshot.items()
     }
 

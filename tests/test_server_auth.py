@@ -69,6 +69,28 @@ def test_failed_logins_for_a_user_are_throttled_with_retry_after(demo_server):
     assert demo_server.login("tech2")  # other users are not affected
 
 
+def test_parallel_guesses_get_exactly_the_allowed_number_of_checks(demo_server):
+    """30 wrong passwords at once: each attempt is counted before its password is checked,
+    atomically, so exactly 5 are checked (401) and the other 25 are refused (429)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(30) as pool:
+        answers = list(pool.map(lambda _: login(demo_server, "tech3", "wrong"), range(30)))
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == [401] * 5 + [429] * 25
+    assert all(int(a.headers["Retry-After"]) > 0 for a in answers if a.status_code == 429)
+    assert LoginFailure.select().where(LoginFailure.username == "tech3").count() == 5
+
+
+def test_a_right_password_is_not_counted_as_a_failure(demo_server):
+    for _ in range(4):
+        assert_error(login(demo_server, "tech3", "wrong"), 401)
+    for _ in range(3):
+        assert login(demo_server, "tech2", "demo", str(uuid.uuid4())).status_code == 200
+    assert_error(login(demo_server, "tech3", "wrong"), 401)  # the 5th failure still checked
+    assert LoginFailure.select().where(LoginFailure.username == "tech2").count() == 0
+
+
 def test_failed_logins_from_one_address_are_throttled(demo_server):
     for i in range(20):
         assert_error(login(demo_server, f"ghost-{i}-{uuid.uuid4().hex}", "x"), 401)

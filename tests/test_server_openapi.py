@@ -49,6 +49,73 @@ def test_the_document_is_valid_openapi_and_covers_every_endpoint(demo_server):
     assert "password_hash" not in schemas["Row_users"]["properties"]
 
 
+def _validator(document: dict, schema: dict):
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator({**schema, "components": document["components"]})
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [
+        ("2026-03-11T10:00:00", True),
+        ("2026-03-11T10:00", True),
+        ("2024-02-29T23:59:59.123456", True),
+        ("0000-00-00T00:00", False),
+        ("2023-02-29T00:00", False),
+        ("2026-04-31T00:00", False),
+        ("2026-13-01T00:00", False),
+        ("2026-03-11T24:00", False),
+        ("2026-03-11T10:00:00+02:00", False),
+    ],
+)
+def test_the_date_time_pattern_is_what_the_server_accepts(value, valid):
+    from datetime import datetime
+
+    from headoffice.openapi import openapi_document
+
+    document = openapi_document()
+    schema = document["components"]["schemas"]["Change_interventions"]
+    change = {"id": "i1", "fields": {"started_at": value}}
+    assert _validator(document, schema).is_valid(change) is valid
+    try:
+        accepted = datetime.fromisoformat(value).tzinfo is None
+    except ValueError:
+        accepted = False
+    assert accepted is valid  # the schema and app.sync.protocol.from_wire agree
+
+
+def test_the_listed_counterexamples_are_refused_by_the_schema():
+    """Inputs the server refuses must not be valid for the document (issue 9)."""
+    from headoffice.openapi import openapi_document
+
+    document = openapi_document()
+    pull = document["paths"]["/sync/pull"]["get"]
+    cursor = next(p for p in pull["parameters"] if p["name"] == "cursor")["schema"]
+    assert not _validator(document, cursor).is_valid("®")
+    assert _validator(document, cursor).is_valid("eyJzIjoxfQ")
+    push = _validator(document, {"$ref": "#/components/schemas/PushRequest"})
+    body = {"batch_id": "b", "device_id": "d"}
+    too_many = {"comments": [{"id": f"c{i}"} for i in range(5001)]}
+    assert not push.is_valid({**body, "changes": too_many})
+    assert not push.is_valid(
+        {
+            **body,
+            "changes": {"comments": [{"id": "c", "fields": {"created_at": "0000-00-00T00:00"}}]},
+        }
+    )
+    assert not push.is_valid(
+        {**body, "changes": {"measurements": [{"id": "m", "fields": {"value": 1e16}}]}}
+    )
+    assert not push.is_valid(
+        {**body, "changes": {"comments": [{"id": "c", "fields": {"body": "a\u0000"}}]}}
+    )
+    for operation in ("/sync/pull", "/sync/push", "/auth/login"):
+        responses = next(iter(document["paths"][operation].values()))["responses"]
+        assert {"413", "503"} <= set(responses), operation
+    assert "429" in document["paths"]["/auth/login"]["post"]["responses"]
+
+
 def test_schemathesis_finds_no_server_error(demo_db_url, make_server, tmp_path):
     """Bounded fuzzing of every operation, signed in as the office (who may write anything)."""
     executable = shutil.which("schemathesis", path=str(Path(sys.executable).parent))

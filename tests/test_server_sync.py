@@ -138,11 +138,12 @@ def test_push_rejects_bad_bodies_with_4xx(demo_server):
     assert _push_raw(client, b'{"batch_id": "b", "device_id": 3, "changes": {}}').status_code == 400
 
 
-def test_push_of_too_many_rows_is_refused(demo_server):
+def test_push_of_too_many_rows_is_refused_with_413(demo_server):
     client = demo_server.login("tech1")
     rows = [{"id": f"c{i}", "fields": {}} for i in range(5001)]
     answer = _push_raw(client, _body(client, {"comments": rows}))
-    assert answer.status_code == 400
+    assert answer.status_code == 413  # "413 body or batch too large" (docs/sync-protocol.md)
+    assert answer.json()["error"]["code"] == "payload_too_large"
     assert "5000" in answer.json()["error"]["message"]
 
 

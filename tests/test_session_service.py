@@ -129,7 +129,9 @@ def test_first_sign_in_is_online_with_a_first_sync_then_offline_works(devices):
     assert [p.rows_applied for p in seen] == sorted(p.rows_applied for p in seen)
     verifier = a(lambda: User.get(User.username == "tech1").password_hash)
     assert verifier.startswith("scrypt$")
-    assert a(lambda: User.get(User.username == "tech2").password_hash) == ""  # never pulled
+    others = a(lambda: {u.password_hash for u in User.select().where(User.username != "tech1")})
+    assert others == {""}  # never pulled
+    assert not a(lambda: User.get_or_none(User.username == "tech2"))  # names and roles only
     assert a(lambda: get_state(token_key(user.id)))
     assert a(lambda: Intervention.select().count()) > 0
     assert a.session.status.last_success_at is not None and a.session.status.online

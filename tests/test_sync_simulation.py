@@ -602,8 +602,8 @@ def test_random_offline_work_converges_and_loses_nothing(tmp_path_factory):
         run_state_machine_as_test(machine, settings=config)
     finally:
         uuid.uuid4 = real_uuid4
-    stats = SyncSimulation.stats
-    print(f"\nsimulation: {dict(stats)} in {time.monotonic() - started:.0f} s")
+        stats = SyncSimulation.stats  # the figures of a failed run too
+        print(f"\nsimulation: {dict(stats)} in {time.monotonic() - started:.0f} s")
     assert stats["ops"] >= min(OPS, 2000), stats  # the issue asks for >= 2,000 in CI
     assert stats["syncs"] and stats["conflicts"] and stats["rejections"] and stats["replays"]
 

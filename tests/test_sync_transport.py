@@ -127,6 +127,18 @@ def test_login_is_not_retried_and_keeps_the_token(server):
     assert t.token == "new" and "Authorization" not in server.seen[-1][2]
 
 
+def test_a_busy_answer_is_retried_even_for_a_sign_in_a_bounded_number_of_times(server):
+    busy = js(503, {"error": {"code": "busy", "message": "Busy."}}, **{"Retry-After": "0"})
+    server.on("/auth/login", busy, js(200, {"token": "new", "user": {"id": "u"}}))
+    assert transport(server.url).login("tech1", "demo", "dev-1")["token"] == "new"
+    assert len(server.seen) == 2
+    server.seen.clear()
+    server.answers["/auth/login"] = [busy]
+    with pytest.raises(RemoteError) as caught:
+        transport(server.url, retries=2).login("tech1", "demo", "dev-1")
+    assert caught.value.status == 503 and len(server.seen) == 3
+
+
 def test_garbage_is_a_sync_error(server):
     server.on("/health", (200, {"Content-Type": "text/html"}, b"<html>proxy login</html>"))
     with pytest.raises(RemoteError) as caught:

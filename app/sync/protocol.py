@@ -26,7 +26,7 @@ from peewee import (
     IntegerField,
 )
 
-from app.errors import ValidationError
+from app.errors import PayloadTooLargeError, ValidationError
 from app.models import ALL_MODELS, JSONField
 
 try:  # a fast JSON codec where available (head office, desktop); stdlib json elsewhere
@@ -170,7 +170,9 @@ def from_wire(table: str, column: Column, value: Any) -> Any:
         except ValueError:
             return _bad_date(where)
     if kind == K_JSON:
-        return value  # any JSON value
+        from app.sync.bounds import check_json  # bounded depth and size (docs/security.md)
+
+        return check_json(value, where)
     raise AssertionError(kind)
 
 
@@ -265,7 +267,7 @@ def parse_push(body: Any) -> PushRequest:
         raise ProtocolError(f"Unknown table(s): {', '.join(unknown)}.", field="changes")
     total = sum(len(v) if isinstance(v, list) else 0 for v in changes.values())
     if total > MAX_PUSH_ROWS:
-        raise ProtocolError(
+        raise PayloadTooLargeError(
             f"A push may carry at most {MAX_PUSH_ROWS} rows ({total} sent).",
             field="changes",
             hint=f"Split the changes into batches of at most {MAX_PUSH_ROWS} rows.",

@@ -5,9 +5,10 @@ Retries, with exponential backoff, only what is safe to repeat: GET/HEAD, PUT of
 content-addressed blob (a file above ``blob_chunk`` bytes goes up in chunks with
 ``Content-Range``, resuming from head office's ``Upload-Offset`` after a failure), and push
 (idempotent by ``batch_id``, rule 3) — on connection errors, timeouts, 5xx and 429
-(honouring ``Retry-After``). Failures become ``app.errors`` types: unreachable ->
-``TransportError``; 401 -> ``AuthError``; other errors -> ``RemoteError`` with the server's
-``code`` and message.
+(honouring ``Retry-After``); and any request (sign-in too) answered 503 with
+``Retry-After``: head office's database was busy and did nothing. Failures become
+``app.errors`` types: unreachable -> ``TransportError``; 401 -> ``AuthError``; other errors
+-> ``RemoteError`` with the server's ``code`` and message.
 """
 
 from __future__ import annotations
@@ -201,9 +202,9 @@ class HttpTransport:
         headers = dict(kwargs.pop("headers", None) or {})
         if auth and self.token:
             headers["Authorization"] = f"Bearer {self.token}"
-        attempts = 1 + (self.retries if retry else 0)
+        attempts = 1 + self.retries
         for attempt in range(attempts):
-            last = attempt == attempts - 1
+            last = attempt == attempts - 1 or not retry
             payload = data() if callable(data) else data
             try:
                 response = self.session.request(
@@ -222,7 +223,10 @@ class HttpTransport:
             finally:
                 if hasattr(payload, "close"):
                     payload.close()
-            if response.status_code in RETRY_STATUSES and not last:
+            busy = response.status_code == 503 and "Retry-After" in response.headers
+            if (response.status_code in RETRY_STATUSES and not last) or (
+                busy and attempt < attempts - 1
+            ):
                 log.info("%s %s: %s, retrying", method, path, response.status_code)
                 self._sleep(attempt, response.headers.get("Retry-After"))
                 response.close()

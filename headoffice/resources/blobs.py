@@ -8,7 +8,7 @@ from __future__ import annotations
 import falcon
 
 from app import clock
-from app.errors import NotFoundError
+from app.errors import NotFoundError, PayloadTooLargeError
 from headoffice.blobs import HeadOfficeBlobs, Partial, check_sha256, parse_content_range
 from headoffice.http import send_json
 
@@ -16,8 +16,9 @@ NOT_FOUND = "No such file."
 
 
 class BlobResource:
-    def __init__(self, store: HeadOfficeBlobs) -> None:
+    def __init__(self, store: HeadOfficeBlobs, max_request_bytes: int) -> None:
         self.store = store
+        self.max_request_bytes = max_request_bytes  # one PUT, whole file or chunk
 
     def _readable(self, req, sha256: str):
         blob = self.store.find(check_sha256(sha256))
@@ -32,6 +33,13 @@ class BlobResource:
         if length is None:
             raise falcon.HTTPLengthRequired(
                 title="Length Required", description="Send a Content-Length header."
+            )
+        if length > self.max_request_bytes:
+            self.store.check_size(length)  # a file above the blob limit says so first
+            raise PayloadTooLargeError(
+                f"One upload request carries at most {self.max_request_bytes} bytes "
+                f"({length} sent).",
+                hint="Send the file in parts with Content-Range (the app does it by itself).",
             )
         content_range = req.get_header("Content-Range")
         if content_range is None:
