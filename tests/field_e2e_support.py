@@ -113,7 +113,8 @@ TOP, BOTTOM = 50, 90  # px kept clear: the sync badge above, a phone's navigatio
 
 
 def into_view(page, locator) -> None:
-    """Scroll until ``locator`` is in view, with the mouse wheel, as a user would.
+    """Scroll until ``locator`` is in view, with the mouse wheel, as a user would (sideways
+    first for a widget in a row that scrolls sideways, such as a phone's section pills).
 
     Flutter owns the scrolling: a DOM ``scrollIntoView`` on the semantics tree can leave the
     tree scrolled while the canvas is not, and a click then lands on what is painted there
@@ -137,6 +138,12 @@ def into_view(page, locator) -> None:
             page.wait_for_timeout(150)
             continue
         middle = box["y"] + box["height"] / 2
+        width = page.viewport_size["width"]
+        if box["x"] < 0 or box["x"] + box["width"] > width:  # in a row scrolled sideways
+            page.mouse.move(width / 2, middle)
+            page.mouse.wheel(box["x"] + box["width"] / 2 - width / 2, 0)
+            page.wait_for_timeout(300)
+            continue
         if box["y"] >= TOP and box["y"] + box["height"] <= height - BOTTOM:
             return
         page.mouse.move(box["x"] + min(box["width"] / 2, 40), height / 2)

@@ -9,7 +9,15 @@ still be sent (rows stored before these bounds, or written outside the API).
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+from app.errors import ValidationError
+
+try:  # the encoder pull pages use, where available
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - depends on the platform
+    _orjson = None
 
 MAX_JSON_DEPTH = 32  # nested arrays/objects in one value ([] is depth 1)
 MAX_JSON_BYTES = 256 * 1024  # encoded size of one value
@@ -19,20 +27,28 @@ _ENCODER_DEPTH = 254
 
 
 def check_json(value: Any, where: str) -> Any:
-    """``value`` if it is a bounded JSON value; ProtocolError (400) naming ``where`` if not."""
-    from app.sync.protocol import ProtocolError, dumps
-
+    """``value`` if it is a bounded JSON value; JSONBoundsError (400) naming ``where`` if not."""
     problem = _problem(value, MAX_JSON_DEPTH)
-    if problem is None and len(dumps(value)) > MAX_JSON_BYTES:
+    if problem is None and _encoded_size(value) > MAX_JSON_BYTES:
         problem = f"is larger than {MAX_JSON_BYTES // 1024} KiB once encoded"
     if problem is not None:
-        raise ProtocolError(
+        raise JSONBoundsError(
             f"{where} {problem}.",
             field=where,
             hint=f"Store at most {MAX_JSON_DEPTH} nested levels and "
             f"{MAX_JSON_BYTES // 1024} KiB in one JSON value.",
         )
     return value
+
+
+class JSONBoundsError(ValidationError):
+    """A pushed JSON value over the bounds (answered 400, like any protocol error)."""
+
+
+def _encoded_size(value: Any) -> int:
+    if _orjson is not None:
+        return len(_orjson.dumps(value))
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
 
 
 def encodable(value: Any) -> bool:

@@ -28,6 +28,7 @@ from peewee import (
 
 from app.errors import PayloadTooLargeError, ValidationError
 from app.models import ALL_MODELS, JSONField
+from app.sync.bounds import check_json
 
 try:  # a fast JSON codec where available (head office, desktop); stdlib json elsewhere
     import orjson as _orjson
@@ -170,9 +171,7 @@ def from_wire(table: str, column: Column, value: Any) -> Any:
         except ValueError:
             return _bad_date(where)
     if kind == K_JSON:
-        from app.sync.bounds import check_json  # bounded depth and size (docs/security.md)
-
-        return check_json(value, where)
+        return check_json(value, where)  # bounded depth and size (docs/security.md)
     raise AssertionError(kind)
 
 
