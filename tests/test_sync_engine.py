@@ -172,6 +172,31 @@ def test_a_rejected_change_is_kept_and_the_row_takes_the_servers_state(synced):
     assert env.outbox() == {}
 
 
+def test_a_refused_new_row_changed_again_in_flight_is_kept_pending(synced):
+    """Rule 6: a refused row head office does not hold is dropped here, unless it changed
+    again while the push was in flight: those changes stay pending (nothing lost)."""
+    env = synced
+    fields = {
+        k: v
+        for k, v in own_open_intervention(env).__data__.items()
+        if k not in ("id", "reference", "sync_version")
+    }
+    made_here = Intervention.create(**fields, reference="LOCAL-2")
+
+    def edit_while_in_flight(_body):
+        row = Intervention.get_by_id(made_here.id)
+        row.diagnosis = "typed while the push was on its way"
+        row.save()
+
+    env.transport.before_push_answer = edit_while_in_flight
+    report = synchronize(env.transport)
+    env.transport.before_push_answer = None
+    assert report.push.rejected == 1  # only the office creates interventions
+    kept = Intervention.get_or_none(Intervention.id == made_here.id)
+    assert kept is not None and kept.diagnosis == "typed while the push was on its way"
+    assert "diagnosis" in env.outbox()[("interventions", made_here.id)]
+
+
 def test_a_conflict_is_stored_as_a_notice(synced):
     env = synced
     job = own_open_intervention(env)

@@ -121,7 +121,11 @@ def record_answer(batch: dict, answer: dict, outcome: PushOutcome) -> None:
         _evict_pushed()
         if refusals:
             _take_back([r for r in refusals if r.get("row")])
-            _drop_unknown_rows([(r["table"], r["id"]) for r in refusals if not r.get("row")])
+            unknown = [(r["table"], r["id"]) for r in refusals if not r.get("row")]
+            # A row changed again while the push was in flight keeps those changes (rule 6:
+            # they stay pending): it is not dropped, the next push sends it again.
+            pending = {(e.table_name, e.row_id) for e in SyncOutbox.select()} if unknown else set()
+            _drop_unknown_rows([k for k in unknown if k not in pending])
         set_state(PENDING_BATCH, None)
     outcome.batches += 1
     outcome.rows += len(sent)
