@@ -18,7 +18,7 @@ from peewee import Database, SqliteDatabase
 
 from app.errors import TerrainError
 from app.models import db
-from app.sync.protocol import MAX_BODY_BYTES
+from app.sync.push_request import MAX_BODY_BYTES
 from headoffice import auth
 from headoffice.blobs import BlobStore
 from headoffice.database import open_database

@@ -1,8 +1,8 @@
 """The OpenAPI 3.1 document of head office's API (served at ``/api/v1/openapi.json``).
 
 The endpoints, bodies and errors are written out by hand; the row and change schemas of the
-33 synced tables are derived from ``app.sync.protocol.COLUMNS``, the one definition of the
-wire columns, so the document cannot drift from what the server accepts.
+33 synced tables are derived from ``app.sync.wire.COLUMNS``, the one definition of the wire
+columns (today's schema version), so the document cannot drift from what the server accepts.
 """
 
 from __future__ import annotations
@@ -10,7 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from app import __version__
-from app.sync.protocol import (
+from app.sync import schema
+from app.sync.cursor import MAX_PULL_LIMIT
+from app.sync.schema import SCHEMA_HEADER, TABLES
+from app.sync.wire import (
     COLUMNS,
     INT_RANGE,
     K_BOOL,
@@ -19,9 +22,7 @@ from app.sync.protocol import (
     K_FLOAT,
     K_INT,
     K_JSON,
-    MAX_PULL_LIMIT,
     MAX_TEXT_CHARS,
-    TABLES,
     Column,
 )
 
@@ -86,7 +87,8 @@ def _error(description: str) -> dict:
 
 ERRORS = {
     "BadRequest": _error(
-        "Malformed JSON, non-UTF-8 body, unknown table or field, wrong type, bad value"
+        "Malformed JSON, non-UTF-8 body, unknown table or field, wrong type, bad value; "
+        "code schema_too_new: the device's schema version is newer than head office's"
     ),
     "Unauthorized": _error(
         "Missing, malformed, unknown, revoked or expired token; bad credentials"
@@ -96,6 +98,10 @@ ERRORS = {
     "Conflict": _error("The request clashes with the server's state"),
     "TooLarge": _error("Body, batch or file above the limit"),
     "UnsupportedMediaType": _error("The body must be application/json"),
+    "SchemaOutdated": _error(
+        "code schema_outdated: the device's schema version is older than head office serves; "
+        "update the app"
+    ),
     "Throttled": {
         **_error("Too many failed sign-ins"),
         "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
@@ -112,6 +118,7 @@ def _responses(ok: dict, *errors: str) -> dict:
         "Conflict": "409",
         "TooLarge": "413",
         "UnsupportedMediaType": "415",
+        "SchemaOutdated": "426",
         "Throttled": "429",
     }
     out = dict(ok)
@@ -140,6 +147,19 @@ SHA256_PARAM = {
 UPLOAD_OFFSET = {
     "Upload-Offset": {"schema": {"type": "integer"}, "description": "bytes received so far"}
 }
+
+
+def _schema_param() -> dict:
+    history = schema.current()
+    return {
+        "name": SCHEMA_HEADER,
+        "in": "header",
+        "required": False,
+        "description": "the device's sync schema version (rule 9); absent: "
+        f"{schema.FIRST_SCHEMA}. Head office serves {history.oldest} to {history.version} "
+        "(426 below, 400 above), each in its own shape",
+        "schema": {"type": "integer", "minimum": history.oldest, "maximum": history.version},
+    }
 
 
 def _paths() -> dict:
@@ -219,6 +239,7 @@ def _paths() -> dict:
                         "required": False,
                         "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PULL_LIMIT},
                     },
+                    _schema_param(),
                 ],
                 "responses": _responses(
                     _json_ok(_ref("PullPage")),
@@ -226,6 +247,7 @@ def _paths() -> dict:
                     "Unauthorized",
                     "Forbidden",
                     "Conflict",
+                    "SchemaOutdated",
                 ),
             }
         },
@@ -233,6 +255,7 @@ def _paths() -> dict:
             "post": {
                 "operationId": "push",
                 "summary": "Apply a batch of changes (sync rules 3 to 6)",
+                "parameters": [_schema_param()],
                 "requestBody": _json_body(_ref("PushRequest")),
                 "responses": _responses(
                     _json_ok(_ref("PushResponse")),
@@ -241,6 +264,7 @@ def _paths() -> dict:
                     "Forbidden",
                     "TooLarge",
                     "UnsupportedMediaType",
+                    "SchemaOutdated",
                 ),
             }
         },
@@ -348,9 +372,16 @@ def _schemas() -> dict:
             "properties": {
                 "status": {"const": "ok"},
                 "version": {"type": "string"},
-                "schema_version": {"type": "integer"},
+                "schema_version": {
+                    "type": "integer",
+                    "description": f"the sync schema version head office speaks ({SCHEMA_HEADER})",
+                },
+                "database_version": {
+                    "type": "integer",
+                    "description": "the migration version of head office's domain tables",
+                },
             },
-            "required": ["status", "version", "schema_version"],
+            "required": ["status", "version", "schema_version", "database_version"],
         },
         "LoginRequest": {
             "type": "object",

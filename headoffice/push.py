@@ -14,22 +14,17 @@ from peewee import DataError, IntegrityError
 
 from app.errors import PermissionDeniedError
 from app.models import db
+from app.sync import schema
 from app.sync.protocol import (
-    COLUMNS,
     DEVICE,
     LOCKED_STATUSES,
-    MODELS,
     TECHNICIAN_INTERVENTION_FIELDS,
     TECHNICIAN_WRITABLE,
-    Conflict,
-    PushChange,
-    PushRequest,
-    PushResult,
-    Rejection,
     conflict_winner,
-    row_to_wire,
-    to_wire,
 )
+from app.sync.push_request import Conflict, PushChange, PushRequest, PushResult, Rejection
+from app.sync.schema import MODELS
+from app.sync.wire import COLUMNS, columns_at, row_to_wire, to_wire
 from headoffice.database import lock_rows, write_transaction
 from headoffice.models import Device, DeviceRow, PushBatch, RowMeta, SyncConflict
 from headoffice.pull import select_by_column
@@ -61,7 +56,7 @@ def push(who: Principal, device_id: str, request: PushRequest, today: date) -> d
         result = PushResult()
         for change in request.changes:
             _apply(who, device_id, change, result, today)
-        _attach_server_rows(who, result.rejected, today)
+        _attach_server_rows(who, result.rejected, today, request.schema)
         if not who.sees_everything:
             _hold(device_id, result.applied)
         answer = result.to_json()
@@ -114,11 +109,14 @@ def _hold(device_id: str, applied: list[dict]) -> None:
         DeviceRow.insert_many(rows[start : start + 500]).on_conflict_ignore().execute()
 
 
-def _attach_server_rows(who: Principal, rejected: list[Rejection], today: date) -> None:
+def _attach_server_rows(
+    who: Principal, rejected: list[Rejection], today: date, version: int | None
+) -> None:
     """Give each rejection head office's state of the row, so the device can take it back
     (rule 6); None when the row does not exist here or the user may not see it."""
     if not rejected:
         return
+    version = schema.current().version if version is None else version
     scope = scope_queries(who, today)
     for rejection in rejected:
         model = MODELS[rejection.table]
@@ -127,7 +125,8 @@ def _attach_server_rows(who: Principal, rejected: list[Rejection], today: date) 
             if visible is None or not visible.where(model.id == rejection.id).exists():
                 continue
         row = select_by_column(model).where(model.id == rejection.id).dicts().first()
-        rejection.row = row_to_wire(rejection.table, row) if row else None
+        columns = columns_at(version)[rejection.table]  # in the device's shape (rule 9)
+        rejection.row = row_to_wire(rejection.table, row, columns) if row else None
 
 
 def _first_line(exc: Exception) -> str:

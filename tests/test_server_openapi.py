@@ -12,7 +12,7 @@ import requests
 from openapi_spec_validator import validate
 from server_support import ROOT, copy_demo_database
 
-from app.sync.protocol import TABLES
+from app.sync.schema import TABLES
 
 SCHEMATHESIS_CHECKS = (
     "not_a_server_error,status_code_conformance,content_type_conformance,"

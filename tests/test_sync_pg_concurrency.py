@@ -29,7 +29,8 @@ from server_support import copy_demo_database
 from sim_support import expected_replica, server_snapshot
 
 from app.models import Intervention, Technician, User, db
-from app.sync.protocol import MODELS, TABLE_INDEX, Cursor
+from app.sync.cursor import Cursor
+from app.sync.schema import MODELS, TABLE_INDEX
 from headoffice.auth import principal_of
 from headoffice.versions import committed_version
 

@@ -61,8 +61,8 @@ from app.models import (
 )
 from app.sync import tracking
 from app.sync.engine import synchronize
-from app.sync.protocol import TABLES
 from app.sync.pull import pull_changes
+from app.sync.schema import TABLES
 from app.sync.store import (
     SyncConflictNotice,
     SyncOutbox,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from app.models import db
-from app.sync.protocol import TABLES
+from app.sync.schema import TABLES
 from app.sync.store import get_state, set_state
 
 log = logging.getLogger(__name__)
