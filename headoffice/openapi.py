@@ -56,6 +56,7 @@ def _table_schemas() -> dict[str, dict]:
         values = {name: _value_schema(c) for name, c in COLUMNS[table].items()}
         schemas[f"Row_{table}"] = {
             "type": "object",
+            "description": f"A pulled row: the columns of the device's {SCHEMA_HEADER} version",
             "properties": {
                 "id": ID,
                 **values,

@@ -12,7 +12,7 @@ import requests
 from openapi_spec_validator import validate
 from server_support import ROOT, copy_demo_database
 
-from app.sync.schema import TABLES
+from app.sync.schema import SCHEMA_HEADER, TABLES
 
 SCHEMATHESIS_CHECKS = (
     "not_a_server_error,status_code_conformance,content_type_conformance,"
@@ -47,6 +47,10 @@ def test_the_document_is_valid_openapi_and_covers_every_endpoint(demo_server):
     schemas = document["components"]["schemas"]
     assert all(f"Change_{t}" in schemas and f"Row_{t}" in schemas for t in TABLES)
     assert "password_hash" not in schemas["Row_users"]["properties"]
+    for method, path in (("get", "/sync/pull"), ("post", "/sync/push")):  # rule 9
+        operation = document["paths"][path][method]
+        assert SCHEMA_HEADER in {p["name"] for p in operation["parameters"] if p["in"] == "header"}
+        assert "426" in operation["responses"]
 
 
 def test_schemathesis_finds_no_server_error(demo_db_url, make_server, tmp_path):

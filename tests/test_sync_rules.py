@@ -1333,3 +1333,21 @@ def test_rule9_a_device_too_old_or_too_new_gets_a_clear_error(demo_server, new_d
     assert error.value.code == "schema_too_new" and error.value.key == "sync.schema_too_new"
     with device.active():
         assert Equipment.select().count() == 0
+
+
+def test_rule9_a_session_left_open_starts_again_in_the_new_shape(demo_server, schema_v2):
+    office = demo_server.login("office")
+    _, cursor = session_as(office, 1)
+    with on(demo_server), db.atomic():  # three new versions: a session of several pages
+        touched = [c.id for c in Customer.select(Customer.id).order_by(Customer.id).limit(3)]
+        for row_id in touched:
+            Customer.update(sync_version=take_version()).where(Customer.id == row_id).execute()
+    first = pull_as(office, 1, cursor, limit=1).json()
+    assert first["has_more"] and [r["id"] for r in first["changes"]["customers"]] == touched[:1]
+    pages, _ = session_as(office, 2, first["cursor"])  # the app was upgraded meanwhile
+    sent = rows_of(pages)
+    assert {i for t, i in sent if t == "customers"} == set(touched)  # from v0 again
+    with on(demo_server):
+        expected = {e.id: e.power_kw for e in Equipment.select()}
+    assert {i: r["power_kw"] for (t, i), r in sent.items() if t == "equipment"} == expected
+    assert {t for t, _ in sent} == {"customers", "equipment"}
