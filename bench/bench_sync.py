@@ -41,9 +41,10 @@ from app.models import db
 from app.models.database import SQLITE_PRAGMAS
 from app.sync.apply import PLANS
 from app.sync.engine import synchronize
-from app.sync.protocol import TABLES, loads
+from app.sync.schema import TABLES
 from app.sync.store import ensure_device_id, open_device_db
 from app.sync.transport import HttpTransport
+from app.sync.wire import loads
 from bench.datasets import ROOT, demo_database
 from bench.runner import benchmark
 from headoffice.database import admin_sql
@@ -175,7 +176,7 @@ def _raw_statements() -> dict[str, tuple[str, list[str], list[int]]]:
     out = {}
     for table in TABLES:
         plan = PLANS[table]
-        out[table] = (plan.upsert_sql, plan.wire_keys, plan.json_positions)
+        out[table] = (plan.upsert_sql, plan.wire_keys, [i for i, _ in plan.converts])
     return out
 
 
@@ -243,7 +244,7 @@ def initial_sync(args) -> dict:
         tmp = Path(tmp)
         headoffice_copy("large", tmp / "headoffice")
         with serving(tmp / "headoffice") as base:
-            from app.sync.protocol import DEFAULT_PULL_LIMIT
+            from app.sync.cursor import DEFAULT_PULL_LIMIT
 
             limit = limit or DEFAULT_PULL_LIMIT
             _sync_once(base, tmp / "warmup", limit)  # warms the server's caches and the OS's

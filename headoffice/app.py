@@ -20,7 +20,7 @@ from peewee import DatabaseError as PeeweeDatabaseError
 
 from app.errors import TerrainError
 from app.models import db
-from app.sync.protocol import MAX_BODY_BYTES
+from app.sync.push_request import MAX_BODY_BYTES
 from headoffice import auth
 from headoffice.blobs import HeadOfficeBlobs
 from headoffice.database import LOCK_TIMEOUT, open_database

@@ -22,7 +22,8 @@ from app.errors import (
     ThrottledError,
     ValidationError,
 )
-from app.sync.protocol import ProtocolError, dumps, loads
+from app.sync.schema import SchemaOutdatedError, SchemaTooNewError
+from app.sync.wire import ProtocolError, dumps, loads
 from headoffice.pull import CursorInvalidError
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,8 @@ class ConflictError(TerrainError):
 # Most specific first: the first matching type decides status and code.
 STATUS_BY_ERROR: list[tuple[type[TerrainError], str, str]] = [
     (CursorInvalidError, falcon.HTTP_409, "cursor_invalid"),
+    (SchemaOutdatedError, falcon.HTTP_426, "schema_outdated"),
+    (SchemaTooNewError, falcon.HTTP_400, "schema_too_new"),
     (ConflictError, falcon.HTTP_409, "conflict"),
     (PayloadTooLargeError, falcon.HTTP_413, "payload_too_large"),
     (HashMismatchError, falcon.HTTP_422, "hash_mismatch"),

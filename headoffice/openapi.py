@@ -1,8 +1,8 @@
 """The OpenAPI 3.1 document of head office's API (served at ``/api/v1/openapi.json``).
 
 The endpoints, bodies and errors are written out by hand; the row and change schemas of the
-33 synced tables are derived from ``app.sync.protocol.COLUMNS``, the one definition of the
-wire columns, so the document cannot drift from what the server accepts.
+33 synced tables are derived from ``app.sync.wire.COLUMNS``, the one definition of the wire
+columns (today's schema version), so the document cannot drift from what the server accepts.
 """
 
 from __future__ import annotations
@@ -10,8 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from app import __version__
+from app.sync import schema
 from app.sync.bounds import MAX_JSON_BYTES, MAX_JSON_DEPTH
-from app.sync.protocol import (
+from app.sync.cursor import MAX_PULL_LIMIT
+from app.sync.push_request import MAX_PUSH_ROWS
+from app.sync.schema import SCHEMA_HEADER, TABLES
+from app.sync.wire import (
     COLUMNS,
     INT_RANGE,
     K_BOOL,
@@ -20,10 +24,7 @@ from app.sync.protocol import (
     K_FLOAT,
     K_INT,
     K_JSON,
-    MAX_PULL_LIMIT,
-    MAX_PUSH_ROWS,
     MAX_TEXT_CHARS,
-    TABLES,
     Column,
 )
 
@@ -40,7 +41,7 @@ CURSOR_PATTERN = r"^[A-Za-z0-9_-]*$"  # base64url without padding
 TEXT_PATTERN = r"^[^\u0000]*$"  # PostgreSQL text cannot hold NUL
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
 ID = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"^[ -~]+$"}
-MAX_FLOAT = 1e15  # protocol.from_wire refuses larger magnitudes
+MAX_FLOAT = 1e15  # wire.from_wire refuses larger magnitudes
 
 
 def _ref(name: str) -> dict:
@@ -74,6 +75,7 @@ def _table_schemas() -> dict[str, dict]:
         values = {name: _value_schema(c) for name, c in COLUMNS[table].items()}
         schemas[f"Row_{table}"] = {
             "type": "object",
+            "description": f"A pulled row: the columns of the device's {SCHEMA_HEADER} version",
             "properties": {
                 "id": ID,
                 **values,
@@ -105,7 +107,8 @@ def _error(description: str) -> dict:
 
 ERRORS = {
     "BadRequest": _error(
-        "Malformed JSON, non-UTF-8 body, unknown table or field, wrong type, bad value"
+        "Malformed JSON, non-UTF-8 body, unknown table or field, wrong type, bad value; "
+        "code schema_too_new: the device's schema version is newer than head office's"
     ),
     "Unauthorized": _error(
         "Missing, malformed, unknown, revoked or expired token; bad credentials"
@@ -115,6 +118,10 @@ ERRORS = {
     "Conflict": _error("The request clashes with the server's state"),
     "TooLarge": _error("Body, batch or file above the limit"),
     "UnsupportedMediaType": _error("The body must be application/json"),
+    "SchemaOutdated": _error(
+        "code schema_outdated: the device's schema version is older than head office serves; "
+        "update the app"
+    ),
     "Throttled": {
         **_error("Too many failed sign-ins"),
         "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
@@ -137,6 +144,7 @@ def _responses(ok: dict, *errors: str) -> dict:
         "Conflict": "409",
         "TooLarge": "413",
         "UnsupportedMediaType": "415",
+        "SchemaOutdated": "426",
         "Throttled": "429",
         "Busy": "503",
     }
@@ -166,6 +174,19 @@ SHA256_PARAM = {
 UPLOAD_OFFSET = {
     "Upload-Offset": {"schema": {"type": "integer"}, "description": "bytes received so far"}
 }
+
+
+def _schema_param() -> dict:
+    history = schema.current()
+    return {
+        "name": SCHEMA_HEADER,
+        "in": "header",
+        "required": False,
+        "description": "the device's sync schema version (rule 9); absent: "
+        f"{schema.FIRST_SCHEMA}. Head office serves {history.oldest} to {history.version} "
+        "(426 below, 400 above), each in its own shape",
+        "schema": {"type": "integer", "minimum": history.oldest, "maximum": history.version},
+    }
 
 
 def _paths() -> dict:
@@ -248,6 +269,7 @@ def _paths() -> dict:
                         "required": False,
                         "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PULL_LIMIT},
                     },
+                    _schema_param(),
                 ],
                 "responses": _responses(
                     _json_ok(_ref("PullPage")),
@@ -256,6 +278,7 @@ def _paths() -> dict:
                     "Forbidden",
                     "Conflict",
                     "TooLarge",
+                    "SchemaOutdated",
                 ),
             }
         },
@@ -263,6 +286,7 @@ def _paths() -> dict:
             "post": {
                 "operationId": "push",
                 "summary": "Apply a batch of changes (sync rules 3 to 6)",
+                "parameters": [_schema_param()],
                 "requestBody": _json_body(_ref("PushRequest")),
                 "responses": _responses(
                     _json_ok(_ref("PushResponse")),
@@ -271,6 +295,7 @@ def _paths() -> dict:
                     "Forbidden",
                     "TooLarge",
                     "UnsupportedMediaType",
+                    "SchemaOutdated",
                 ),
             }
         },
@@ -384,9 +409,16 @@ def _schemas() -> dict:
             "properties": {
                 "status": {"const": "ok"},
                 "version": {"type": "string"},
-                "schema_version": {"type": "integer"},
+                "schema_version": {
+                    "type": "integer",
+                    "description": f"the sync schema version head office speaks ({SCHEMA_HEADER})",
+                },
+                "database_version": {
+                    "type": "integer",
+                    "description": "the migration version of head office's domain tables",
+                },
             },
-            "required": ["status", "version", "schema_version"],
+            "required": ["status", "version", "schema_version", "database_version"],
         },
         "LoginRequest": {
             "type": "object",

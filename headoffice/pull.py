@@ -6,35 +6,28 @@ technician, when it is in his scope and its version is above ``v0`` or the devic
 hold it yet; rows the device holds that left his scope are evicted at the end of the
 session. What was sent is recorded per device with the page sequence number, and a cursor
 from an older page rolls that record back (the device did not get the later pages).
+
+Rows go out in the shape of the device's schema version (rule 9), which the cursor records
+(``sv``): when a device comes back with another version, a new session opens in its shape and
+sends whole the tables whose columns changed (``r``), so rows it already holds get the new
+columns' values.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from operator import itemgetter
+from datetime import date
 
 from peewee import JOIN
 
 from app.errors import PermissionDeniedError
 from app.models import db
-from app.sync.protocol import (
-    COLUMNS,
-    DEFAULT_PULL_LIMIT,
-    K_BOOL,
-    K_DATE,
-    K_DATETIME,
-    K_JSON,
-    MAX_PULL_LIMIT,
-    MODELS,
-    TABLES,
-    Cursor,
-    ProtocolError,
-    dumps,
-)
+from app.sync import schema
+from app.sync.cursor import DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT, Cursor
+from app.sync.schema import FIRST_SCHEMA, MODELS, TABLE_INDEX, TABLES
+from app.sync.wire import ProtocolError, dumps, rows_encoder
 from headoffice.database import lock_rows, write_transaction
 from headoffice.models import Device, DeviceRow
 from headoffice.scope import SHARED_TABLES, Principal, scope_queries
@@ -88,10 +81,20 @@ def parse_limit(value: str | int | None) -> int:
 
 
 def pull(
-    who: Principal, device_id: str, cursor_text: str | None, limit: int, today: date
+    who: Principal,
+    device_id: str,
+    cursor_text: str | None,
+    limit: int,
+    today: date,
+    *,
+    schema_version: int | None = None,
 ) -> PullPage:
+    """A pull page for a device of ``schema_version`` (None: this code's version)."""
+    history = schema.current()
+    version = history.check(history.version if schema_version is None else schema_version)
     cursor = Cursor.decode(cursor_text)
-    if _idle(who, device_id, cursor, today):  # nothing changed anywhere: one cheap read
+    reshaped = (cursor.sv or FIRST_SCHEMA) != version  # rows the device holds lack columns
+    if not reshaped and _idle(who, device_id, cursor, today):  # nothing changed: one read
         return PullPage({}, {}, cursor.encode(), False)
     with write_transaction(db.obj):
         device = lock_rows(Device.select().where(Device.id == device_id)).first()
@@ -101,7 +104,7 @@ def pull(
             raise CursorInvalidError("The cursor was not issued to this device.", field="cursor")
         high = committed_version()
         idle = not cursor.o and cursor.v0 == high and cursor.d == today.isoformat()
-        if idle and cursor.s == device.last_pull_seq:  # nothing changed anywhere: one round trip
+        if idle and not reshaped and cursor.s == device.last_pull_seq:  # one round trip
             return PullPage({}, {}, cursor.encode(), False)
         scoped = not who.sees_everything
         lost_pages = cursor.s < device.last_pull_seq
@@ -110,14 +113,23 @@ def pull(
         latest = table_versions()
         scope = scope_queries(who, today)
         fingerprint = scope.fingerprint if scope is not None else ""
-        if not cursor.o:  # open a session up to the committed high water
+        if not cursor.o or reshaped:  # open a session up to the committed high water
             # A full session also looks for in-scope rows the device does not hold (first
             # sync, scope changed, pages lost); otherwise only versions above v0 are read.
-            full = cursor.v0 == 0 or lost_pages or device.scope_fp != fingerprint
-            cursor = Cursor(s=cursor.s, v0=cursor.v0, v1=high, o=1, f=int(full), fp=fingerprint)
+            # A device with another schema version gets the tables whose columns changed
+            # whole (a session it left open is started again, in its new shape).
+            full = (cursor.o and cursor.f) or cursor.v0 == 0 or lost_pages
+            full = full or device.scope_fp != fingerprint
+            changed = history.changed_tables(cursor.sv or FIRST_SCHEMA, version)
+            resend = cursor.r | _mask(changed) if cursor.v0 else 0
+            cursor = Cursor(
+                s=cursor.s, v0=cursor.v0, v1=high, o=1, f=int(full), fp=fingerprint,
+                sv=version, r=resend,
+            )  # fmt: skip
         seq = device.last_pull_seq + 1
         Device.update(last_pull_seq=seq).where(Device.id == device_id).execute()
-        page = _collect(cursor, scope, device_id if scoped else None, limit, latest, who)
+        shape = history.columns(version)
+        page = _collect(cursor, scope, device_id if scoped else None, limit, latest, shape, who)
         if scoped:
             _record(device_id, seq, page)
         t, lv = page.position
@@ -126,11 +138,11 @@ def pull(
             settled = fingerprint if fingerprint == cursor.fp else None
             Device.update(scope_fp=settled).where(Device.id == device_id).execute()
     if done:
-        next_cursor = Cursor(s=seq, v0=cursor.v1, d=today.isoformat())
+        next_cursor = Cursor(s=seq, v0=cursor.v1, d=today.isoformat(), sv=version)
     else:
         next_cursor = Cursor(
             s=seq, v0=cursor.v0, v1=cursor.v1, o=1, f=cursor.f, fp=cursor.fp, t=t, lv=lv,
-            d=today.isoformat(),
+            d=today.isoformat(), sv=version, r=cursor.r,
         )  # fmt: skip
     return PullPage(page.changes, page.evicted, next_cursor.encode(), not done, page.skipped)
 
@@ -152,6 +164,11 @@ _IDLE_SQL = (
     "SELECT d.user_id, d.last_pull_seq, (SELECT c.value FROM sync_counters c WHERE c.name = {p})"
     " FROM sync_devices d WHERE d.id = {p}"
 )
+
+
+def _mask(tables: set[str]) -> int:
+    """The cursor's ``r``: bit i set for TABLES[i]."""
+    return sum(1 << TABLE_INDEX[t] for t in tables)
 
 
 def _acknowledge(device_id: str, ack: int) -> None:
@@ -181,6 +198,13 @@ def select_by_column(model):
     return model.select(*[f.alias(f.column_name) for f in model._meta.sorted_fields])
 
 
+@functools.cache
+def _selected(table: str) -> tuple[tuple[str, ...], int]:
+    """The columns ``select_by_column`` reads, in order, and the position of sync_version."""
+    names = tuple(f.column_name for f in MODELS[table]._meta.sorted_fields)
+    return names, names.index("sync_version")
+
+
 def table_versions() -> dict[str, int]:
     """The highest version of each synced table, in one round trip (index-only reads)."""
     sql = " UNION ALL ".join(f"SELECT '{t}', MAX(sync_version) FROM \"{t}\"" for t in TABLES)
@@ -188,15 +212,18 @@ def table_versions() -> dict[str, int]:
 
 
 def _collect(
-    cursor: Cursor, scope, device_id: str | None, limit: int, latest, who: Principal
+    cursor: Cursor, scope, device_id: str | None, limit: int, latest, shape, who: Principal
 ) -> _Page:
     page = _Page({}, {}, (cursor.t, cursor.lv))
     t, lv = cursor.t, cursor.lv
     while t < len(TABLES):
         table = TABLES[t]
         model = MODELS[table]
-        full_look = device_id is not None and table not in SHARED_TABLES and bool(cursor.f)
-        if not full_look and latest[table] <= max(cursor.v0, lv):
+        whole = bool(cursor.r >> t & 1)  # its columns changed: the device's rows lack some
+        since = 0 if whole else cursor.v0
+        tracked = device_id is not None and table not in SHARED_TABLES and bool(cursor.f)
+        tracked = tracked and not whole
+        if not tracked and latest[table] <= max(since, lv):
             t, lv = t + 1, 0  # nothing in this table changed since the cursor
             continue
         # only versions up to the session's high water: every one of them was committed when
@@ -204,7 +231,6 @@ def _collect(
         query = select_by_column(model).where(
             (model.sync_version > lv) & (model.sync_version <= cursor.v1)
         )
-        tracked = device_id is not None and table not in SHARED_TABLES and bool(cursor.f)
         if scope is not None and table in scope:
             query = query.where(model.id.in_(scope[table]))
         if tracked:
@@ -218,64 +244,24 @@ def _collect(
                     & (held.row_id == model.id)
                 ),
             ).where((model.sync_version > cursor.v0) | held.row_id.is_null())
-        else:
-            query = query.where(model.sync_version > cursor.v0)
+        elif since:
+            query = query.where(model.sync_version > since)
         room = limit - page.size
         sql, params = query.order_by(model.sync_version).limit(room).sql()
-        rows = db.execute_sql(sql, params).fetchall()  # raw tuples: converted by _encoders
-        taken = _take(table, rows, page, who)
+        rows = db.execute_sql(sql, params).fetchall()  # raw tuples, in _selected order
+        selected, version_at = _selected(table)
+        taken = _take(table, rows, page, who, rows_encoder(table, selected, shape[table]))
         if taken < len(rows):  # the page is full (bytes): the next one starts after the last
-            page.position = (t, _encoders(table)[1](rows[taken - 1]) if taken else lv)
+            page.position = (t, rows[taken - 1][version_at] if taken else lv)
             return page
         if len(rows) == room:
-            page.position = (t, _encoders(table)[1](rows[-1]))
+            page.position = (t, rows[-1][version_at])
             return page
         t, lv = t + 1, 0
     page.position = (t, 0)
     if device_id is not None and scope is not None:
         page.more_evictions = _evict(device_id, scope, page, limit, cursor, latest)
     return page
-
-
-def _wire_datetime(value):
-    return value.isoformat() if isinstance(value, datetime) else str(value).replace(" ", "T", 1)
-
-
-def _wire_date(value):
-    return value.isoformat() if isinstance(value, date) else str(value)
-
-
-def _wire_json(value):
-    return json.loads(value) if isinstance(value, str) else value
-
-
-_CONVERTERS = {K_DATETIME: _wire_datetime, K_DATE: _wire_date, K_BOOL: bool, K_JSON: _wire_json}
-
-
-@functools.cache
-def _encoders(table: str):
-    """(wire keys of a selected row in column order, version getter, converters by position).
-
-    ``select_by_column`` selects ``model._meta.sorted_fields``: the wire row is the same as
-    ``row_to_wire`` makes from it, built from the raw DB tuple (no model conversion)."""
-    fields = MODELS[table]._meta.sorted_fields
-    wire = COLUMNS[table]
-    keys, convert = [], []
-    for i, f in enumerate(fields):
-        name = f.column_name
-        if name == "sync_version":
-            keys.append("_version")
-        elif name == "deleted":
-            keys.append("_deleted")
-            convert.append((i, bool))
-        elif name == "id" or name in wire:
-            keys.append(name)
-            fn = _CONVERTERS.get(wire[name].kind) if name in wire else None
-            if fn is not None:
-                convert.append((i, fn))
-        else:  # server-only (users.password_hash): never sent
-            keys.append(None)
-    return keys, itemgetter(keys.index("_version")), convert
 
 
 # What a technician receives of other people (MUST 1: users and technicians by names and
@@ -302,29 +288,22 @@ def redact(who: Principal, table: str, row: dict) -> dict:
     return row
 
 
-def _take(table: str, rows: list[tuple], page: _Page, who: Principal) -> int:
+def _take(table: str, rows: list[tuple], page: _Page, who: Principal, encode) -> int:
     """Add ``rows`` (in version order) to the page while it stays under MAX_PAGE_BYTES;
     returns how many were taken or skipped. A row that cannot be encoded is logged, listed
     in ``skipped`` (the office sees it in its pull answer) and passed over: it never fails
     a pull."""
-    keys, _, convert = _encoders(table)
-    secret = [i for i, k in enumerate(keys) if k is None]
+    id_at = _selected(table)[0].index("id")
     out = page.changes.get(table, [])
     taken = len(rows)
     for n, raw in enumerate(rows):
         try:
-            values = list(raw)
-            for i, fn in convert:
-                if values[i] is not None:
-                    values[i] = fn(values[i])
-            row = dict(zip(keys, values, strict=True))
-            if secret:
-                row.pop(None)
+            row = encode((raw,))[0]
             if table in PRIVATE_COLUMNS:
                 row = redact(who, table, row)
             size = len(dumps({"changes": {table: [row]}}))  # as deep as in the page
         except _UNENCODABLE as exc:
-            row_id = raw[keys.index("id")]
+            row_id = raw[id_at]
             log.error("pull: %s %s cannot be encoded, skipped: %s", table, row_id, exc)
             page.skipped.setdefault(table, []).append(row_id)
             continue

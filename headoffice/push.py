@@ -20,18 +20,11 @@ from peewee import DataError, IntegrityError
 from app.domain.policy import DEVICE, conflict_winner, shared_tables
 from app.errors import PermissionDeniedError
 from app.models import db
+from app.sync import schema
 from app.sync.bounds import encodable
-from app.sync.protocol import (
-    COLUMNS,
-    MODELS,
-    Conflict,
-    PushChange,
-    PushRequest,
-    PushResult,
-    Rejection,
-    row_to_wire,
-    to_wire,
-)
+from app.sync.push_request import Conflict, PushChange, PushRequest, PushResult, Rejection
+from app.sync.schema import MODELS
+from app.sync.wire import COLUMNS, columns_at, row_to_wire, to_wire
 from headoffice.database import lock_rows, write_transaction
 from headoffice.models import Device, DeviceRow, PushBatch, RowMeta, SyncConflict
 from headoffice.permissions import Refused, decide, decision_order, stamp_authorship
@@ -58,7 +51,7 @@ def push(who: Principal, device_id: str, request: PushRequest, today: date) -> d
         result = PushResult()
         for change in decision_order(request.changes, technician=not who.sees_everything):
             _apply(who, device_id, change, result)
-        _attach_server_rows(who, result.rejected, today)
+        _attach_server_rows(who, result.rejected, today, request.schema)
         _make_encodable(result)
         if not who.sees_everything:
             _hold(device_id, result.applied)
@@ -121,11 +114,14 @@ def _hold(device_id: str, applied: list[dict]) -> None:
         DeviceRow.insert_many(rows[start : start + 500]).on_conflict_ignore().execute()
 
 
-def _attach_server_rows(who: Principal, rejected: list[Rejection], today: date) -> None:
+def _attach_server_rows(
+    who: Principal, rejected: list[Rejection], today: date, version: int | None
+) -> None:
     """Give each rejection head office's state of the row, so the device can take it back
     (rule 6); None when the row does not exist here or the user may not see it."""
     if not rejected:
         return
+    version = schema.current().version if version is None else version
     scope = scope_queries(who, today)
     for rejection in rejected:
         model = MODELS[rejection.table]
@@ -134,8 +130,11 @@ def _attach_server_rows(who: Principal, rejected: list[Rejection], today: date) 
             if visible is None or not visible.where(model.id == rejection.id).exists():
                 continue
         row = select_by_column(model).where(model.id == rejection.id).dicts().first()
+        columns = columns_at(version)[rejection.table]  # in the device's shape (rule 9)
         rejection.row = (
-            redact(who, rejection.table, row_to_wire(rejection.table, row)) if row else None
+            redact(who, rejection.table, row_to_wire(rejection.table, row, columns))
+            if row
+            else None
         )
 
 

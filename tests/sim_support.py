@@ -25,9 +25,12 @@ from peewee import Database
 from app import clock
 from app.models import Intervention, Technician, User, Vehicle, db, utcnow
 from app.models.enums import Role
+from app.sync import schema
 from app.sync.engine import synchronize
-from app.sync.protocol import MODELS, TABLES, dumps, loads, parse_push, row_to_wire
+from app.sync.push_request import parse_push
+from app.sync.schema import MODELS, TABLES
 from app.sync.store import SyncOutbox, ensure_device_id, get_state, open_device_db
+from app.sync.wire import dumps, loads, row_to_wire
 from headoffice.auth import principal_of, token_hash
 from headoffice.database import open_database
 from headoffice.models import Device, DeviceToken
@@ -65,11 +68,13 @@ class DirectTransport:
         return {"token": "direct", "user": {"id": user.id, "role": user.role, "name": ""}}
 
     def pull(self, cursor: str, limit: int) -> dict:
+        version = schema.current().version  # as HttpTransport sends it (rule 9)
         with db.using(self.server):
-            return wire(pull(self.who, self.device_id, cursor, limit, self.today).to_json())
+            page = pull(self.who, self.device_id, cursor, limit, self.today, schema_version=version)
+            return wire(page.to_json())
 
     def push(self, body: dict) -> dict:
-        request = parse_push(wire(body))
+        request = parse_push(wire(body), schema.current().version)
         with db.using(self.server):
             return wire(push(self.who, self.device_id, request, self.today))
 

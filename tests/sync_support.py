@@ -25,9 +25,10 @@ from peewee import Database
 from app import clock
 from app.errors import AuthError, TransportError
 from app.models import Technician, User, db
-from app.sync import tracking
-from app.sync.protocol import dumps, loads, parse_push
+from app.sync import schema, tracking
+from app.sync.push_request import parse_push
 from app.sync.store import SyncOutbox, ensure_device_id, open_device_db
+from app.sync.wire import dumps, loads
 from headoffice.database import open_database
 from headoffice.demo import build_demo
 from headoffice.models import Device
@@ -85,7 +86,7 @@ class LocalTransport:
         return self.who
 
     def health(self) -> dict:
-        return {"status": "ok", "version": "test", "schema_version": 0}
+        return {"status": "ok", "version": "test", "schema_version": schema.current().version}
 
     def login(self, username: str, password: str, device_id: str) -> dict:
         with using(self.server):
@@ -101,14 +102,15 @@ class LocalTransport:
     def pull(self, cursor: str, limit: int) -> dict:
         who = self._check()
         self.pulls += 1
+        version = schema.current().version  # as HttpTransport sends it (rule 9)
         with using(self.server):
-            page = pull(who, self.device_id, cursor, limit, self.today)
+            page = pull(who, self.device_id, cursor, limit, self.today, schema_version=version)
             return wire(page.to_json())
 
     def push(self, body: dict) -> dict:
         who = self._check()
         self.pushed.append(body)
-        request = parse_push(wire(body))
+        request = parse_push(wire(body), schema.current().version)
         with using(self.server):
             answer = wire(push(who, self.device_id, request, self.today))
         if self.before_push_answer is not None:

@@ -279,7 +279,7 @@ def test_the_graph_sees_every_kind_of_import():
     found = {(i.importer, i.target, i.local, i.guarded) for i in all_imports()}
     assert ("app.sync.pull", "app.sync.remote", False, False) in found  # from x import Name
     assert ("app.sync.transport", "requests", False, False) in found  # import x
-    assert ("app.sync.protocol", "orjson", False, True) in found  # try/except ImportError
+    assert ("app.sync.wire", "orjson", False, True) in found  # try/except ImportError
     assert ("app.cli", "flet", True, False) in found  # in a function
     assert {"app", "app.sync", "headoffice"} <= set(modules())
 

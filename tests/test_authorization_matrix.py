@@ -18,7 +18,7 @@ import pytest
 from app.models import MODELS_BY_TABLE, Technician, User
 from app.models.database import open_sqlite
 from app.models.enums import Role
-from app.sync.protocol import TABLES
+from app.sync.schema import TABLES
 from headoffice.permissions import OUTSIDE, Refused, decide, stamp_authorship
 from headoffice.scope import Principal
 

@@ -9,7 +9,7 @@ from app.domain import lifecycle, policy
 from app.domain.lifecycle import S
 from app.models import ALL_MODELS, MODELS_BY_TABLE
 from app.models.enums import InterventionStatus, Role
-from app.sync.protocol import COLUMNS
+from app.sync.wire import COLUMNS
 
 TABLES = [m._meta.table_name for m in ALL_MODELS]
 

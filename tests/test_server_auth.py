@@ -9,6 +9,7 @@ import requests
 
 from app.models import User, utcnow
 from app.models.migrations import LATEST_VERSION
+from app.sync import schema
 from headoffice.auth import token_hash
 from headoffice.models import Device, DeviceToken, LoginFailure
 
@@ -34,7 +35,12 @@ def test_health_answers_versions(demo_server):
     answer = requests.get(demo_server.url("/health"), timeout=10)
     assert answer.status_code == 200
     assert answer.headers["Content-Type"].startswith("application/json")
-    assert answer.json() == {"status": "ok", "version": "0.1.0", "schema_version": LATEST_VERSION}
+    assert answer.json() == {
+        "status": "ok",
+        "version": "0.1.0",
+        "schema_version": schema.current().version,  # the one pull and push exchange
+        "database_version": LATEST_VERSION,
+    }
 
 
 def test_login_returns_a_token_stored_only_as_its_hash(demo_server):

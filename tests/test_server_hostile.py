@@ -21,18 +21,8 @@ from hypothesis import strategies as st
 from server_support import copy_demo_database, open_intervention_of
 
 from app.sync.bounds import MAX_JSON_BYTES, MAX_JSON_DEPTH
-from app.sync.protocol import (
-    COLUMNS,
-    K_BOOL,
-    K_DATE,
-    K_DATETIME,
-    K_FLOAT,
-    K_INT,
-    K_JSON,
-    K_TEXT,
-    MODELS,
-    TABLES,
-)
+from app.sync.schema import MODELS, TABLES
+from app.sync.wire import COLUMNS, K_BOOL, K_DATE, K_DATETIME, K_FLOAT, K_INT, K_JSON, K_TEXT
 
 
 def _nested(depth: int) -> object:

@@ -11,7 +11,7 @@ import uuid
 import requests
 from server_support import start_live_server
 
-from app.sync.protocol import MAX_BODY_BYTES
+from app.sync.push_request import MAX_BODY_BYTES
 from headoffice.app import MAX_BLOB_REQUEST_BYTES
 
 

@@ -12,7 +12,7 @@ import requests
 from openapi_spec_validator import validate
 from server_support import ROOT, copy_demo_database
 
-from app.sync.protocol import TABLES
+from app.sync.schema import SCHEMA_HEADER, TABLES
 
 SCHEMATHESIS_CHECKS = (
     "not_a_server_error,status_code_conformance,content_type_conformance,"
@@ -47,6 +47,10 @@ def test_the_document_is_valid_openapi_and_covers_every_endpoint(demo_server):
     schemas = document["components"]["schemas"]
     assert all(f"Change_{t}" in schemas and f"Row_{t}" in schemas for t in TABLES)
     assert "password_hash" not in schemas["Row_users"]["properties"]
+    for method, path in (("get", "/sync/pull"), ("post", "/sync/push")):  # rule 9
+        operation = document["paths"][path][method]
+        assert SCHEMA_HEADER in {p["name"] for p in operation["parameters"] if p["in"] == "header"}
+        assert "426" in operation["responses"]
 
 
 def _validator(document: dict, schema: dict):
@@ -82,7 +86,7 @@ def test_the_date_time_pattern_is_what_the_server_accepts(value, valid):
         accepted = datetime.fromisoformat(value).tzinfo is None
     except ValueError:
         accepted = False
-    assert accepted is valid  # the schema and app.sync.protocol.from_wire agree
+    assert accepted is valid  # the schema and app.sync.wire.from_wire agree
 
 
 def test_the_listed_counterexamples_are_refused_by_the_schema():

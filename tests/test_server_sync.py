@@ -11,7 +11,8 @@ import requests
 from server_support import open_intervention_of, tech_interventions, visible_interventions
 
 from app.models import Intervention
-from app.sync.protocol import MAX_BODY_BYTES, Cursor
+from app.sync.cursor import Cursor
+from app.sync.push_request import MAX_BODY_BYTES
 
 
 def test_pull_pages_through_a_technicians_scope(demo_server):

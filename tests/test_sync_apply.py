@@ -12,7 +12,8 @@ from sync_support import open_device
 from app.models import ChecklistItem, Customer, Measurement, db
 from app.sync import apply, tracking
 from app.sync.apply import CURSOR, apply_page
-from app.sync.protocol import (
+from app.sync.store import SyncOutbox, get_state, set_state
+from app.sync.wire import (
     COLUMNS,
     K_BOOL,
     K_DATE,
@@ -22,7 +23,6 @@ from app.sync.protocol import (
     K_JSON,
     K_TEXT,
 )
-from app.sync.store import SyncOutbox, get_state, set_state
 
 SAMPLE = {
     K_TEXT: "x",

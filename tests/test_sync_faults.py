@@ -40,8 +40,8 @@ from app.models import Comment, Intervention, Technician, User, db
 from app.sync import tracking
 from app.sync.apply import CURSOR
 from app.sync.engine import synchronize
-from app.sync.protocol import TABLES
 from app.sync.push import PENDING_BATCH
+from app.sync.schema import TABLES
 from app.sync.store import (
     SyncConflictNotice,
     SyncOutbox,

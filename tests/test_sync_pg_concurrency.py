@@ -29,7 +29,8 @@ from sim_support import expected_replica, server_snapshot
 
 from app import clock
 from app.models import Intervention, Technician, User, db
-from app.sync.protocol import MODELS, TABLE_INDEX, Cursor
+from app.sync.cursor import Cursor
+from app.sync.schema import MODELS, TABLE_INDEX
 from headoffice.auth import principal_of
 from headoffice.versions import committed_version
 

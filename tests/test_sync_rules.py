@@ -1,4 +1,4 @@
-"""The eight MUST rules of docs/sync-protocol.md, one or more named tests per rule.
+"""The nine MUST rules of docs/sync-protocol.md, one or more named tests per rule.
 
 Every test runs on both head office backends (the ``backend`` parameter behind
 ``demo_server``: SQLite and PostgreSQL) through the real HTTP API on loopback. Devices are
@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import pytest
+import requests
 from server_support import (
     DEMO_PASSWORD,
     TEST_MAX_BLOB_BYTES,
@@ -36,6 +37,7 @@ from server_support import (
 )
 
 from app import clock
+from app.errors import RemoteError
 from app.models import (
     ALL_MODELS,
     Attachment,
@@ -60,10 +62,10 @@ from app.models import (
     Vehicle,
     db,
 )
-from app.sync import tracking
+from app.sync import schema, tracking
 from app.sync.engine import synchronize
-from app.sync.protocol import TABLES
 from app.sync.pull import pull_changes
+from app.sync.schema import TABLES
 from app.sync.store import (
     SyncConflictNotice,
     SyncOutbox,
@@ -1214,3 +1216,148 @@ def test_rule8_a_blob_is_readable_only_by_users_who_see_a_referencing_row(demo_s
     attach(office, plan)
     assert tech1.get(f"/blobs/{sha(plan)}").content == plan
     assert tech2.get(f"/blobs/{sha(plan)}").status_code == 404
+
+
+# === Rule 9: schema versions are exchanged ================================================
+
+# A schema version 2 that makes equipment.power_kw travel (a column the models have): version
+# 1 is then the wire without it. Head office and the devices of these tests share the
+# declaration (one process); an older app is a device sending an older version.
+ADDED = schema.Added(2, "equipment", ("power_kw",))
+
+
+@pytest.fixture
+def schema_v2() -> Iterator[schema.History]:
+    with schema.declared(schema.History(added=[ADDED])) as history:
+        yield history
+
+
+def pull_as(client, version: int | None, cursor: str = "", limit: int = 10000):
+    headers = dict(client.headers)
+    if version is not None:
+        headers[schema.SCHEMA_HEADER] = str(version)
+    params = {"cursor": cursor, "limit": limit}
+    return requests.get(client.server.url("/sync/pull"), params=params, headers=headers, timeout=60)
+
+
+def session_as(client, version: int | None, cursor: str = "") -> tuple[list[dict], str]:
+    pages = []
+    for _ in range(100):
+        answer = pull_as(client, version, cursor)
+        assert answer.status_code == 200, answer.text
+        pages.append(answer.json())
+        cursor = pages[-1]["cursor"]
+        if not pages[-1]["has_more"]:
+            return pages, cursor
+    raise AssertionError("the pull session never ended")
+
+
+def test_rule9_an_old_schema_device_is_served_the_old_shape(demo_server, schema_v2):
+    tech1 = demo_server.login("tech1")
+    old = rows_of(session_as(tech1, 1)[0])
+    equipment = [r for (t, _), r in old.items() if t == "equipment"]
+    assert equipment and all("power_kw" not in r for r in equipment)
+    assert all("serial_number" in r for r in equipment)  # the other columns travel
+    new = rows_of(session_as(demo_server.login("tech1"), 2)[0])
+    assert all("power_kw" in r for (t, _), r in new.items() if t == "equipment")
+    assert {k: set(r) for k, r in new.items() if k[0] != "equipment"} == {
+        k: set(r) for k, r in old.items() if k[0] != "equipment"
+    }
+    # no header: an app from before the exchange, which speaks the first version
+    bare = rows_of(session_as(demo_server.login("tech1"), None)[0])
+    assert all("power_kw" not in r for (t, _), r in bare.items() if t == "equipment")
+    # a push is read in the device's shape: version 1 does not know the column
+    row_id = equipment[0]["id"]
+    change = {"equipment": [{"id": row_id, "base_version": 0, "fields": {"power_kw": 3.0}}]}
+    body = {"batch_id": str(uuid.uuid4()), "device_id": tech1.device_id, "changes": change}
+    refused = tech1.post("/sync/push", json=body, headers={schema.SCHEMA_HEADER: "1"})
+    assert refused.status_code == 400 and "power_kw" in refused.json()["error"]["message"]
+
+
+def test_rule9_an_upgraded_device_gets_the_new_columns_for_rows_it_holds(
+    demo_server, new_device, schema_v2
+):
+    tech1 = new_device(demo_server, first_sync=False)
+    tech1.transport.inner.schema_version = 1  # the app before the upgrade
+    assert tech1.sync().pull.full
+    with tech1.active():
+        held = {e.id: e.power_kw for e in Equipment.select()}
+    assert held and set(held.values()) == {None}  # version 1 never carried the column
+    tech1.transport.inner.schema_version = None  # the upgraded app speaks version 2
+    report = tech1.sync()
+    changed = {t for page in tech1.transport.pages[-report.pull.pages :] for t in page["changes"]}
+    assert changed == {"equipment"} and report.pull.rows == len(held)  # nothing else re-sent
+    with on(demo_server):
+        expected = {
+            r[0]: r[1]
+            for r in Equipment.select(Equipment.id, Equipment.power_kw)
+            .where(Equipment.id.in_(list(held)))
+            .tuples()
+        }
+    with tech1.active():
+        assert {e.id: e.power_kw for e in Equipment.select()} == expected
+    assert any(v is not None for v in expected.values())
+    again = tech1.sync()  # settled: the cursor now records version 2
+    assert again.pull.rows == 0 and again.pull.pages == 1
+
+
+def test_rule9_an_upgraded_office_device_gets_the_changed_tables_whole(demo_server, schema_v2):
+    office = demo_server.login("office")
+    _, cursor = session_as(office, 1)
+    pages, cursor = session_as(office, 2, cursor)
+    sent = rows_of(pages)
+    with on(demo_server):
+        expected = {e.id: e.power_kw for e in Equipment.select()}
+    assert {t for t, _ in sent} == {"equipment"}
+    assert {i: r["power_kw"] for (_, i), r in sent.items()} == expected
+    pages, _ = session_as(office, 2, cursor)
+    assert [p["changes"] for p in pages] == [{}]
+
+
+def test_rule9_a_device_too_old_or_too_new_gets_a_clear_error(demo_server, new_device):
+    tech1 = demo_server.login("tech1")
+    with schema.declared(schema.History(added=[ADDED], oldest=2)):
+        outdated = pull_as(tech1, 1)
+        assert outdated.status_code == 426
+        assert outdated.json()["error"]["code"] == "schema_outdated"
+        assert "Update the app" in outdated.json()["error"]["message"]
+        assert pull_as(tech1, None).status_code == 426  # no header: the first version
+        assert pull_as(tech1, 2).status_code == 200
+    newer = pull_as(tech1, 2)  # head office speaks version 1 only
+    assert newer.status_code == 400 and newer.json()["error"]["code"] == "schema_too_new"
+    assert "update head office" in newer.json()["error"]["message"]
+    body = {"batch_id": str(uuid.uuid4()), "device_id": tech1.device_id, "changes": {}}
+    pushed = tech1.post("/sync/push", json=body, headers={schema.SCHEMA_HEADER: "2"})
+    assert pushed.status_code == 400 and pushed.json()["error"]["code"] == "schema_too_new"
+    bad = requests.get(
+        demo_server.url("/sync/pull"),
+        headers={**tech1.headers, schema.SCHEMA_HEADER: "two"},
+        timeout=60,
+    )
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_request"
+    # the device: a typed error that tells the technician what to do, nothing applied
+    device = new_device(demo_server, first_sync=False)
+    device.transport.inner.schema_version = 2
+    with pytest.raises(RemoteError) as error, device.active():
+        synchronize(device.transport)
+    assert error.value.code == "schema_too_new" and error.value.key == "sync.schema_too_new"
+    with device.active():
+        assert Equipment.select().count() == 0
+
+
+def test_rule9_a_session_left_open_starts_again_in_the_new_shape(demo_server, schema_v2):
+    office = demo_server.login("office")
+    _, cursor = session_as(office, 1)
+    with on(demo_server), db.atomic():  # three new versions: a session of several pages
+        touched = [c.id for c in Customer.select(Customer.id).order_by(Customer.id).limit(3)]
+        for row_id in touched:
+            Customer.update(sync_version=take_version()).where(Customer.id == row_id).execute()
+    first = pull_as(office, 1, cursor, limit=1).json()
+    assert first["has_more"] and [r["id"] for r in first["changes"]["customers"]] == touched[:1]
+    pages, _ = session_as(office, 2, first["cursor"])  # the app was upgraded meanwhile
+    sent = rows_of(pages)
+    assert {i for t, i in sent if t == "customers"} == set(touched)  # from v0 again
+    with on(demo_server):
+        expected = {e.id: e.power_kw for e in Equipment.select()}
+    assert {i: r["power_kw"] for (t, i), r in sent.items() if t == "equipment"} == expected
+    assert {t for t, _ in sent} == {"customers", "equipment"}

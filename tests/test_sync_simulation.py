@@ -88,10 +88,10 @@ from app.models import (
 )
 from app.models.base import set_change_listener
 from app.sync.engine import synchronize
-from app.sync.protocol import COLUMNS, to_wire
 from app.sync.store import SyncRejection
 from app.sync.tracking import record
 from app.sync.transport import HttpTransport
+from app.sync.wire import COLUMNS, to_wire
 from headoffice.models import SyncConflict
 
 OPS = int(os.environ.get("TERRAIN_SIM_OPS", "3000"))

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.sync.engine import LAST_SUCCESS
-from app.sync.protocol import MODELS
+from app.sync.schema import MODELS
 from app.sync.store import SyncConflictNotice, SyncRejection, get_state
 from app.sync.tracking import pending_count
 

@@ -3,8 +3,9 @@
 Speed matters (a first sync brings tens of thousands of rows), so this step bypasses the
 models: it works on the raw ``sqlite3`` connection with one ``executemany`` upsert per
 table (``INSERT ... ON CONFLICT(id) DO UPDATE``). Wire values are stored as the models
-store them: date-times get a space instead of the 'T' (done by SQLite's ``replace``), JSON
-columns are serialised, booleans bind as 0/1. Nothing here goes through ``save``, so pulled
+store them, by the wire module's definition (``wire.STORED`` / ``wire.STORED_SQL``: date-times
+get a space instead of the 'T' inside the statement, JSON columns are serialised, booleans
+bind as 0/1). Nothing here goes through ``save``, so pulled
 rows are not tracked as local changes.
 
 Foreign keys are not enforced on this connection during the apply: a page may reference rows
@@ -18,15 +19,15 @@ does not move while any are pending; evicted rows with pending changes are kept.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
 from app.models import db
-from app.sync.protocol import COLUMNS, K_DATETIME, K_JSON, TABLES
+from app.sync.schema import TABLES
 from app.sync.store import SyncOutbox, get_state, set_state
+from app.sync.wire import COLUMNS, STORED, STORED_SQL
 
 CURSOR = "cursor"
 # Rows evicted while they had unsent changes: kept until those are pushed, then removed.
@@ -47,8 +48,8 @@ class ApplyResult:
 class _TablePlan:
     columns: list[str]  # device columns in statement order
     wire_keys: list[str]  # matching keys of a wire row
-    json_positions: list[int]
-    kinds: dict[str, str]
+    converts: list[tuple[int, Callable[[Any], Any]]]  # positions stored after a Python step
+    marks: dict[str, str]  # column -> its placeholder in a statement
     upsert_sql: str
 
     def values(self, row: Mapping[str, Any]) -> list[Any]:
@@ -56,9 +57,9 @@ class _TablePlan:
             values = list(itemgetter(*self.wire_keys)(row))
         except KeyError:  # a column missing from the row: store NULL (the server sends all)
             values = [row.get(k) for k in self.wire_keys]
-        for i in self.json_positions:
+        for i, store in self.converts:
             if values[i] is not None:
-                values[i] = json.dumps(values[i], ensure_ascii=False, sort_keys=True)
+                values[i] = store(values[i])
         return values
 
 
@@ -67,17 +68,17 @@ def _plan(table: str) -> _TablePlan:
     columns = ["id", *wire, "deleted", "sync_version"]
     wire_keys = ["id", *wire, "_deleted", "_version"]
     kinds = {name: c.kind for name, c in wire.items()}
-    marks = ["replace(?, 'T', ' ')" if kinds.get(c) == K_DATETIME else "?" for c in columns]
+    marks = {c: STORED_SQL.get(kinds.get(c), "?") for c in columns}
     defaults = LOCAL_DEFAULTS.get(table, {})
     names = ", ".join(f'"{c}"' for c in [*columns, *defaults])
     literals = ["'" + v.replace("'", "''") + "'" for v in defaults.values()]
     updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c != "id")
     sql = (
-        f'INSERT INTO "{table}" ({names}) VALUES ({", ".join(marks + literals)}) '
+        f'INSERT INTO "{table}" ({names}) VALUES ({", ".join([*marks.values(), *literals])}) '
         f"ON CONFLICT(id) DO UPDATE SET {updates}"
     )
-    json_positions = [i for i, c in enumerate(columns) if kinds.get(c) == K_JSON]
-    return _TablePlan(columns, wire_keys, json_positions, kinds, sql)
+    converts = [(i, STORED[kinds[c]]) for i, c in enumerate(columns) if kinds.get(c) in STORED]
+    return _TablePlan(columns, wire_keys, converts, marks, sql)
 
 
 PLANS: dict[str, _TablePlan] = {t: _plan(t) for t in TABLES}
@@ -167,10 +168,7 @@ def _merge(conn, table: str, plan: _TablePlan, row: Mapping[str, Any], held: set
     take = [c for c in plan.columns if c not in held and c not in ("id", "sync_version")]
     if not take:
         return
-    sets = ", ".join(
-        f"\"{c}\" = replace(?, 'T', ' ')" if plan.kinds.get(c) == K_DATETIME else f'"{c}" = ?'
-        for c in take
-    )
+    sets = ", ".join(f'"{c}" = {plan.marks[c]}' for c in take)
     conn.execute(
         f'UPDATE "{table}" SET {sets} WHERE id = ?', [*(values[c] for c in take), row["id"]]
     )

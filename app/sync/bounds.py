@@ -3,7 +3,7 @@
 A value head office accepts must be one every later pull can encode again: orjson refuses
 nesting deeper than 254 levels (a pull page adds four around a value), and a page must stay
 a reasonable size. ``check_json`` is the one gate, called for every JSON column of a push
-(``app.sync.protocol.from_wire``); ``encodable`` tells whether an already stored value can
+(``app.sync.wire.from_wire``); ``encodable`` tells whether an already stored value can
 still be sent (rows stored before these bounds, or written outside the API).
 """
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 
 from app.models import db
-from app.sync.protocol import TABLES
+from app.sync.schema import TABLES
 from app.sync.store import DROPPED, get_state, restore_indexes, set_state
 
 __all__ = ["device_is_empty", "drop_secondary_indexes", "restore_indexes"]

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.models import db
-from app.sync.protocol import COLUMNS, TABLE_INDEX, to_wire
+from app.sync.schema import TABLE_INDEX
 from app.sync.store import SyncOutbox
 from app.sync.tracking import DELETED
+from app.sync.wire import COLUMNS, to_wire
 
 _CHUNK = 500  # ids per SELECT (below SQLite's variable limit)
 

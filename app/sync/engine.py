@@ -25,9 +25,10 @@ from pathlib import Path
 from app.media.blob_store import BlobStore
 from app.models import utcnow
 from app.sync.blobs import BlobMissingError, BlobOutcome, default_blob_dir, held_error, upload_blobs
-from app.sync.protocol import DEFAULT_PULL_LIMIT, PUSH_BATCH_ROWS
+from app.sync.cursor import DEFAULT_PULL_LIMIT
 from app.sync.pull import PullOutcome, pull_changes
 from app.sync.push import PushOutcome, push_changes
+from app.sync.push_request import PUSH_BATCH_ROWS
 from app.sync.remote import Transport
 from app.sync.store import ensure_device_id, set_state
 

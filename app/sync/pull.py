@@ -22,7 +22,7 @@ from app.errors import RemoteError
 from app.models import db
 from app.sync import bulk as bulk_load
 from app.sync.apply import CURSOR, ApplyResult, apply_page
-from app.sync.protocol import DEFAULT_PULL_LIMIT
+from app.sync.cursor import DEFAULT_PULL_LIMIT
 from app.sync.remote import Transport
 from app.sync.store import get_state, set_state
 

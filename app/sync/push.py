@@ -21,8 +21,9 @@ from app.models import db
 from app.sync.apply import EVICT_AFTER_PUSH, take_server_rows
 from app.sync.collect import OutgoingChange, collect, pending_keys
 from app.sync.mark import mark_synced
-from app.sync.protocol import MODELS, PUSH_BATCH_ROWS, TABLE_INDEX
+from app.sync.push_request import PUSH_BATCH_ROWS
 from app.sync.remote import Transport
+from app.sync.schema import MODELS, TABLE_INDEX
 from app.sync.store import (
     SyncConflictNotice,
     SyncOutbox,

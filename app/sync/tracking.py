@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from app.models import SyncedModel, utcnow
 from app.models.base import set_change_listener
-from app.sync.protocol import COLUMNS
 from app.sync.store import SyncOutbox
+from app.sync.wire import COLUMNS
 
 DELETED = "deleted"
 

@@ -8,7 +8,10 @@ content-addressed blob (a file above ``blob_chunk`` bytes goes up in chunks with
 (honouring ``Retry-After``); and any request (sign-in too) answered 503 with
 ``Retry-After``: head office's database was busy and did nothing. Failures become
 ``app.errors`` types: unreachable -> ``TransportError``; 401 -> ``AuthError``; other errors
--> ``RemoteError`` with the server's ``code`` and message.
+-> ``RemoteError`` with the server's ``code`` and message (426 ``schema_outdated`` and
+``schema_too_new``: the app and head office do not speak the same schema version, rule 9).
+
+Pull and push carry the device's schema version in the ``X-Terrain-Schema`` header.
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ from typing import Any
 import requests
 
 from app.errors import AuthError, RemoteError, TransportError
-from app.sync.protocol import PROTOCOL_VERSION, ProtocolError, dumps, loads
+from app.sync import schema
+from app.sync.schema import PROTOCOL_VERSION, SCHEMA_HEADER
+from app.sync.wire import ProtocolError, dumps, loads
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +52,7 @@ class HttpTransport:
         retries: int = 3,
         backoff: float = 0.5,
         blob_chunk: int = BLOB_CHUNK,
+        schema_version: int | None = None,
     ) -> None:
         base = base_url.rstrip("/")
         self.api = base if base.endswith(API_PREFIX) else base + API_PREFIX
@@ -55,6 +61,7 @@ class HttpTransport:
         self.retries = retries
         self.backoff = backoff
         self.blob_chunk = blob_chunk
+        self.schema_version = schema_version  # None: this code's (tests set an older one)
         self.session = requests.Session()
         self.session.headers["User-Agent"] = "terrain-device"
         self.prefetch = True  # pull: one page may be fetched on a helper thread (app.sync.pull)
@@ -75,10 +82,14 @@ class HttpTransport:
 
     def pull(self, cursor: str, limit: int) -> dict:
         params = {"cursor": cursor or "", "limit": limit}
-        return self._json("GET", "/sync/pull", params=params, retry=True)
+        return self._json("GET", "/sync/pull", params=params, headers=self._schema(), retry=True)
 
     def push(self, body: dict) -> dict:
-        return self._json("POST", "/sync/push", body=body, retry=True)
+        return self._json("POST", "/sync/push", body=body, headers=self._schema(), retry=True)
+
+    def _schema(self) -> dict[str, str]:
+        version = self.schema_version or schema.current().version
+        return {SCHEMA_HEADER: str(version)}
 
     def has_blob(self, sha256: str) -> bool:
         response = self._request("HEAD", f"/blobs/{sha256}", retry=True, ok=(200, 404))
@@ -185,7 +196,7 @@ class HttpTransport:
     def _json(self, method: str, path: str, *, body: Any = None, **kwargs) -> dict:
         if body is not None:
             kwargs["data"] = dumps(body)
-            kwargs["headers"] = {"Content-Type": "application/json"}
+            kwargs["headers"] = {**kwargs.get("headers", {}), "Content-Type": "application/json"}
         return _decode(self._request(method, path, **kwargs))
 
     def _request(
@@ -273,6 +284,9 @@ def _garbage(response: requests.Response) -> RemoteError:
     )
 
 
+SCHEMA_KEYS = {"schema_outdated": "sync.schema_outdated", "schema_too_new": "sync.schema_too_new"}
+
+
 def _error(response: requests.Response) -> Exception:
     status = response.status_code
     code, message = "", ""
@@ -287,6 +301,8 @@ def _error(response: requests.Response) -> Exception:
             hint="Sign in again.",
             key="sync.signed_out",
         )
+    if code in SCHEMA_KEYS:  # the app and head office speak different schemas (rule 9)
+        return RemoteError(message, status=status, code=code, key=SCHEMA_KEYS[code])
     if status >= 500 or not message:
         what = f"Head office failed (HTTP {status})" if status >= 500 else f"HTTP {status}"
         message = f"{what}: {message}" if message else f"{what}."

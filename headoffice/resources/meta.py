@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from app import __version__
 from app.models.migrations import LATEST_VERSION
-from app.sync.protocol import dumps
+from app.sync import schema
+from app.sync.wire import dumps
 from headoffice.http import JSON, send_json
 from headoffice.openapi import openapi_document
 
@@ -13,7 +14,15 @@ class HealthResource:
     public = True
 
     def on_get(self, req, resp) -> None:
-        send_json(resp, {"status": "ok", "version": __version__, "schema_version": LATEST_VERSION})
+        send_json(
+            resp,
+            {
+                "status": "ok",
+                "version": __version__,
+                "schema_version": schema.current().version,  # what pull and push exchange
+                "database_version": LATEST_VERSION,
+            },
+        )
 
 
 class OpenAPIResource:

@@ -17,7 +17,7 @@ from app.domain import lifecycle
 from app.domain.lifecycle import S
 from app.errors import NotFoundError, PermissionDeniedError, TransitionError
 from app.models import Intervention, Technician
-from app.sync.protocol import PushChange, PushRequest
+from app.sync.push_request import PushChange, PushRequest
 from headoffice.push import push
 from headoffice.scope import Principal
 
