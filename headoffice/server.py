@@ -97,8 +97,12 @@ class HeadOfficeServer:
             # the loop thread closes every dispatcher itself (wasyncore is not thread-safe),
             # after the workers are gone (none writes to a closed socket); its map empty, the
             # loop returns
-            wake.pull_trigger(lambda: wasyncore.close_all(self._map))
-            self._stopped.wait(STOP_TIMEOUT)
+            try:
+                wake.pull_trigger(lambda: wasyncore.close_all(self._map))
+            except OSError:  # the trigger is already closed: the loop is ending by itself
+                pass
+            else:
+                self._stopped.wait(STOP_TIMEOUT)
         if self._thread is not None:
             self._thread.join(STOP_TIMEOUT)
         wasyncore.close_all(self._map)  # what is left once the loop ended (Ctrl-C, never run)
