@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from app import locales
 from app.errors import TerrainError
 
 DEFAULT_LOCALE = "fr"
@@ -983,6 +984,14 @@ CATALOGS: dict[str, dict[str, str]] = {
         "equipment.type.chiller": "Chiller",
     },
 }
+
+# Feature catalogs (app/locales/): one module per feature keeps additions apart.
+for _module in locales.MODULES:
+    for _locale in LOCALES:
+        _extra = getattr(_module, _locale.upper())
+        _clash = CATALOGS[_locale].keys() & _extra.keys()
+        assert not _clash, f"{_module.__name__} redefines {sorted(_clash)}"
+        CATALOGS[_locale].update(_extra)
 
 _WEEKDAYS = {
     "fr": ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"],

@@ -66,3 +66,15 @@ def test_unexpected_exceptions_get_a_generic_message():
 )
 def test_long_dates(locale, expected):
     assert Translator(locale).long_date(date(2026, 11, 28)) == expected
+
+
+def test_feature_catalogs_are_merged_and_may_not_redefine_a_key():
+    from app import locales
+
+    for module in locales.MODULES:
+        for locale in ("fr", "en"):
+            extra = getattr(module, locale.upper())
+            for key, text in extra.items():
+                assert CATALOGS[locale][key] == text
+        # every feature key exists in both languages
+        assert module.FR.keys() == module.EN.keys(), module.__name__
