@@ -88,6 +88,7 @@ class Evidence:
     image_sha256: str | None
     technician: str
     matches: bool  # the signature's hash is the signed version's content hash
+    strokes: list | None = None
 
 
 @dataclass
@@ -254,6 +255,7 @@ def slip(intervention_id: str, who: CurrentUser) -> Slip:
             image_sha256=signature.image_blob_sha256,
             technician=((signature.audit or {}).get("technician_name") or technician),
             matches=bool(signed and signed.content_sha256 == signature.content_sha256),
+            strokes=signature.strokes,
         )
     customer = Customer.get_or_none(Customer.id == intervention.customer_id)
     result = Slip(
@@ -483,6 +485,95 @@ def validate(intervention_id: str, who: CurrentUser) -> Slip:
 
 
 # --- documents on this device ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SlipDocument:
+    """The PDF the office looks at: the signed file when this device has it (or can fetch
+    it), else one rebuilt from the signed content (``signed`` False: say so)."""
+
+    pdf: bytes
+    signed: bool
+    version: int
+    file_name: str
+    pages: list[bytes] | None  # PNG pictures; None when they cannot be made here
+
+
+def _pdf_signature(current: Slip):
+    """The evidence to draw in a rebuilt preview (only under the content it signed)."""
+    evidence = current.evidence
+    if evidence is None or not evidence.matches:
+        return None
+    from app.reports.signature import SignatureEvidence
+
+    png = signature_png(evidence)
+    return SignatureEvidence(
+        document_kind=current.signed_version.kind,
+        signer_name=evidence.signer_name,
+        signer_role=evidence.signer_role,
+        signed_at=evidence.signed_at,
+        content_sha256=evidence.content_sha256,
+        image_png=png or b"",
+        image_sha256=evidence.image_sha256 or "",
+        strokes=evidence.strokes or [],
+        device_id=evidence.device_id,
+    )
+
+
+def device_blob_dir() -> Path | None:
+    from app.sync.blobs import default_blob_dir
+
+    return default_blob_dir()
+
+
+def signature_png(evidence: Evidence | None, blob_dir: Path | None = None) -> bytes | None:
+    """The signature's picture: its blob on this device, else drawn from its strokes."""
+    if evidence is None:
+        return None
+    path = local_blob(evidence.image_sha256, blob_dir if blob_dir else device_blob_dir())
+    if path is not None:
+        return path.read_bytes()
+    if evidence.strokes:
+        from app.reports.signature import render_png
+
+        try:
+            return render_png(evidence.strokes, background=(255, 255, 255))
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+def slip_document(
+    current: Slip, transport: Any = None, blob_dir: Path | None = None, *, dpi: int = 60
+) -> SlipDocument | None:
+    """The signed PDF of the slip with its pages (slow: run it off the UI loop)."""
+    version = current.signed_version
+    if version is None:
+        return None
+    blob_dir = blob_dir if blob_dir else device_blob_dir()
+    pdf_path = None
+    if version.pdf_blob_sha256 and blob_dir is not None:
+        try:
+            pdf_path = fetch_blob(version.pdf_blob_sha256, blob_dir, transport)
+        except Exception:  # offline, or head office lacks it: the rebuilt preview says so
+            pdf_path = None
+    reference = current.intervention.reference
+    if pdf_path is not None:
+        pdf, signed = pdf_path.read_bytes(), True
+    else:
+        from app.reports.pdf import slip_pdf, visit_report_pdf
+
+        render = visit_report_pdf if version.kind == "visit_report" else slip_pdf
+        pdf = render(version.content, language="fr", signature=_pdf_signature(current))
+        signed = False
+    with tempfile.TemporaryDirectory() as work:
+        path = Path(work) / "slip.pdf"
+        path.write_bytes(pdf)
+        try:
+            pages = page_images(path, dpi=dpi)
+        except (subprocess.SubprocessError, OSError):
+            pages = None
+    return SlipDocument(pdf, signed, version.version, f"{reference}-v{version.version}.pdf", pages)
 
 
 def local_blob(sha256: str | None, blob_dir: Path | None) -> Path | None:

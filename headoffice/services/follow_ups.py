@@ -1,13 +1,13 @@
 """Head office turns each follow-up (*suite à donner*) into what it means, once.
 
-| follow-up kind | becomes |
-|---|---|
-| new visit (``new_visit``) | a planned, unassigned intervention at the same site and equipment, on the proposed date (else the due date, else in 14 days), with the follow-up's urgency as its priority |
-| next preventive visit (``next_preventive``) | a planned intervention of the preventive type |
-| parts to order (``parts_order``) | a parts-to-order line per line naming a part (the intervention's technician, its intervention); lines without a part, or none, a note |
-| quote needed (``quote``) | a note on the customer ("Devis à établir") |
-| other, with a text | a note on the customer |
-| none | nothing |
+- new visit (``new_visit``): a planned, unassigned intervention at the same site and
+  equipment, on the proposed date (else the due date, else in 14 days), with the
+  follow-up's urgency as its priority;
+- next preventive visit (``next_preventive``): the same, of a preventive type;
+- parts to order (``parts_order``): a parts-to-order line per line naming a part (for the
+  intervention's technician, on its intervention); lines without a part, or none: a note;
+- quote needed (``quote``): a note on the customer ("Devis à établir");
+- other, with a text: a note on the customer; none: nothing.
 
 Every write goes through head office's push path (a version each, so devices receive them:
 the technician sees the planned visits and parts on the site's history). Ids are derived
