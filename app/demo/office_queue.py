@@ -47,6 +47,10 @@ def submitted_slip(intervention: Intervention, *, signed: bool = True, seed: int
         content_sha256=content_sha256(final),
         created_by=tech_user.id if tech_user else None,
     )
+    sent_at = (intervention.finished_at or intervention.scheduled_end) + timedelta(minutes=5)
+    ReportVersion.update(created_at=sent_at, updated_at=sent_at).where(
+        ReportVersion.id == version.id
+    ).execute()  # sent when the visit ended, not when the demo was made
     if signed:
         name, role = SIGNERS[seed % len(SIGNERS)]
         evidence = build_evidence(

@@ -145,13 +145,13 @@ def queue(who: CurrentUser) -> list[QueueItem]:
     )
     ids = [r.id for r in rows]
     signed = _signed_ids(ids)
-    versions = _latest_versions(ids)
+    sent, corrected = _versions(ids)
     names = _technician_names({r.technician_id for r in rows if r.technician_id})
     today = clock.today()
     items = []
     for row in rows:
-        version = versions.get(row.id)
-        at = (version.updated_at if version else None) or row.finished_at
+        version = sent.get(row.id)
+        at = (version.created_at if version else None) or row.finished_at
         day = (at or row.scheduled_start).date()
         items.append(
             QueueItem(
@@ -162,7 +162,7 @@ def queue(who: CurrentUser) -> list[QueueItem]:
                 submitted_at=at,
                 signed=row.id in signed,
                 age_days=max(0, (today - day).days),
-                corrected=bool(version and version.status == DocumentStatus.CORRECTED),
+                corrected=row.id in corrected,
             )
         )
     return items
@@ -184,18 +184,24 @@ def _signed_ids(ids: list[str]) -> set[str]:
     return {r.intervention_id for r in query}
 
 
-def _latest_versions(ids: list[str]) -> dict[str, ReportVersion]:
+def _versions(ids: list[str]) -> tuple[dict[str, ReportVersion], set[str]]:
+    """Per intervention, the first version its technician sent (when it reached the office),
+    and the interventions with a corrected version."""
     if not ids:
-        return {}
+        return {}, set()
     rows = ReportVersion.live().where(
         ReportVersion.intervention.in_(ids)
         & ReportVersion.kind.in_(SIGNING_KINDS)
         & (ReportVersion.status != DocumentStatus.DRAFT)
     )
-    latest: dict[str, ReportVersion] = {}
+    sent: dict[str, ReportVersion] = {}
+    corrected: set[str] = set()
     for row in rows.order_by(ReportVersion.version):
-        latest[row.intervention_id] = row
-    return latest
+        if row.status == DocumentStatus.CORRECTED:
+            corrected.add(row.intervention_id)
+        else:
+            sent.setdefault(row.intervention_id, row)
+    return sent, corrected
 
 
 def _technician_names(ids: set[str]) -> dict[str, str]:

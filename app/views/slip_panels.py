@@ -3,6 +3,8 @@ signed PDF's pages and the e-mail delivery state. Pure builders: data in, contro
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import flet as ft
 
 from app.views.semantic_ids import tagged
@@ -28,6 +30,12 @@ def line(text: str, *, size: int = 15, color=None, selectable: bool = False) -> 
 
 
 def when(value) -> str:
+    """``dd/mm/yyyy HH:MM`` of a date-time or of its ISO text (head office's answers)."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
     return f"{value:%d/%m/%Y %H:%M}" if value else "—"
 
 
@@ -77,7 +85,7 @@ def corrections_panel(tr, slip) -> ft.Control:
                         after=c.get("after") or tr("validation.field.empty"),
                         reason=c.get("reason", ""),
                         by=c.get("by_name") or c.get("by", ""),
-                        at=str(c.get("at", "")).replace("T", " ")[:16],
+                        at=when(c.get("at")),
                     )
                 ),
             )
@@ -114,12 +122,14 @@ def evidence_panel(tr, slip, png: bytes | None) -> ft.Control:
                         ft.Icons.VERIFIED if ok else ft.Icons.GPP_BAD,
                         color=ft.Colors.GREEN_800 if ok else ft.Colors.ERROR,
                     ),
-                    line(
+                    ft.Text(
                         tr("validation.evidence.match" if ok else "validation.evidence.mismatch"),
+                        size=15,
                         color=ft.Colors.GREEN_900 if ok else ft.Colors.ERROR,
+                        expand=True,
                     ),
                 ],
-                wrap=True,
+                vertical_alignment=ft.CrossAxisAlignment.START,
             ),
         ),
     ]
