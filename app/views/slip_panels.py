@@ -219,9 +219,7 @@ def delivery_panel(tr, slip, deliveries: list[dict] | None, on_refresh) -> ft.Co
 def _delivery_text(tr, d: dict) -> str:
     state, to = d.get("state"), d.get("recipient") or "—"
     if state == "sent":
-        return tr(
-            "validation.delivery.sent", to=to, at=(d.get("sent_at") or "").replace("T", " ")[:16]
-        )
+        return tr("validation.delivery.sent", to=to, at=when(d.get("sent_at")))
     if state == "failed":
         return tr(
             "validation.delivery.failed",
