@@ -307,3 +307,29 @@ def test_deliveries_are_the_offices_only(office_server, smtp):
     office = server.login("office")
     assert office.get("/office/deliveries").status_code == 400
     assert to_wire  # the wire encoder stays importable for the pushes above
+
+
+def test_the_delivery_thread_stops_with_the_server(office_server, smtp):
+    server = office_server(smtp.port)
+    thread = server._server.app.delivery_worker._thread
+    assert thread is not None and thread.is_alive() and thread.name == "headoffice-mail"
+    server.stop()
+    assert not thread.is_alive()
+    server.stop()  # idempotent (the fixture stops it again)
+
+
+def test_smtp_settings_come_from_options_then_the_environment():
+    from app.errors import ConfigError
+    from headoffice.app import smtp_from_env
+
+    env = {"TERRAIN_SMTP_HOST": "smtp.example.fr", "TERRAIN_SMTP_PASSWORD": "s3cret",
+           "TERRAIN_SMTP_PORT": "465", "TERRAIN_SMTP_TLS": "ssl"}  # fmt: skip
+    settings = smtp_from_env(env, sender="bureau@example.fr", port=None)
+    assert (settings.host, settings.port, settings.tls) == ("smtp.example.fr", 465, "ssl")
+    assert settings.password == "s3cret" and settings.configured
+    assert smtp_from_env(env, host="other", tls="none").host == "other"
+    assert not smtp_from_env({}).configured
+    with pytest.raises(ConfigError):
+        smtp_from_env({"TERRAIN_SMTP_PORT": "twenty-five"})
+    with pytest.raises(ConfigError):
+        smtp_from_env({}, tls="tls1.0")
