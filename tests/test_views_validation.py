@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+import flet as ft
 from flet_harness import FletHarness, layout_faults
 from test_views_shell import sign_in
 
@@ -121,3 +122,30 @@ def _office():
     from test_office_validation import user
 
     return user("office")
+
+
+def test_the_delivery_card_shows_each_state_with_the_smtp_error():
+    from types import SimpleNamespace
+
+    from flet_harness import walk
+
+    from app.i18n import Translator
+    from app.views.slip_panels import delivery_panel
+
+    tr = Translator("fr")
+    validated = SimpleNamespace(validated=True)
+
+    def text(slip, deliveries):
+        card = delivery_panel(tr, slip, deliveries, on_refresh=None)
+        return " ".join(c.value for c in walk(card) if isinstance(c, ft.Text))
+
+    error = "Recipient refused — a@b.fr: 550 5.1.1 mailbox unavailable"
+    failed = {"state": "failed", "recipient": "a@b.fr", "attempts": 2, "last_error": error}
+    assert "550 5.1.1 mailbox unavailable" in text(validated, [failed])
+    assert "2 tentative(s)" in text(validated, [failed])
+    sent = {"state": "sent", "recipient": "a@b.fr", "sent_at": "2026-03-11T10:05:00"}
+    assert "Envoyé à a@b.fr le 11/03/2026 10:05" in text(validated, [sent])
+    assert "Aucune adresse e-mail" in text(validated, [{"state": "no_recipient"}])
+    assert "En attente" in text(validated, [{"state": "pending", "recipient": "a@b.fr"}])
+    assert "pas joignable" in text(validated, None)  # offline: said, not guessed
+    assert "Une fois validé" in text(SimpleNamespace(validated=False), None)
