@@ -107,6 +107,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo", action="store_true", help="fill an empty head office database with demo data"
     )
     serve.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    smtp = serve.add_argument_group(
+        "e-mail of validated slips (default: $TERRAIN_SMTP_HOST, _PORT, _USER, _PASSWORD, "
+        "_TLS, _SENDER)"
+    )
+    smtp.add_argument("--smtp-host", help="SMTP server host")
+    smtp.add_argument("--smtp-port", type=int, help="SMTP port (default 587)")
+    smtp.add_argument("--smtp-user", help="SMTP user name (none: no authentication)")
+    smtp.add_argument("--smtp-tls", choices=("starttls", "ssl", "none"), help="default starttls")
+    smtp.add_argument("--smtp-sender", help="From address of the e-mails")
     return parser
 
 

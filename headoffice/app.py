@@ -30,8 +30,11 @@ from headoffice.http import (
     handle_unexpected,
     serialize_http_error,
 )
+from headoffice.mail import DeliveryPolicy, DeliveryWorker, SmtpSettings
+from headoffice.push import add_after_commit
 from headoffice.resources import (
     BlobResource,
+    DeliveriesResource,
     HealthResource,
     LoginResource,
     LogoutResource,
@@ -40,6 +43,7 @@ from headoffice.resources import (
     PushResource,
     RevokeResource,
 )
+from headoffice.services.validation import after_push
 
 API = "/api/v1"
 MAX_BLOB_BYTES = 512 * 1024 * 1024
@@ -58,13 +62,19 @@ class ServerConfig:
     token_ttl_days: int = 30
     lock_timeout: float = LOCK_TIMEOUT  # seconds; then 503 with Retry-After
     throttle: auth.Throttle = field(default_factory=auth.Throttle)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)  # e-mail of validated slips
+    delivery: DeliveryPolicy = field(default_factory=DeliveryPolicy)  # its retries
 
     @classmethod
     def from_env(cls) -> ServerConfig:
-        """``TERRAIN_DB_URL`` and ``TERRAIN_BLOB_DIR`` (for gunicorn and other servers)."""
+        """``TERRAIN_DB_URL`` and ``TERRAIN_BLOB_DIR`` (for gunicorn and other servers), and
+        the SMTP settings ``TERRAIN_SMTP_HOST``, ``_PORT``, ``_USER``, ``_PASSWORD``, ``_TLS``,
+        ``_SENDER``."""
         try:
             return cls(
-                db_url=os.environ["TERRAIN_DB_URL"], blob_dir=Path(os.environ["TERRAIN_BLOB_DIR"])
+                db_url=os.environ["TERRAIN_DB_URL"],
+                blob_dir=Path(os.environ["TERRAIN_BLOB_DIR"]),
+                smtp=smtp_from_env(),
             )
         except KeyError as exc:
             from app.errors import ConfigError
@@ -75,6 +85,26 @@ class ServerConfig:
     def max_request_bytes(self) -> int:
         """The largest legitimate request body: a push, or one blob PUT (whole or chunk)."""
         return max(self.max_body_bytes, min(self.max_blob_bytes, self.max_blob_request_bytes))
+
+
+def smtp_from_env(environ=os.environ, **given) -> SmtpSettings:
+    """SMTP settings from ``TERRAIN_SMTP_*`` variables, overridden by ``given`` (not None)."""
+    values = {
+        "host": environ.get("TERRAIN_SMTP_HOST", ""),
+        "port": environ.get("TERRAIN_SMTP_PORT", "587"),
+        "user": environ.get("TERRAIN_SMTP_USER", ""),
+        "password": environ.get("TERRAIN_SMTP_PASSWORD", ""),
+        "tls": environ.get("TERRAIN_SMTP_TLS", "starttls"),
+        "sender": environ.get("TERRAIN_SMTP_SENDER", ""),
+    }
+    values.update({k: v for k, v in given.items() if v is not None})
+    try:
+        values["port"] = int(values["port"])
+    except ValueError as exc:
+        from app.errors import ConfigError
+
+        raise ConfigError(f"The SMTP port must be a number, not {values['port']!r}.") from exc
+    return SmtpSettings(**values)
 
 
 class DatabaseSession:
@@ -139,8 +169,14 @@ class HeadOfficeApp(falcon.App):
         super().__init__(middleware=[session, RequireToken()])
         self.max_request_bytes = config.max_request_bytes
         self._session = session
+        # Sends the e-mails of validated slips; the server starts and stops it.
+        self.delivery_worker = DeliveryWorker(session.database, config.smtp, config.delivery)
+
+    def start_background(self) -> None:
+        self.delivery_worker.start()
 
     def close(self) -> None:
+        self.delivery_worker.stop()
         self._session.close()
 
 
@@ -167,4 +203,6 @@ def create_app(config: ServerConfig, database: Database | None = None) -> HeadOf
     app.add_route(f"{API}/sync/pull", PullResource())
     app.add_route(f"{API}/sync/push", PushResource(config.max_body_bytes))
     app.add_route(f"{API}/blobs/{{sha256}}", BlobResource(store, config.max_blob_request_bytes))
+    app.add_route(f"{API}/office/deliveries", DeliveriesResource())
+    add_after_commit(after_push)  # validation's effects: customer record, follow-ups, e-mail
     return app

@@ -22,7 +22,7 @@ def serve(args: argparse.Namespace) -> int:
     try:
         import waitress  # noqa: F401 - the server extra
 
-        from headoffice.app import ServerConfig, create_app
+        from headoffice.app import ServerConfig, create_app, smtp_from_env
         from headoffice.database import open_database
         from headoffice.server import HeadOfficeServer
     except ImportError as exc:
@@ -32,7 +32,14 @@ def serve(args: argparse.Namespace) -> int:
         ) from exc
     settings = Settings.for_dir(args.data_dir)
     url = args.db or f"sqlite:///{settings.data_dir / 'headoffice.db'}"
-    config = ServerConfig(db_url=url, blob_dir=settings.data_dir / "headoffice-blobs")
+    smtp = smtp_from_env(
+        host=getattr(args, "smtp_host", None),
+        port=getattr(args, "smtp_port", None),
+        user=getattr(args, "smtp_user", None),
+        tls=getattr(args, "smtp_tls", None),
+        sender=getattr(args, "smtp_sender", None),
+    )  # the password only from $TERRAIN_SMTP_PASSWORD: not on the command line (ps)
+    config = ServerConfig(db_url=url, blob_dir=settings.data_dir / "headoffice-blobs", smtp=smtp)
     try:
         database = open_database(config.db_url, lock_timeout=config.lock_timeout)
     except OSError as exc:

@@ -160,13 +160,56 @@ class BlobUpload(_ServerModel):
         primary_key = CompositeKey("sha256", "user_id")
 
 
+class EmailDelivery(_ServerModel):
+    """The e-mail of one validated report version to the customer's contact
+    (``headoffice.mail``): one row per version, so parallel retries of a push queue it once.
+
+    ``state``: pending (waiting for its next attempt), sent, failed (the last attempt's SMTP
+    error in ``last_error``; retried at ``next_attempt_at`` until ``attempts`` reaches the
+    limit) or no_recipient (neither the site's contact nor the customer has an e-mail)."""
+
+    report_version_id = CharField(primary_key=True)
+    intervention_id = CharField(index=True)
+    recipient = CharField(default="")
+    state = CharField(default="pending", index=True)
+    attempts = IntegerField(default=0)
+    last_error = TextField(default="")
+    next_attempt_at = DateTimeField(default=utcnow)
+    sent_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "email_deliveries"
+
+
+class CustomerRecord(_ServerModel):
+    """What head office keeps up to date about a customer from the reports it receives
+    (``headoffice.services.customer_record``): the last visit, and which follow-ups it has
+    already turned into planned interventions, parts to order or notes (``converted``:
+    follow-up id -> what it became), so doing it again changes nothing."""
+
+    customer_id = CharField(primary_key=True)
+    last_visit_at = DateTimeField(null=True)
+    last_intervention_id = CharField(null=True)
+    converted = JSONField(default=dict)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "customer_records"
+
+
 def _v2_scope_fingerprint(database, migrator) -> None:
     migrate(migrator.add_column("sync_devices", "scope_fp", CharField(null=True)))
 
 
+def _v3_deliveries_and_customer_records(database, migrator) -> None:
+    database.create_tables([EmailDelivery, CustomerRecord], safe=True)
+
+
 SERVER_MODELS = [
     SyncCounter, RowMeta, Device, DeviceRow, PushBatch, SyncConflict,
-    DeviceToken, LoginFailure, Blob, BlobUpload,
+    DeviceToken, LoginFailure, Blob, BlobUpload, EmailDelivery, CustomerRecord,
 ]  # fmt: skip
 SERVER_SCHEMA = Schema(
     "head office",
@@ -175,6 +218,7 @@ SERVER_SCHEMA = Schema(
     [
         Migration(1, "sync bookkeeping, tokens, blobs", baseline),
         Migration(2, "scope fingerprint of devices", _v2_scope_fingerprint),
+        Migration(3, "e-mail deliveries and customer records", _v3_deliveries_and_customer_records),
     ],
 )
 SERVER_SCHEMAS = (DOMAIN_SCHEMA, SERVER_SCHEMA)

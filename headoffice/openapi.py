@@ -378,6 +378,23 @@ def _paths() -> dict:
                 ),
             },
         },
+        "/office/deliveries": {
+            "get": {
+                "operationId": "officeDeliveries",
+                "summary": "Office: the e-mail deliveries of an intervention's validated slip",
+                "parameters": [
+                    {
+                        "name": "intervention_id",
+                        "in": "query",
+                        "required": True,
+                        "schema": {"type": "string", "maxLength": 64},
+                    }
+                ],
+                "responses": _responses(
+                    _json_ok(_ref("Deliveries")), "BadRequest", "Unauthorized", "Forbidden"
+                ),
+            }
+        },
     }
 
 
@@ -529,6 +546,29 @@ def _schemas() -> dict:
                 },
             },
             "required": ["table", "id", "reason"],
+        },
+        "Deliveries": {
+            "type": "object",
+            "required": ["deliveries"],
+            "properties": {
+                "deliveries": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "report_version_id": {"type": "string"},
+                            "intervention_id": {"type": "string"},
+                            "recipient": {"type": "string"},
+                            "state": {"enum": ["pending", "sent", "failed", "no_recipient"]},
+                            "attempts": {"type": "integer"},
+                            "last_error": {"type": "string"},
+                            "next_attempt_at": {"type": ["string", "null"]},
+                            "sent_at": {"type": ["string", "null"]},
+                            "updated_at": {"type": ["string", "null"]},
+                        },
+                    },
+                }
+            },
         },
         "BlobStored": {
             "type": "object",

@@ -20,14 +20,16 @@ first reason that applies, in words he understands:
    lifecycle, "signed" only with a signature of the intervention.
 
 Office users' writes go through ``app.domain.lifecycle.office_refusal`` (the office's
-lifecycle moves); the rest of their writes is theirs to make.
+lifecycle moves) and, for report versions, ``app.domain.corrections.office_version_refusal``
+(a signed version never changes, each correction has a reason); the rest of their writes is
+theirs to make.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from app.domain import lifecycle, policy
+from app.domain import corrections, lifecycle, policy
 from app.domain.lifecycle import S
 from app.models import MODELS_BY_TABLE, Signature
 from headoffice.scope import Principal, may_write
@@ -68,6 +70,9 @@ def decide(
     after = {**(current or {}), "id": row_id, **effective}
     if who.sees_everything:
         if table == INTERVENTIONS and (reason := lifecycle.office_refusal(current, after)):
+            raise Refused(reason)
+        report = policy.policy(table).document is lifecycle.REPORT_VERSION
+        if report and (reason := corrections.office_version_refusal(current, after)):
             raise Refused(reason)
         return
     _decide_technician(who, table, current, effective, after, deleted=deleted)

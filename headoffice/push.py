@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -36,9 +37,30 @@ log = logging.getLogger(__name__)
 
 DELETED = "_deleted"
 
+# Called after each push batch commits (and for a replayed batch, with its stored answer):
+# ``hook(who, answer)``. Head office's services register theirs (``headoffice.app``); a hook
+# must be idempotent, and its failure is logged, never the push's.
+AFTER_COMMIT: list[Callable[[Principal, dict], None]] = []
+
+
+def add_after_commit(hook: Callable[[Principal, dict], None]) -> None:
+    if hook not in AFTER_COMMIT:
+        AFTER_COMMIT.append(hook)
+
 
 def push(who: Principal, device_id: str, request: PushRequest, today: date) -> dict:
     """Apply ``request``; returns the JSON answer (the stored one for a known batch)."""
+    answer = _push(who, device_id, request, today)
+    if not db.obj.in_transaction():  # head office's own writes from a hook: no recursion
+        for hook in AFTER_COMMIT:
+            try:
+                hook(who, answer)
+            except Exception:
+                log.exception("push: an after-commit step failed (the batch is committed)")
+    return answer
+
+
+def _push(who: Principal, device_id: str, request: PushRequest, today: date) -> dict:
     if request.device_id != device_id:
         raise PermissionDeniedError("device_id does not match the device of this token.")
     with write_transaction(db.obj):

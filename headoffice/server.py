@@ -76,6 +76,7 @@ class HeadOfficeServer:
     def run(self) -> None:
         """Serve until ``stop()`` (from another thread) or KeyboardInterrupt."""
         self._running = True
+        self.app.start_background()
         try:
             self._server.run()
         finally:
@@ -83,6 +84,7 @@ class HeadOfficeServer:
 
     def start(self) -> None:
         self._running = True
+        self.app.start_background()
         self._thread = threading.Thread(target=self.run, name=f"headoffice-{self.port}")
         self._thread.daemon = True
         self._thread.start()
@@ -90,7 +92,7 @@ class HeadOfficeServer:
     def stop(self) -> None:
         """Stop the worker threads (each ends the request it is serving), then close the
         listening socket and every connection, then the database connections the threads
-        opened. Idempotent."""
+        opened, and the e-mail delivery worker (``app.close()``). Idempotent."""
         self._server.task_dispatcher.shutdown(timeout=STOP_TIMEOUT)
         wake = next((d for d in self._map.values() if isinstance(d, trigger)), None)
         if self._running and wake is not None and not self._stopped.is_set():

@@ -62,6 +62,8 @@ ALLOW = "applied"
 def expected(table: str, role: str, op: str, group: str, state: str) -> str:
     """ALLOW, or a word the refusal's reason must contain."""
     if role in ("office", "admin"):
+        if table == "report_versions" and group == "office":  # app/domain/corrections.py
+            return "Only a validated report version carries who validated it"
         return ALLOW
     if table != "interventions" and table not in ON_THE_JOB | HIS_OWN:
         return f"Technicians cannot change {table}"

@@ -6,7 +6,7 @@ import pytest
 
 from app.services.auth_service import CurrentUser
 from app.views import routes
-from app.views.routes import Location, Place, parse
+from app.views.routes import Location, Place, parse, path_of
 from app.views.state import AppState, Blocked, Change, Section
 
 
@@ -49,7 +49,10 @@ def test_parse_known_routes(route, expected):
         "/interventions/abc/parts/extra",
         "/interventions/has space",
         "/interventions/" + "x" * 65,
-        "/office/validation",  # not yet: a later issue adds it to OFFICE_SCREENS
+        "/office/unknown",
+        "/office/validation/has space",
+        "/office/validation/a1/extra",
+        "/office/other/a1",
         "/sync/extra",
         "/settings/x",
     ],
@@ -208,3 +211,17 @@ def test_is_at_tells_when_the_address_already_shows_the_screen():
     assert state.is_at("/office") and state.is_at("/")  # both show the office home
     assert not state.is_at("/settings") and not state.is_at("/sign-in")
     assert state.section == Section.OFFICE_HOME and state.intervention_id is None  # untouched
+
+
+@pytest.mark.parametrize(
+    ("route", "expected"),
+    [
+        ("/office/validation", Location(Place.OFFICE, screen="validation")),
+        (
+            "/office/validation/a1",
+            Location(Place.OFFICE, screen="validation", intervention_id="a1"),
+        ),
+    ],
+)
+def test_office_validation_routes(route, expected):
+    assert parse(route) == expected and path_of(expected) == route

@@ -14,6 +14,7 @@ from datetime import date, datetime, time
 from app import clock
 from app.demo import history
 from app.demo.french import FIRST_NAMES, LAST_NAMES
+from app.demo.office_queue import add_submitted_slips
 from app.demo.parts import catalogue
 from app.demo.procedures import INTERVENTION_TYPES, PROCEDURES
 from app.demo.records import CustomerRec, TechRec, TypeRec, Writer
@@ -106,6 +107,7 @@ def generate(size: str = "small", seed: int = 42, today: date | None = None) -> 
         )
         result = history.build(writer, today, spec, customers, techs, types, parts, office)
         writer.flush()
+        add_submitted_slips()  # the office's queue "Bons à valider"
     return _summary(writer.counts, customers, result)
 
 

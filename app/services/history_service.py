@@ -5,18 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from peewee import JOIN
+from peewee import JOIN, fn
 
+from app import clock
 from app.models import (
+    Customer,
     Intervention,
     InterventionType,
     Measurement,
     Part,
+    PartsToOrderLine,
     PartUsage,
     Technician,
     User,
 )
-from app.models.enums import InterventionStatus, UsageKind
+from app.models.enums import InterventionStatus, OrderStatus, UsageKind
 from app.services.auth_service import CurrentUser
 from app.services.guards import load_intervention
 
@@ -82,6 +85,89 @@ def _past(current: Intervention, where, limit: int) -> list[PastVisit]:
         )
         for r in rows
     ]
+
+
+@dataclass(frozen=True)
+class PlannedVisit:
+    id: str
+    reference: str
+    date: datetime
+    type_label: str
+    status: str
+    priority: str
+    problem: str
+
+
+@dataclass(frozen=True)
+class CustomerRecordView:
+    """What head office keeps up to date from the reports (issue 10, item 8), as synced: the
+    last visit, the next planned interventions (follow-ups included), the parts to order and
+    the office's notes on the customer."""
+
+    last_visit: datetime | None
+    last_reference: str
+    planned: list[PlannedVisit]
+    parts_to_order: list[tuple[str, float, str, str]]  # (name, quantity, unit, status)
+    notes: str
+
+
+VISITED = (InterventionStatus.SUBMITTED, InterventionStatus.VALIDATED, InterventionStatus.DELIVERED)
+UPCOMING = (InterventionStatus.PLANNED, InterventionStatus.ASSIGNED)
+OPEN_ORDERS = (OrderStatus.NEW, OrderStatus.ORDERED)
+
+
+def customer_record(intervention_id: str, who: CurrentUser, limit: int = 10) -> CustomerRecordView:
+    current = load_intervention(intervention_id, who)
+    customer = Customer.get_or_none(Customer.id == current.customer_id)
+    of_customer = Intervention.customer == current.customer_id
+    last = (
+        Intervention.live()
+        .where(of_customer & Intervention.status.in_(VISITED))
+        .order_by(fn.COALESCE(Intervention.finished_at, Intervention.scheduled_start).desc())
+        .first()
+    )
+    planned = (
+        Intervention.live()
+        .select(Intervention, InterventionType)
+        .join(InterventionType)
+        .where(
+            of_customer
+            & Intervention.status.in_(UPCOMING)
+            & (Intervention.id != current.id)
+            & (Intervention.scheduled_start >= clock.now().replace(hour=0, minute=0, second=0))
+        )
+        .order_by(Intervention.scheduled_start)
+        .limit(limit)
+    )
+    orders = (
+        PartsToOrderLine.live()
+        .select(PartsToOrderLine.quantity, PartsToOrderLine.status, Part.name, Part.unit)
+        .join_from(PartsToOrderLine, Part)
+        .join_from(PartsToOrderLine, Intervention)
+        .where(of_customer & PartsToOrderLine.status.in_(OPEN_ORDERS))
+        .order_by(PartsToOrderLine.created_at)
+        .limit(limit)
+        .tuples()
+    )
+    return CustomerRecordView(
+        last_visit=(last.finished_at or last.scheduled_start) if last else None,
+        last_reference=last.reference if last else "",
+        planned=[_planned(r) for r in planned],
+        parts_to_order=[(name, q, unit, status) for q, status, name, unit in orders],
+        notes=(customer.notes if customer else "").strip(),
+    )
+
+
+def _planned(row: Intervention) -> PlannedVisit:
+    return PlannedVisit(
+        id=row.id,
+        reference=row.reference,
+        date=row.scheduled_start,
+        type_label=row.intervention_type.label,
+        status=row.status,
+        priority=row.priority,
+        problem=row.problem_reported,
+    )
 
 
 def site_history(intervention_id: str, who: CurrentUser, limit: int = 50) -> list[PastVisit]:

@@ -23,6 +23,7 @@ from app.services import (
     stock_service,
     sync_service,
     time_service,
+    validation_service,
     work_service,
 )
 
@@ -42,6 +43,7 @@ class Services:
     comments: ModuleType = comment_service
     stock: ModuleType = stock_service
     history: ModuleType = history_service
+    validation: ModuleType = validation_service
     clock: Callable[[], datetime] = field(default=clock.now)
     # Long work off the UI loop (first sync, PDF rendering, media ingest, imports).
     jobs: JobRunner = field(default_factory=JobRunner)

@@ -142,6 +142,9 @@ class SessionTransport:
     def get_blob(self, sha256: str, dest_path: Path | str) -> None:
         return self._call("get_blob", sha256, dest_path)
 
+    def office_deliveries(self, intervention_id: str) -> list[dict]:
+        return self._call("office_deliveries", intervention_id)
+
     def upload_offset(self, sha256: str) -> int | None:
         return self._call("upload_offset", sha256)
 

@@ -87,6 +87,11 @@ class HttpTransport:
     def push(self, body: dict) -> dict:
         return self._json("POST", "/sync/push", body=body, headers=self._schema(), retry=True)
 
+    def office_deliveries(self, intervention_id: str) -> list[dict]:
+        """Office only: the e-mail deliveries of the intervention's validated slip."""
+        params = {"intervention_id": intervention_id}
+        return self._json("GET", "/office/deliveries", params=params, retry=True)["deliveries"]
+
     def _schema(self) -> dict[str, str]:
         version = self.schema_version or schema.current().version
         return {SCHEMA_HEADER: str(version)}

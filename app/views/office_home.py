@@ -1,4 +1,4 @@
-"""Office home (placeholder): a welcome and the main figures of the local store."""
+"""Office home: a welcome, the way to the slips to validate, and the main figures."""
 
 from __future__ import annotations
 
@@ -45,6 +45,12 @@ class OfficeHomeView:
         self.state = state
         self.services = services
         self.on_update = on_update
+        self.queue_button = ft.FilledButton(
+            state.tr("validation.title"),
+            icon=ft.Icons.FACT_CHECK,
+            height=56,
+            on_click=lambda _e: state.open_office("validation"),
+        )
         self.figures = ft.Row(
             [ft.ProgressRing(width=24, height=24), ft.Text(state.tr("day.loading"))],
             wrap=True,
@@ -64,6 +70,7 @@ class OfficeHomeView:
                         tr("office.welcome", name=name), theme_style=ft.TextThemeStyle.TITLE_LARGE
                     ),
                     ft.Text(tr("office.placeholder"), size=16, color=ft.Colors.ON_SURFACE_VARIANT),
+                    ft.Row([tagged("office-open-validation", self.queue_button)]),
                     self.figures,
                 ],
                 spacing=16,
@@ -74,10 +81,12 @@ class OfficeHomeView:
         tr = self.state.tr
         try:
             overview = await asyncio.to_thread(self.services.office.overview)
+            waiting = await asyncio.to_thread(self.services.validation.queue_count, self.state.user)
         except Exception as err:
             log.exception("loading the office overview failed")
             self.figures.controls = [tagged("office-error", ft.Text(tr.error(err)))]
         else:
+            self.queue_button.content = tr("validation.open_queue", n=waiting)
             self.figures.controls = [
                 figure_card(tr(f"office.figure.{name}"), getattr(overview, name), f"office-{name}")
                 for name in FIGURES

@@ -4,7 +4,8 @@
     /interventions/<id>                 an intervention
     /interventions/<id>/<section>       one of its sections (English slugs, ``SECTION_SLUGS``)
     /sync, /settings                    the sync screen, the settings
-    /office[/<screen>]                  office screens (``OFFICE_SCREENS``; home for now)
+    /office[/<screen>]                  office screens (``OFFICE_SCREENS``)
+    /office/validation/<id>             the slip of intervention <id> to validate
     /sign-in[?next=<route>]             the sign-in screen, then ``next``
 
 Anything else parses to ``Place.NOT_FOUND``. Whether the signed-in user may see a location is
@@ -44,9 +45,10 @@ SECTION_SLUGS: dict[str, str] = {
 }
 SECTION_BY_SLUG = {slug: name for name, slug in SECTION_SLUGS.items()}
 
-# Office screen slug -> the screen's name ("" is /office itself). A later issue adds
-# "validation" here (and its screen).
-OFFICE_SCREENS: dict[str, str] = {"": "office_home"}
+# Office screen slug -> the screen's name ("" is /office itself).
+OFFICE_SCREENS: dict[str, str] = {"": "office_home", "validation": "validation"}
+# Office screens that open one record: /office/<screen>/<intervention id>.
+OFFICE_RECORD_SCREENS = frozenset({"validation"})
 
 # Record ids are UUID hex strings or short references; refuse anything that is not a word.
 _ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -55,7 +57,8 @@ _ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 @dataclass(frozen=True)
 class Location:
     """Where a route points. ``section``: a detail section name (not its slug); ``screen``:
-    an office screen slug; ``next``: the route to open after signing in."""
+    an office screen slug (with ``intervention_id``: the record it opens); ``next``: the
+    route to open after signing in."""
 
     place: Place
     intervention_id: str | None = None
@@ -93,6 +96,10 @@ def parse(route: str | None) -> Location:
     if head == "office" and len(rest) <= 1:
         screen = rest[0] if rest else ""
         return Location(Place.OFFICE, screen=screen) if screen in OFFICE_SCREENS else NOT_FOUND
+    if head == "office" and len(rest) == 2 and rest[0] in OFFICE_RECORD_SCREENS:
+        if not _ID.match(rest[1]):
+            return NOT_FOUND
+        return Location(Place.OFFICE, screen=rest[0], intervention_id=rest[1])
     if head == "sign-in" and not rest:
         return Location(Place.SIGN_IN, next=safe_next(parse_qs(parts.query).get("next", [""])[0]))
     return NOT_FOUND
@@ -116,6 +123,9 @@ def path_of(location: Location) -> str:
             path += f"/{SECTION_SLUGS[location.section]}"
         return path
     if place == Place.OFFICE:
+        if location.screen and location.intervention_id:
+            item = quote(location.intervention_id, safe="")
+            return f"/office/{location.screen}/{item}"
         return f"/office/{location.screen}" if location.screen else "/office"
     if place == Place.SIGN_IN:
         return f"/sign-in?next={quote(location.next, safe='/')}" if location.next else "/sign-in"

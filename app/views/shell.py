@@ -17,10 +17,12 @@ from app.views.offline_banner import OfflineBanner
 from app.views.reauth_banner import ReauthBanner
 from app.views.semantic_ids import tagged
 from app.views.settings import SettingsView
+from app.views.slip_validation import SlipValidationView
 from app.views.state import SECTION_LABEL_KEYS, AppState, Section, is_phone_width
 from app.views.sync_badge import SyncBadge
 from app.views.sync_view import SyncView
 from app.views.theme import CONTENT_MAX_WIDTH, PAGE_PADDING
+from app.views.validation_queue import ValidationQueueView
 
 RAIL_WIDTH = 96
 
@@ -53,7 +55,15 @@ class ShellView:
         self.on_update = on_update
         self.on_open_item = on_open_item
         self.section_view: (
-            MyDayView | DetailView | OfficeHomeView | SyncView | SettingsView | NoAccessView | None
+            MyDayView
+            | DetailView
+            | OfficeHomeView
+            | ValidationQueueView
+            | SlipValidationView
+            | SyncView
+            | SettingsView
+            | NoAccessView
+            | None
         ) = None
         self.section_control: ft.Control = ft.Container()
         self.phone = True
@@ -84,6 +94,9 @@ class ShellView:
             view = MyDayView(
                 self.state, self.services, on_update=self.on_update, on_open=self.on_open_item
             )
+        elif section == Section.OFFICE_HOME and self.state.office_screen == "validation":
+            screen = SlipValidationView if self.state.office_item else ValidationQueueView
+            view = screen(self.state, self.services, on_update=self.on_update)
         elif section == Section.OFFICE_HOME:
             view = OfficeHomeView(self.state, self.services, on_update=self.on_update)
         elif section == Section.SYNC:

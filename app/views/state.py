@@ -90,6 +90,10 @@ class AppState:
     blocked: Blocked | None = None
     # Signed out: the route to open once signed in (a deep link).
     next_route: str | None = None
+    # The office screen shown in the office section ("": the office home; "validation": the
+    # queue "Bons à valider", with ``office_item`` the slip open in it).
+    office_screen: str = ""
+    office_item: str | None = None
     _listeners: list[Callable[[Change], None]] = field(default_factory=list, repr=False)
 
     @property
@@ -122,6 +126,7 @@ class AppState:
             self.locale = user.locale
         self.section = self.sections[0]
         self.intervention_id, self.detail_section, self.blocked = None, None, None
+        self.office_screen, self.office_item = "", None
         target, self.next_route = self.next_route, None
         if target:
             self._apply(routes.parse(target))
@@ -131,6 +136,7 @@ class AppState:
         self.user = None
         self.section = None
         self.intervention_id, self.detail_section, self.blocked = None, None, None
+        self.office_screen, self.office_item = "", None
         self.next_route = None
         self.day_search, self.day_statuses = "", ()
         self._notify(Change.USER)
@@ -154,7 +160,7 @@ class AppState:
         after = self._where()
         if after == before:
             return
-        same_screen = before[:2] == after[:2] and before[3:] == after[3:]
+        same_screen = before[:2] == after[:2] and before[3:] == after[3:]  # but the section
         only_section = same_screen and self.intervention_id is not None
         self._notify(Change.DETAIL_SECTION if only_section else Change.SECTION)
 
@@ -167,11 +173,15 @@ class AppState:
         before = self._where()
         self._apply(location)
         after = self._where()
-        self.section, self.intervention_id, self.detail_section, self.blocked = before
+        (self.section, self.intervention_id, self.detail_section, self.blocked,
+         self.office_screen, self.office_item) = before  # fmt: skip
         return after == before
 
     def _where(self) -> tuple:
-        return (self.section, self.intervention_id, self.detail_section, self.blocked)
+        return (
+            self.section, self.intervention_id, self.detail_section, self.blocked,
+            self.office_screen, self.office_item,
+        )  # fmt: skip
 
     def _apply(self, location: Location) -> None:
         """Set the screen fields for ``location`` (signed in), without notifying."""
@@ -182,6 +192,9 @@ class AppState:
         is_detail = location.place == Place.INTERVENTION
         self.intervention_id = location.intervention_id if is_detail else None
         self.detail_section = location.section if is_detail else None
+        office = location.place == Place.OFFICE and self.blocked is None
+        self.office_screen = location.screen if office else ""
+        self.office_item = location.intervention_id if office else None
 
     def _section_for(self, place: Place) -> tuple[Section | None, Blocked | None]:
         """The navigation section showing ``place``, or why there is none for this user."""
@@ -211,6 +224,10 @@ class AppState:
                 intervention_id=self.intervention_id,
                 section=self.detail_section,
             )
+        if self.section == Section.OFFICE_HOME and self.office_screen:
+            return Location(
+                Place.OFFICE, screen=self.office_screen, intervention_id=self.office_item
+            )
         return Location(_SECTION_PLACES.get(self.section, Place.HOME))
 
     def set_locale(self, locale: str) -> None:
@@ -224,9 +241,10 @@ class AppState:
     def go_to(self, section: Section) -> None:
         if section not in self.sections:
             raise ValueError(f"Section {section} is not available to this user.")
-        if section != self.section or self.blocked is not None:
+        if section != self.section or self.blocked is not None or self.office_screen:
             self.section = section
             self.intervention_id, self.detail_section, self.blocked = None, None, None
+            self.office_screen, self.office_item = "", None
             self._notify(Change.SECTION)
         elif self.intervention_id is not None:  # the current destination again: back to it
             self.close_intervention()
@@ -251,6 +269,16 @@ class AppState:
         if self.intervention_id is not None and name != self.detail_section:
             self.detail_section = name
             self._notify(Change.DETAIL_SECTION)
+
+    def open_office(self, screen: str, item: str | None = None) -> None:
+        """Show an office screen ("": the office home), ``item`` the record it opens."""
+        if Section.OFFICE_HOME not in self.sections:
+            raise ValueError("Office screens are for office users.")
+        where = (Section.OFFICE_HOME, screen, item)
+        if where != (self.section, self.office_screen, self.office_item) or self.blocked:
+            self.section, self.office_screen, self.office_item = where
+            self.intervention_id, self.detail_section, self.blocked = None, None, None
+            self._notify(Change.SECTION)
 
     def go_home(self) -> None:
         """From a "not found" / "no access" page (or anywhere): the role's home section."""

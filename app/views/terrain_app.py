@@ -33,6 +33,7 @@ from app.views.sign_in import SignInView
 from app.views.state import AppState, Change
 from app.views.sync_view import SyncView
 from app.views.theme import apply_theme
+from app.views.validation_queue import ValidationQueueView
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +136,7 @@ class TerrainApp:
         self.update()
         view = self.shell.section_view
         # Lists reload; a screen being edited (the intervention detail) is left alone.
-        lists = (MyDayView, OfficeHomeView)
+        lists = (MyDayView, OfficeHomeView, ValidationQueueView)
         if finished and (isinstance(view, SyncView) or (rows and isinstance(view, lists))):
             await view.load()
 

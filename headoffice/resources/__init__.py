@@ -3,10 +3,12 @@
 from headoffice.resources.auth import LoginResource, LogoutResource, RevokeResource
 from headoffice.resources.blobs import BlobResource
 from headoffice.resources.meta import HealthResource, OpenAPIResource
+from headoffice.resources.office import DeliveriesResource
 from headoffice.resources.sync import PullResource, PushResource
 
 __all__ = [
     "BlobResource",
+    "DeliveriesResource",
     "HealthResource",
     "LoginResource",
     "LogoutResource",

@@ -31,6 +31,7 @@ class HistorySection:
             style=ft.ButtonStyle(padding=ft.Padding.symmetric(vertical=14, horizontal=12)),
         )  # fmt: skip
         self.visits = ft.Column(spacing=10, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+        self.record = ft.Column(spacing=4, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         self.label = ft.Dropdown(
             label=tr("history.trend_label"), options=[], on_select=self._picked, expand=True
         )
@@ -46,6 +47,7 @@ class HistorySection:
             ft.Column(
                 [
                     section_title(tr("history.title"), ft.Icons.HISTORY),
+                    tagged("history-record", self.record),
                     tagged("history-switch", self.switch),
                     tagged("history-visits", self.visits),
                     self.trend_box,
@@ -66,8 +68,48 @@ class HistorySection:
             if self.label.value not in labels:
                 self.label.value = labels[0] if labels else None
             self.trend_box.visible = bool(labels)
+        await self._load_record()
         await self._load_visits()
         await self._load_trend()
+
+    async def _load_record(self) -> None:
+        ctx = self.ctx
+        record = await ctx.call(ctx.services.history.customer_record, ctx.intervention_id, ctx.who)
+        if record is None:
+            return
+        tr = ctx.tr
+        lines: list[ft.Control] = [subtitle(tr("record.title"))]
+        if record.last_visit:
+            day = f"{record.last_visit:%d/%m/%Y}"
+            text = tr("record.last_visit", date=day, reference=record.last_reference)
+            lines.append(tagged("record-last-visit", ft.Text(text, size=15)))
+        else:
+            lines.append(muted(tr("record.no_visit"), "record-last-visit"))
+        lines.append(ft.Text(tr("record.planned"), size=15, weight=ft.FontWeight.W_600))
+        for p in record.planned:
+            text = tr(
+                "record.planned_line",
+                date=f"{p.date:%d/%m/%Y}",
+                type=p.type_label,
+                reference=p.reference,
+                status=tr(f"status.{p.status}"),
+            )
+            line = ft.Text(text + (f" : {p.problem}" if p.problem else ""), size=15)
+            lines.append(tagged(f"record-planned-{p.reference}", line))
+        if not record.planned:
+            lines.append(muted(tr("record.no_planned")))
+        if record.parts_to_order:
+            lines.append(ft.Text(tr("record.parts"), size=15, weight=ft.FontWeight.W_600))
+            for name, quantity, unit, _status in record.parts_to_order:
+                text = tr("record.part_line", name=name, quantity=number(tr, quantity), unit=unit)
+                lines.append(ft.Text(text, size=15))
+        if record.notes:
+            lines.append(ft.Text(tr("record.notes"), size=15, weight=ft.FontWeight.W_600))
+            lines.append(tagged("record-notes", ft.Text(record.notes, size=15)))
+        self.record.controls = [
+            ft.Card(ft.Container(ft.Column(lines, spacing=4), padding=14), margin=0)
+        ]
+        refresh(self.root)
 
     async def _load_visits(self) -> None:
         ctx, history = self.ctx, self.ctx.services.history

@@ -1,0 +1,24 @@
+"""The office's own reads: the e-mail delivery state of a slip (office users and admins)."""
+
+from __future__ import annotations
+
+from app.errors import PermissionDeniedError
+from app.sync.wire import ProtocolError
+from headoffice.http import send_json
+from headoffice.mail import delivery_json
+from headoffice.services.validation import deliveries
+
+
+class DeliveriesResource:
+    """``GET /office/deliveries?intervention_id=<id>``: the e-mails of the intervention's
+    validated versions, oldest first (state pending / sent / failed / no_recipient)."""
+
+    def on_get(self, req, resp) -> None:
+        if not req.context.session.who.sees_everything:
+            raise PermissionDeniedError("Only the office sees e-mail deliveries.")
+        intervention_id = req.get_param("intervention_id") or ""
+        if not intervention_id or len(intervention_id) > 64:
+            raise ProtocolError(
+                "Give intervention_id (at most 64 characters).", field="intervention_id"
+            )
+        send_json(resp, {"deliveries": [delivery_json(d) for d in deliveries(intervention_id)]})
