@@ -88,7 +88,7 @@ def default_blob_dir() -> Path | None:
 def pending_blob_refs() -> list[tuple[str, str, str]]:
     """(table, row id, sha256) of pending, not deleted rows that reference a blob."""
     refs: list[tuple[str, str, str]] = []
-    for table, column in policy.blob_columns().items():  # the tables whose rows reference blobs
+    for table, column in policy.blob_columns():  # the tables whose rows reference blobs
         cursor = db.execute_sql(
             f'SELECT t.id, t."{column}" FROM sync_outbox o JOIN "{table}" t ON t.id = o.row_id '
             f'WHERE o.table_name = ? AND t."{column}" IS NOT NULL AND t."{column}" != \'\' '
