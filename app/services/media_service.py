@@ -15,14 +15,16 @@ table policy); a media's phase and caption change only while the intervention is
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+import re
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from app import clock
 from app.domain.lifecycle import S
 from app.errors import NotFoundError, TerrainError, ValidationError
-from app.media.blob_store import BlobStore
+from app.media.blob_store import BlobStore, default_blob_dir
 from app.media.ingest import Ingested, IngestSettings, MediaError, ingest
 from app.models import Attachment, db
 from app.models.enums import MediaPhase, MediaSource
@@ -73,6 +75,51 @@ def import_files(
         if on_file is not None:
             on_file(result)
     return results
+
+
+def device_store() -> BlobStore:
+    """The blob store next to the device's database (``<data-dir>/blobs``)."""
+    root = default_blob_dir()
+    if root is None:
+        raise ValidationError("This database keeps no files.", key="error.media.no_store")
+    return BlobStore(root)
+
+
+def import_picked(
+    intervention_id: str,
+    picked: Sequence[tuple[str, bytes]],
+    who: CurrentUser,
+    *,
+    store: BlobStore,
+    **options,
+) -> list[ImportResult]:
+    """``import_files`` for files received as bytes (the browser's file picker): each is
+    written under its own name in a private folder of the store, ingested, then removed."""
+    _addable(intervention_id, who)  # refuse before writing anything
+    folder = store.root / "tmp"
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder) as tmp:
+        paths = []
+        for index, (name, data) in enumerate(picked):
+            path = Path(tmp) / str(index) / _safe_name(name)  # messages name the user's file
+            path.parent.mkdir()
+            path.write_bytes(data or b"")
+            paths.append(path)
+        results = import_files(intervention_id, paths, who, store=store, **options)
+    return [
+        ImportResult(name, r.attachment, r.error)
+        for (name, _), r in zip(picked, results, strict=True)
+    ]
+
+
+def read_blob(store: BlobStore, sha256: str | None) -> bytes | None:
+    """A blob's bytes if this device holds it (media of other devices download on demand)."""
+    path = store.locate(sha256) if sha256 else None
+    return path.read_bytes() if path is not None else None
+
+
+def _safe_name(name: str) -> str:
+    return re.sub(r"[^\w.\-]+", "_", Path(name or "file").name)[:80] or "file"
 
 
 def _store(
