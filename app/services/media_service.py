@@ -24,10 +24,11 @@ from pathlib import Path
 from app import clock
 from app.domain.lifecycle import S
 from app.errors import NotFoundError, TerrainError, ValidationError
+from app.media import annotation
 from app.media.blob_store import BlobStore, default_blob_dir
 from app.media.ingest import Ingested, IngestSettings, MediaError, ingest
 from app.models import Attachment, db
-from app.models.enums import MediaPhase, MediaSource
+from app.models.enums import MediaKind, MediaPhase, MediaSource
 from app.services.auth_service import CurrentUser
 from app.services.guards import editable_intervention, load_intervention
 
@@ -171,6 +172,22 @@ def update(
                 field="caption", key="error.media.caption_too_long", limit=MAX_CAPTION,
             )  # fmt: skip
         row.caption = text
+    row.save()
+    return row
+
+
+def annotate(attachment_id: str, who: CurrentUser, layer: object) -> Attachment:
+    """Save the photo's annotation layer (the photo itself never changes); an empty layer
+    removes the annotations."""
+    row = _attachment(attachment_id)
+    editable_intervention(row.intervention_id, who)
+    if row.kind != MediaKind.PHOTO:
+        raise ValidationError(
+            "Only photos are annotated; for a video, annotate a still of it.",
+            key="error.annotation.not_photo",
+        )
+    clean = annotation.validate_layer(layer)
+    row.annotations = clean if clean["shapes"] else None
     row.save()
     return row
 
