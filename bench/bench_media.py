@@ -16,6 +16,7 @@ Both in wall and CPU time (``cpu_median_ms``: less moved by other jobs on a load
 from __future__ import annotations
 
 import io
+import math
 import tempfile
 import time
 from pathlib import Path
@@ -23,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from app.media.ingest import ingest
+from app.media.ingest import IngestSettings, ingest
 from bench.runner import benchmark, timings
 
 
@@ -123,3 +124,36 @@ def video_thumbnail_bench(args) -> dict:
             },
             "bound_opencv_open_seek_read": _measure(opencv_plain, repeat),
         }
+
+
+@benchmark("annotated_render")
+def annotated_render_bench(args) -> dict:
+    """``annotation.render`` of a 2048 x 1536 photo with 12 shapes (arrows, boxes, ellipses,
+    strokes of 60 points, a note), next to Pillow's plain decode + encode of the same JPEG."""
+    from app.media import annotation
+
+    repeat = max(5, min(args.repeat, 20))
+    with tempfile.TemporaryDirectory() as tmp:
+        source = _photo(Path(tmp) / "photo.jpg")
+        photo = ingest(source, IngestSettings(max_px=2048)).data
+    stroke = [[0.1 + 0.01 * i, 0.5 + 0.1 * math.sin(i / 5)] for i in range(60)]
+    shapes = []
+    for k in range(3):
+        shapes += [
+            {"kind": "arrow", "from": [0.1, 0.1 + 0.2 * k], "to": [0.6, 0.2 + 0.2 * k]},
+            {"kind": "rect", "from": [0.2 + 0.1 * k, 0.2], "to": [0.4 + 0.1 * k, 0.6]},
+            {"kind": "circle", "from": [0.5, 0.1 + 0.1 * k], "to": [0.8, 0.4 + 0.1 * k]},
+        ]
+    shapes += [{"kind": "free", "points": stroke}, {"kind": "free", "points": stroke[::-1]},
+               {"kind": "text", "at": [0.55, 0.8], "text": "Fuite au raccord"}]  # fmt: skip
+    layer = annotation.validate_layer({"shapes": shapes})
+
+    def plain():
+        with Image.open(io.BytesIO(photo)) as image:
+            image.convert("RGB").save(io.BytesIO(), "JPEG", quality=88)
+
+    return {
+        "render": {**_measure(lambda: annotation.render(photo, layer), repeat),
+                   "shapes": len(shapes)},
+        "bound_pillow_decode_encode": _measure(plain, repeat),
+    }  # fmt: skip

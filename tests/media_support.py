@@ -35,8 +35,10 @@ def upright_picture(width: int = 120, height: int = 80) -> Image.Image:
     return image
 
 
-def jpeg_with_orientation(path: Path, orientation: int, *, gps: bool = True) -> Path:
-    image = upright_picture()
+def jpeg_with_orientation(
+    path: Path, orientation: int, *, gps: bool = True, size: tuple[int, int] = (120, 80)
+) -> Path:
+    image = upright_picture(*size)
     transpose = STORED_FOR[orientation]
     stored = image.transpose(transpose) if transpose is not None else image
     exif = Image.Exif()

@@ -6,6 +6,7 @@ Screens at phone and tablet size go to tests/artifacts/screenshots/ (media-*.png
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import tempfile
 from pathlib import Path
@@ -27,7 +28,8 @@ def _headoffice(data_dir: Path, reference: str) -> tuple[list[tuple], set[str]]:
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
         rows = con.execute(
             "SELECT a.phase, a.caption, a.kind, a.width, a.height, a.blob_sha256, "
-            "a.thumb_sha256 FROM attachments a JOIN interventions i ON i.id = a.intervention_id "
+            "a.thumb_sha256, a.annotations FROM attachments a "
+            "JOIN interventions i ON i.id = a.intervention_id "
             "WHERE i.reference = ? AND a.deleted = 0",
             (reference,),
         ).fetchall()
@@ -40,7 +42,7 @@ def test_a_photo_from_the_file_picker_is_filed_captioned_and_synced(size, tmp_pa
     require(chromium_path() is not None, "Debian chromium is not installed")
     from playwright.sync_api import expect
 
-    photo = jpeg_with_orientation(tmp_path / "chaudiere-avant.jpg", 6)
+    photo = jpeg_with_orientation(tmp_path / "chaudiere-avant.jpg", 6, size=(800, 600))
     tag = f"media-{size[0]}x{size[1]}"
     with (
         tempfile.TemporaryDirectory() as tmp,
@@ -70,10 +72,23 @@ def test_a_photo_from_the_file_picker_is_filed_captioned_and_synced(size, tmp_pa
         screenshot(page, f"{tag}-viewer")
         tap(page, "media-viewer-save")
         by_id(page, "media-viewer").wait_for(state="detached")
-        with app.read_only_db() as con:
-            assert con.execute("SELECT phase, caption FROM attachments").fetchall() == [
-                ("before", "Chaudière avant intervention")
-            ]
+
+        # draw an arrow across the middle of the photo, and save the drawing
+        tap(page, "media-0")
+        tap(page, "media-viewer-annotate")
+        pad = by_id(page, "annotate-pad")
+        pad.wait_for()
+        box = pad.bounding_box()
+        y = box["y"] + box["height"] / 2
+        page.mouse.move(box["x"] + box["width"] * 0.15, y)
+        page.mouse.down()
+        for step in range(1, 11):
+            page.mouse.move(box["x"] + box["width"] * (0.15 + 0.07 * step), y, steps=2)
+        page.mouse.up()
+        page.wait_for_timeout(500)
+        screenshot(page, f"{tag}-annotate")
+        tap(page, "annotate-save")
+        by_id(page, "annotate").wait_for(state="detached")
 
         tap(page, "sync-badge")
         expect(by_id(page, "sync-pending")).to_contain_text("attente d'envoi : 1")  # the photo
@@ -83,7 +98,42 @@ def test_a_photo_from_the_file_picker_is_filed_captioned_and_synced(size, tmp_pa
 
         rows, blobs = _headoffice(app.data_dir, plan.reference)
         assert len(rows) == 1
-        phase, caption, kind, width, height, blob, thumb = rows[0]
+        phase, caption, kind, width, height, blob, thumb, layer = rows[0]
         assert (phase, caption, kind) == ("before", "Chaudière avant intervention", "photo")
-        assert (width, height) == (120, 80)  # turned upright on the device
+        [arrow] = json.loads(layer)["shapes"]
+        assert arrow["kind"] == "arrow" and arrow["from"][0] < 0.3 < 0.7 < arrow["to"][0]
+        assert (width, height) == (800, 600)  # turned upright on the device
         assert {blob, thumb} <= blobs  # the photo and its thumbnail reached head office
+        _the_report_prints_it_annotated(app, plan.reference)
+
+
+def _the_report_prints_it_annotated(app, reference: str) -> None:
+    """The device's visit report PDF of the job holds the photo with the arrow drawn."""
+    import io
+
+    from PIL import Image
+    from pypdf import PdfReader
+
+    from app.media.blob_store import BlobStore
+    from app.models import Intervention, User, db
+    from app.models.database import open_sqlite
+    from app.reports.pdf import visit_report_pdf
+    from app.services import media_service, report_service
+    from app.services.auth_service import current_user
+
+    database = open_sqlite(app.db_path)
+    try:
+        job = Intervention.get(Intervention.reference == reference)
+        who = current_user(User.get_by_id(job.technician.user_id))
+        content = report_service.draft(job.id, who).final
+        store = BlobStore(app.data_dir / "blobs")
+        pdf = visit_report_pdf(content, photos=lambda sha: media_service.read_blob(store, sha))
+    finally:
+        database.close()
+        db.initialize(None)
+    images = [i for p in PdfReader(io.BytesIO(pdf)).pages for i in p.images]
+    photo = max((Image.open(io.BytesIO(i.data)).convert("RGB") for i in images),
+                key=lambda im: im.width * im.height)  # fmt: skip
+    row = [photo.getpixel((x, photo.height // 2)) for x in range(photo.width)]
+    red = [x for x, (r, g, b) in enumerate(row) if r > 150 and g < 130 and b < 130]
+    assert len(red) > photo.width * 0.3  # the arrow, over a white middle row

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
+
 import flet as ft
 import test_views_sections as sections
 from flet_harness import layout_faults, walk
 from media_support import jpeg_with_orientation, video
+from PIL import Image
 
 from app.models import Attachment, Intervention
 from app.models.enums import InterventionStatus
@@ -119,5 +122,57 @@ def test_a_cancelled_job_offers_no_import_and_a_signed_one_no_retagging(job, tec
         screen = await show(MediaSection, job, tech)
         assert not screen.harness.has("media-add")
         screen.harness.close()
+
+    run(scenario())
+
+
+def _pan(points):
+    """The pan events a finger dragging through ``points`` (x, y) sends."""
+    (x, y), *rest = points
+    yield "pan_start", {"k": "touch", "l": {"x": x, "y": y}, "g": {"x": x, "y": y}}
+    for x, y in rest:
+        yield "pan_update", {"l": {"x": x, "y": y}, "g": {"x": x, "y": y}, "ld": {"x": 1, "y": 0}}
+    yield "pan_end", {"l": {"x": x, "y": y}, "g": {"x": x, "y": y}, "v": {"x": 0, "y": 0}}
+
+
+def test_the_editor_draws_an_arrow_undoes_redoes_and_saves_the_layer(job, tech, tmp_path):
+    async def scenario():
+        screen = await show(MediaSection, job, tech)
+        h = screen.harness
+        await screen.section.import_picked(_picked(tmp_path)[:1])  # a 120 x 80 photo
+        await h.click("media-0")
+        await h.fire(_in_dialog(screen.section.viewer, "media-viewer-annotate"), "click")
+        editor = screen.section.editor
+        assert editor is not None and editor.w / editor.h == 1.5  # the photo's aspect
+        pad = _in_dialog(screen.section.viewer, "annotate-pad")
+        w, h_ = editor.w, editor.h
+        for event, data in _pan([(0.1 * w, 0.5 * h_), (0.5 * w, 0.5 * h_), (0.9 * w, 0.5 * h_)]):
+            await h.fire(pad, event, data)
+        assert [s["kind"] for s in editor.shapes] == ["arrow"]
+        assert editor.shapes[0]["from"] == [0.1, 0.5] and editor.shapes[0]["to"] == [0.9, 0.5]
+        assert len(editor.canvas.shapes) == 2  # the shaft and the head
+        await h.fire(_in_dialog(screen.section.viewer, "annotate-undo"), "click")
+        assert editor.shapes == [] and editor.canvas.shapes == []
+        await h.fire(_in_dialog(screen.section.viewer, "annotate-redo"), "click")
+        # a second shape: freehand, in yellow
+        editor.tools.selected = ["free"]  # as the client does, then "change"
+        await h.fire(_in_dialog(screen.section.viewer, "annotate-tools"), "change", ["free"])
+        await h.fire(_in_dialog(screen.section.viewer, "annotate-color-fdd835"), "click")
+        for event, data in _pan([(10, 10), (20, 12), (30, 20), (40, 30)]):
+            await h.fire(pad, event, data)
+        assert [s["kind"] for s in editor.shapes] == ["arrow", "free"]
+        assert editor.shapes[1]["color"] == "#fdd835" and len(editor.shapes[1]["points"]) == 4
+        await h.fire(_in_dialog(screen.section.viewer, "annotate-save"), "click")
+
+        row = Attachment.get(Attachment.intervention == job.id)
+        assert [s["kind"] for s in row.annotations["shapes"]] == ["arrow", "free"]
+        assert not screen.section.viewer  # closed after saving
+        # the grid's thumbnail now shows the drawing: red pixels along the arrow
+        [image] = [c for c in walk(h.find("media-groups")) if isinstance(c, ft.Image)]
+        thumb = Image.open(io.BytesIO(image.src)).convert("RGB")
+        line = [thumb.getpixel((x, thumb.height // 2)) for x in range(thumb.width)]
+        reddish = [x for x, (r, g, b) in enumerate(line) if r > 150 and g < 130 and b < 130]
+        assert len(reddish) > thumb.width * 0.6  # the photo's middle row was all white
+        h.close()
 
     run(scenario())

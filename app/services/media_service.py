@@ -119,6 +119,19 @@ def read_blob(store: BlobStore, sha256: str | None) -> bytes | None:
     return path.read_bytes() if path is not None else None
 
 
+def picture(store: BlobStore, row: Attachment, *, full: bool = False) -> bytes | None:
+    """What to show of a media: its thumbnail (or, ``full``, the stored photo) with its
+    annotations drawn over; None when this device does not hold it."""
+    data = read_blob(store, row.blob_sha256 if full else row.thumb_sha256)
+    if data is None or not row.annotations:
+        return data
+    try:
+        return annotation.render(data, row.annotations)
+    except Exception:  # a damaged file: shown without its drawings rather than not at all
+        log.warning("media %s: annotations not drawn", row.id, exc_info=True)
+        return data
+
+
 def _safe_name(name: str) -> str:
     return re.sub(r"[^\w.\-]+", "_", Path(name or "file").name)[:80] or "file"
 

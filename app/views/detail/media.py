@@ -18,6 +18,7 @@ from app.domain.lifecycle import S
 from app.services.guards import CLOSED
 from app.views.detail.blocks import big_button, muted, refresh, section_title, subtitle
 from app.views.detail.context import DetailContext
+from app.views.detail.photo_editor import PhotoEditor
 from app.views.semantic_ids import tagged
 
 PHASES = ("before", "after", "other")
@@ -62,6 +63,7 @@ class MediaSection:
         self.groups = ft.Column(spacing=16, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         self.root: ft.Control | None = None
         self.viewer: ft.AlertDialog | None = None
+        self.editor: PhotoEditor | None = None
         self.viewer_index = 0
 
     def build(self) -> ft.Control:
@@ -84,7 +86,7 @@ class MediaSection:
         detail = ctx.services.detail.load_detail(ctx.intervention_id, history_limit=0)
         store = media.device_store()
         rows = media.for_intervention(ctx.intervention_id, ctx.who)
-        shown = [Shown(row, media.read_blob(store, row.thumb_sha256)) for row in rows]
+        shown = [Shown(row, media.picture(store, row)) for row in rows]
         return detail.intervention.status, shown
 
     async def load(self) -> None:
@@ -243,6 +245,9 @@ class MediaSection:
         async def delete(e):
             await self._delete(row.id)
 
+        async def annotate(e):
+            await self._annotate(index)
+
         controls = [
             ft.GestureDetector(content=picture, on_horizontal_drag_end=self._swiped),
             muted(self._meta(row)),
@@ -254,6 +259,19 @@ class MediaSection:
                 ft.Row(
                     [
                         big_button("media-viewer-save", tr("action.save"), save),
+                        *(
+                            [
+                                big_button(
+                                    "media-viewer-annotate",
+                                    tr("media.annotate"),
+                                    annotate,
+                                    icon=ft.Icons.DRAW_OUTLINED,
+                                    filled=False,
+                                )
+                            ]
+                            if row.kind == "photo" and data is not None
+                            else []
+                        ),
                         big_button(
                             "media-viewer-delete",
                             tr("media.delete"),
@@ -268,11 +286,16 @@ class MediaSection:
             )
         return tagged("media-viewer", ft.Column(controls, spacing=10, tight=True, width=640))
 
-    def _full(self, row) -> bytes | None:
+    def _full(self, row, *, drawn: bool = True) -> bytes | None:
         if row.kind != "photo":
             return None
         media = self.ctx.services.media
-        return media.read_blob(media.device_store(), row.blob_sha256)
+        store = media.device_store()
+        return (
+            media.picture(store, row, full=True)
+            if drawn
+            else media.read_blob(store, row.blob_sha256)
+        )
 
     def _meta(self, row) -> str:
         tr = self.ctx.tr
@@ -298,17 +321,18 @@ class MediaSection:
         async def following(ev):
             await self._show(self.viewer_index + 1)
 
+        self.viewer_actions = [
+            tagged("media-viewer-previous", ft.IconButton(ft.Icons.CHEVRON_LEFT,
+                   on_click=previous, tooltip=tr("media.previous")), button=True),
+            tagged("media-viewer-next", ft.IconButton(ft.Icons.CHEVRON_RIGHT,
+                   on_click=following, tooltip=tr("media.next")), button=True),
+            tagged("media-viewer-close", ft.TextButton(tr("action.close"), on_click=close),
+                   button=True),
+        ]  # fmt: skip
+        self.editor = None
         self.viewer = ft.AlertDialog(
-            content=self._viewer_content(index),
-            actions=[
-                tagged("media-viewer-previous", ft.IconButton(ft.Icons.CHEVRON_LEFT,
-                       on_click=previous, tooltip=tr("media.previous")), button=True),
-                tagged("media-viewer-next", ft.IconButton(ft.Icons.CHEVRON_RIGHT,
-                       on_click=following, tooltip=tr("media.next")), button=True),
-                tagged("media-viewer-close", ft.TextButton(tr("action.close"), on_click=close),
-                       button=True),
-            ],
-        )  # fmt: skip
+            content=self._viewer_content(index), actions=self.viewer_actions
+        )
         e.page.show_dialog(self.viewer)
 
     async def _show(self, index: int) -> None:
@@ -316,6 +340,8 @@ class MediaSection:
             return
         self.viewer_index = index % len(self.items)
         self.viewer.content = self._viewer_content(self.viewer_index)
+        self.viewer.actions = self.viewer_actions
+        self.editor = None
         refresh(self.viewer)
 
     async def _swiped(self, e: ft.DragEndEvent) -> None:
@@ -341,6 +367,41 @@ class MediaSection:
 
         if await ctx.call(run, saved="media.deleted"):
             await self._after_change()
+
+    async def _annotate(self, index: int) -> None:
+        """Swap the viewer's content for the photo editor (the same dialog)."""
+        row = self.items[index].row
+        photo = self._full(row, drawn=False)
+        if photo is None or self.viewer is None:
+            return
+        ctx = self.ctx
+
+        async def saved(layer: dict) -> None:
+            done = await ctx.call(
+                ctx.services.media.annotate, row.id, ctx.who, layer, saved="media.annotated"
+            )
+            if done is not None:
+                await self._after_change()
+
+        async def cancelled() -> None:
+            await self._show(index)
+
+        self.editor = PhotoEditor(
+            ctx.tr, photo, (row.width or 4, row.height or 3), row.annotations,
+            on_save=saved, on_cancel=cancelled,
+            box_width=self._box_width((row.width or 4) / (row.height or 3)),
+        )  # fmt: skip
+        self.viewer.content = self.editor.build()
+        self.viewer.actions = []
+        refresh(self.viewer)
+
+    def _box_width(self, aspect: float) -> float:
+        """The editor's photo box: the dialog's width, and short enough that the tools and
+        "Enregistrer" stay on screen (about 330 px below the photo)."""
+        page = self.root.page if self.root is not None else None
+        width = getattr(page, "width", None) or 1024
+        height = getattr(page, "height", None) or 768
+        return max(200, min(640, width - 120, (height - 360) * aspect))
 
     async def _after_change(self) -> None:
         if self.viewer is not None:  # closed by itself: a snack bar may be above it
