@@ -116,6 +116,26 @@ def build_parser() -> argparse.ArgumentParser:
     smtp.add_argument("--smtp-user", help="SMTP user name (none: no authentication)")
     smtp.add_argument("--smtp-tls", choices=("starttls", "ssl", "none"), help="default starttls")
     smtp.add_argument("--smtp-sender", help="From address of the e-mails")
+
+    media = sub.add_parser(
+        "import-media",
+        parents=[data_dir],
+        help="add photos and videos to an intervention of this device's store",
+        description="Check and add files to an intervention, through the same pipeline as the "
+        "app (orientation, GPS removed, resized, thumbnail). One line per file; exit 1 if a "
+        "file was refused (nothing is stored for it; the others are added). The media sync "
+        "with the app's next sync.",
+    )
+    media.add_argument("--intervention", required=True, metavar="REF", help="its reference")
+    media.add_argument(
+        "--phase", choices=("before", "after", "other"), default="other", help="default other"
+    )
+    media.add_argument(
+        "--user",
+        help="author of the media (default: the intervention's technician, else an office "
+        "user of this store)",
+    )
+    media.add_argument("files", nargs="+", type=Path, metavar="FILE")
     return parser
 
 
@@ -157,6 +177,10 @@ def main(argv: list[str] | None = None, *, serve: Command | None = None) -> int:
     try:
         if args.command == "demo":
             return _demo(args)
+        if args.command == "import-media":
+            from app.import_media import import_media
+
+            return import_media(args)
         if args.command == "serve":
             if serve is None:
                 raise ConfigError(

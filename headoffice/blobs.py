@@ -89,7 +89,7 @@ class HeadOfficeBlobs:
         if who.sees_everything or blob.uploaded_by == who.user_id:
             return True
         scope = scope_queries(who, today) or {}
-        for table, column_name in policy.blob_columns().items():  # the rows referencing blobs
+        for table, column_name in policy.blob_columns():  # the rows referencing blobs
             model = MODELS_BY_TABLE[table]
             column = model._meta.columns[column_name]
             if model.select().where((column == blob.sha256) & model.id.in_(scope[table])).exists():

@@ -37,6 +37,13 @@ class FakeSession:
         self.sign_outs = 0
         self.gate: threading.Event | None = None  # set: sign-in waits for it
         self.error: Exception | None = None
+        self.local_pending: int | None = None  # what the outbox holds now (None: unchanged)
+        self.refreshes = 0
+
+    def refresh_pending(self) -> None:
+        self.refreshes += 1
+        if self.local_pending is not None:
+            self.status.set_pending(self.local_pending)
 
     def sign_in(self, username, password, progress=None):
         if progress is not None:
@@ -193,6 +200,20 @@ def test_sync_screen_shows_state_progress_and_sync_now(device, session):
         text = h.text("sync-error")
         assert "Dernière erreur" in text and "Pas de réseau, ou le siège est injoignable." in text
         assert "Vérifiez le Wi-Fi" in text  # what to do
+        h.close()
+
+    run(scenario())
+
+
+def test_the_sync_screen_counts_changes_made_since_the_last_sync(device, session):
+    session.status.pending = 0  # as the last sync left it
+
+    async def scenario():
+        h = await signed_in(session)
+        session.local_pending = 1  # a photo added since (the status is not told)
+        await h.navigate(1)
+        assert session.refreshes == 1
+        assert h.texts("sync-pending") == ["Modifications en attente d'envoi : 1"]
         h.close()
 
     run(scenario())

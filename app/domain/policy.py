@@ -64,7 +64,7 @@ class TablePolicy:
     office_fields: frozenset[str] = frozenset()
     authorship: frozenset[str] = frozenset()
     author_edits_only: bool = False
-    blob: str | None = None  # column holding the SHA-256 of the row's file (sync rule 8)
+    blobs: tuple[str, ...] = ()  # columns holding the SHA-256 of the row's files (rule 8)
     insert_only: bool = False
     after_signature: bool = False
     document: DocumentRules | None = None
@@ -125,7 +125,8 @@ POLICIES: tuple[TablePolicy, ...] = (
     ),
     TablePolicy("quote_lines", technician=True, links=(TO_QUOTE,)),
     TablePolicy(
-        "attachments", technician=True, links=(TO_INTERVENTION, TO_QUOTE), blob="blob_sha256",
+        "attachments", technician=True, links=(TO_INTERVENTION, TO_QUOTE),
+        blobs=("thumb_sha256", "blob_sha256", "original_sha256"),  # thumbnails first
         authorship=_set("created_by_id"), after_signature=True,
     ),
     TablePolicy(
@@ -134,10 +135,11 @@ POLICIES: tuple[TablePolicy, ...] = (
     ),
     TablePolicy(
         "signatures", technician=True, links=(TO_INTERVENTION, TO_QUOTE),
-        blob="image_blob_sha256", insert_only=True,
+        blobs=("image_blob_sha256",), insert_only=True,
     ),
     TablePolicy(
-        "report_versions", technician=True, links=(TO_INTERVENTION,), blob="pdf_blob_sha256",
+        "report_versions", technician=True, links=(TO_INTERVENTION,),
+        blobs=("pdf_blob_sha256",),
         authorship=_set("created_by_id"), office_fields=_set("validated_by_id", "validated_at"),
         document=lifecycle.REPORT_VERSION,
     ),
@@ -163,9 +165,9 @@ def technician_writable() -> frozenset[str]:
     return frozenset(p.table for p in POLICIES if p.technician)
 
 
-def blob_columns() -> dict[str, str]:
-    """Table -> the column referencing a blob, for the tables that have one."""
-    return {p.table: p.blob for p in POLICIES if p.blob}
+def blob_columns() -> list[tuple[str, str]]:
+    """(table, column) of every column referencing a blob, in upload order."""
+    return [(p.table, column) for p in POLICIES for column in p.blobs]
 
 
 def intervention_children() -> tuple[str, ...]:

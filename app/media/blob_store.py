@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from app.errors import HashMismatchError, NotFoundError, ValidationError
+from app.models import db
 
 CHUNK = 1024 * 1024
 SHA256_RE = re.compile(r"[0-9a-f]{64}")
@@ -166,6 +167,14 @@ class BlobStore:
         if actual != sha256:
             raise HashMismatchError(f"The bytes have SHA-256 {actual}, not {sha256}.")
         return self.place(source, sha256)
+
+
+def default_blob_dir() -> Path | None:
+    """``<data-dir>/blobs`` next to the bound device database (None if in memory)."""
+    name = getattr(db.obj, "database", None)
+    if not name or name == ":memory:" or str(name).startswith("file:"):
+        return None
+    return Path(name).resolve().parent / "blobs"
 
 
 def hash_file(path: Path) -> str:

@@ -77,6 +77,8 @@ class Attachment(SyncedModel):
     )
     source = CharField(constraints=[Check(choice_check("source", MediaSource))])
     blob_sha256 = CharField(max_length=64, constraints=[Check(SHA256_CHECK.format("blob_sha256"))])
+    thumb_sha256 = CharField(max_length=64, null=True)  # JPEG thumbnail (app.media.ingest)
+    original_sha256 = CharField(max_length=64, null=True)  # the file as received, if kept
     mime_type = CharField()
     size_bytes = IntegerField(constraints=[Check("size_bytes >= 0")])
     width = IntegerField(null=True)

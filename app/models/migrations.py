@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from peewee import SQL, BigIntegerField, Database, Model
+from peewee import SQL, BigIntegerField, CharField, Database, Model
 from playhouse.migrate import SchemaMigrator, migrate
 
 
@@ -65,10 +65,19 @@ def _v3_sync_version(database: Database, migrator: SchemaMigrator) -> None:
     migrate(*operations)
 
 
+def _v4_attachment_thumbnails(database: Database, migrator: SchemaMigrator) -> None:
+    """Attachments reference their thumbnail and, when kept, their original (issue 11)."""
+    migrate(
+        migrator.add_column("attachments", "thumb_sha256", CharField(max_length=64, null=True)),
+        migrator.add_column("attachments", "original_sha256", CharField(max_length=64, null=True)),
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "baseline schema", baseline),
     Migration(2, "indexes for my day and history", _v2_schedule_indexes),
     Migration(3, "sync_version on synced tables", _v3_sync_version),
+    Migration(4, "attachment thumbnails and originals", _v4_attachment_thumbnails),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -26,6 +26,7 @@ from app import clock
 from app.assets import font_path
 from app.errors import TerrainError, ValidationError
 from app.i18n import Translator
+from app.media.annotation import draw_layer
 from app.reports.canonical import canonical_bytes, content_sha256
 from app.reports.formatting import Formats
 
@@ -598,17 +599,20 @@ def _prepared_photo(photo: dict, loader: PhotoLoader | None) -> io.BytesIO | Non
     A complete, upright JPEG of at most ``PASS_MAX_PX`` pixels and ``PASS_MAX_BYTES`` goes in
     as it is (what the app's media pipeline stores: no decoding at all); anything else is
     decoded at a reduced scale (JPEG draft mode), turned upright and re-encoded at
-    ``PHOTO_MAX_PX``, so a 12 MP original never bloats the PDF."""
+    ``PHOTO_MAX_PX``, so a 12 MP original never bloats the PDF. A photo with annotations is
+    always redrawn, its vector layer over it (``app.media.annotation``)."""
     sha = photo.get("blob_sha256", "")
     try:
         data = loader(sha) if loader else None
         if not data:
             log.warning("Report photo %s (%s) is missing: placeholder printed.", photo["id"], sha)
             return None
+        layer = photo.get("annotations")
         with Image.open(io.BytesIO(data)) as image:
             upright = image.getexif().get(ORIENTATION, 1) == 1
             if (
-                image.format == "JPEG" and upright and max(image.size) <= PASS_MAX_PX
+                not layer and image.format == "JPEG" and upright
+                and max(image.size) <= PASS_MAX_PX
                 and len(data) <= PASS_MAX_BYTES and data.rstrip(b"\0").endswith(b"\xff\xd9")
             ):  # fmt: skip
                 return io.BytesIO(data)  # complete (ends with its EOI marker), small enough
@@ -616,6 +620,7 @@ def _prepared_photo(photo: dict, loader: PhotoLoader | None) -> io.BytesIO | Non
             image.draft("RGB", (round(image.width * scale), round(image.height * scale)))
             image = (image if upright else ImageOps.exif_transpose(image)).convert("RGB")
             image.thumbnail((PHOTO_MAX_PX, PHOTO_MAX_PX))
+            image = draw_layer(image, layer)  # the annotations, if any, over the photo
             out = io.BytesIO()
             image.save(out, "JPEG", quality=82)
     except Exception as exc:  # any undecodable file: a placeholder, never a failed report

@@ -18,6 +18,7 @@ from app.services import (
     detail_service,
     history_service,
     lifecycle_service,
+    media_service,
     meter_service,
     office_service,
     stock_service,
@@ -44,6 +45,7 @@ class Services:
     stock: ModuleType = stock_service
     history: ModuleType = history_service
     validation: ModuleType = validation_service
+    media: ModuleType = media_service
     clock: Callable[[], datetime] = field(default=clock.now)
     # Long work off the UI loop (first sync, PDF rendering, media ingest, imports).
     jobs: JobRunner = field(default_factory=JobRunner)

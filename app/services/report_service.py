@@ -512,6 +512,7 @@ def _photos(intervention_id: str) -> list[dict]:
             "mime_type": a.mime_type,
             "caption": a.caption,
             "taken_at": a.taken_at,
+            "annotations": a.annotations or None,  # drawn over the photo in the PDF
         }
         for a in rows
     ]

@@ -16,11 +16,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from app.domain import policy
 from app.errors import RemoteError, SyncError
-from app.media.blob_store import BlobStore
+from app.media.blob_store import BlobStore, default_blob_dir  # noqa: F401  (re-exported)
 from app.models import db
 from app.sync.remote import Transport
 
@@ -77,18 +76,10 @@ def held_error(outcome: BlobOutcome) -> BlobMissingError | None:
     )
 
 
-def default_blob_dir() -> Path | None:
-    """``<data-dir>/blobs`` next to the bound device database (None if in memory)."""
-    name = getattr(db.obj, "database", None)
-    if not name or name == ":memory:" or str(name).startswith("file:"):
-        return None
-    return Path(name).resolve().parent / "blobs"
-
-
 def pending_blob_refs() -> list[tuple[str, str, str]]:
     """(table, row id, sha256) of pending, not deleted rows that reference a blob."""
     refs: list[tuple[str, str, str]] = []
-    for table, column in policy.blob_columns().items():  # the tables whose rows reference blobs
+    for table, column in policy.blob_columns():  # the tables whose rows reference blobs
         cursor = db.execute_sql(
             f'SELECT t.id, t."{column}" FROM sync_outbox o JOIN "{table}" t ON t.id = o.row_id '
             f'WHERE o.table_name = ? AND t."{column}" IS NOT NULL AND t."{column}" != \'\' '

@@ -238,6 +238,8 @@ class SyncView:
 
     async def load(self) -> None:
         try:
+            if self.session is not None:  # changes made since the last sync count too
+                await asyncio.to_thread(self.session.refresh_pending)
             overview = await asyncio.to_thread(self.services.sync.overview)
         except Exception as err:
             log.exception("loading the sync overview failed")

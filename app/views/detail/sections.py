@@ -46,7 +46,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
     SectionSpec("parts", ft.Icons.INVENTORY_2_OUTLINED, "parts", "PartsSection"),
     SectionSpec("history", ft.Icons.HISTORY, "history", "HistorySection"),
     SectionSpec("comments", ft.Icons.CHAT_BUBBLE_OUTLINE, "comments", "CommentsSection"),
-    SectionSpec("media", ft.Icons.PHOTO_LIBRARY_OUTLINED),  # a later issue
+    SectionSpec("media", ft.Icons.PHOTO_LIBRARY_OUTLINED, "media", "MediaSection"),
     SectionSpec("report", ft.Icons.DESCRIPTION_OUTLINED),  # a later issue
 )
 BY_NAME = {spec.name: spec for spec in (SUMMARY, *SECTIONS)}
