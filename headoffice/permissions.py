@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.domain import corrections, lifecycle, policy
+from app.domain import annotation, corrections, lifecycle, policy
 from app.domain.lifecycle import S
 from app.models import MODELS_BY_TABLE, Signature
 from headoffice.scope import Principal, may_write
@@ -68,6 +68,11 @@ def decide(
     (wire column names) or None for an insert; ``effective``: the columns the change would
     write (every pushed column for an insert); ``deleted``: the change deletes the row."""
     after = {**(current or {}), "id": row_id, **effective}
+    if table == "attachments" and effective.get("annotations") is not None:
+        try:  # the drawing over a photo: the same rule the editor and the device apply
+            annotation.validate_layer(effective["annotations"])
+        except annotation.AnnotationError as err:
+            raise Refused(f"The drawing over this photo cannot be read: {err.message}") from None
     if who.sees_everything:
         if table == INTERVENTIONS and (reason := lifecycle.office_refusal(current, after)):
             raise Refused(reason)

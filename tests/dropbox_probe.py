@@ -44,6 +44,22 @@ def main(data_dir: str, ca: str, action: str, *args: str):
         while Path(args[2]).joinpath("go").exists():
             time.sleep(0.05)
         return str(source.download(entry, Path(args[2])))
+    if action == "import":  # media_service.import_dropbox into the device store of data_dir
+        from app.models import Intervention, User
+        from app.models.database import open_sqlite
+        from app.services import media_service
+        from app.services.auth_service import current_user
+
+        open_sqlite(Path(data_dir) / "terrain.db")
+        job = Intervention.get(Intervention.reference == args[0])
+        who = current_user(User.get_by_id(job.technician.user_id))
+        listed = {e.path: e for e in source.list_folder(args[1])}
+        entries = [listed.get(p) or dbx.Entry(Path(p).name, p, False) for p in args[2:]]
+        results = media_service.import_dropbox(
+            job.id, entries, who, store=media_service.device_store(), phase="before"
+        )
+        return [[r.name, r.attachment.source if r.ok else type(r.error).__name__]
+                for r in results]  # fmt: skip
     if action == "unlink":
         source.unlink()
         return tokens.read()

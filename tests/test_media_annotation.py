@@ -167,3 +167,18 @@ def test_the_report_pdf_prints_the_photo_with_its_annotations(demo_db, tmp_path)
     w, h = printed.size
     assert _near(printed.getpixel((int(0.1 * w) + 2, h // 2)), RED, 60)  # the rectangle's edge
     assert _near(printed.getpixel((w // 2, h // 2)), (255, 255, 255), 30)  # the untouched middle
+
+
+@pytest.mark.parametrize("role", ["office", "technician"])
+def test_head_office_refuses_an_unreadable_drawing_from_anyone(role):
+    from headoffice.permissions import Refused, decide
+    from headoffice.scope import Principal
+
+    who = Principal("u1", role, "t1" if role == "technician" else None)
+    bad = {"annotations": {"shapes": [{"kind": "arrow", "from": [0, 0], "to": [9e9, 1]}]}}
+    with pytest.raises(Refused) as caught:
+        decide(who, "attachments", "a1", None, bad, deleted=False)
+    assert "drawing over this photo" in caught.value.reason
+    good = {"annotations": {"shapes": [{"kind": "arrow", "from": [0, 0], "to": [1, 1]}]}}
+    if role == "office":
+        decide(who, "attachments", "a1", None, good, deleted=False)  # accepted

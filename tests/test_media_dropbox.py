@@ -108,6 +108,34 @@ def test_thumbnails_and_downloads_reach_the_ingest_pipeline(dbx, linked, tmp_pat
     assert (media.width, media.height) == (400, 300)  # upright, like a gallery photo
 
 
+def test_chosen_files_are_downloaded_and_imported_and_a_gone_one_is_named(
+    dbx, linked, demo_template
+):
+    import sqlite3
+
+    (linked / "terrain.db").write_bytes(demo_template.read_bytes())
+    with sqlite3.connect(linked / "terrain.db") as con:
+        (ref,) = con.execute(
+            "SELECT reference FROM interventions WHERE status = 'assigned' LIMIT 1"
+        ).fetchone()
+    result = probe(
+        dbx, linked, "import", ref, "/Chantiers/Martin", "/chantiers/martin/avant.jpg",
+        "/chantiers/martin/ghost.jpg", "/chantiers/martin/apres.jpg",
+    )  # fmt: skip
+    assert result["ok"] == [
+        ["avant.jpg", "dropbox"],
+        ["ghost.jpg", "DropboxGoneError"],
+        ["apres.JPG", "dropbox"],
+    ]
+    with sqlite3.connect(linked / "terrain.db") as con:
+        rows = con.execute(
+            "SELECT a.source, a.phase, a.width FROM attachments a JOIN interventions i "
+            "ON i.id = a.intervention_id WHERE i.reference = ?",
+            (ref,),
+        ).fetchall()
+    assert rows == [("dropbox", "before", 400)] * 2
+
+
 def test_an_expired_access_token_is_refreshed_by_itself(dbx, linked):
     probe(dbx, linked, "list", "/Chantiers")
     refreshes = dbx.state.refreshes

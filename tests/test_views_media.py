@@ -53,7 +53,15 @@ def test_a_selection_is_imported_into_the_chosen_phase_and_refusals_are_named(jo
         assert not h.has("media-empty") and h.has("media-group-after")
         assert "Après (2)" in h.text("media-group-after")
         assert sorted(h.ids("media-")) == sorted(
-            ["media-phase", "media-add", "media-groups", "media-group-after", "media-0", "media-1"]
+            [
+                "media-phase",
+                "media-add",
+                "media-dropbox",
+                "media-groups",
+                "media-group-after",
+                "media-0",
+                "media-1",
+            ]
         )
         images = [c for c in walk(h.find("media-groups")) if isinstance(c, ft.Image)]
         assert len(images) == 2 and all(isinstance(i.src, bytes) for i in images)  # thumbnails
@@ -173,6 +181,126 @@ def test_the_editor_draws_an_arrow_undoes_redoes_and_saves_the_layer(job, tech, 
         line = [thumb.getpixel((x, thumb.height // 2)) for x in range(thumb.width)]
         reddish = [x for x, (r, g, b) in enumerate(line) if r > 150 and g < 130 and b < 130]
         assert len(reddish) > thumb.width * 0.6  # the photo's middle row was all white
+        h.close()
+
+    run(scenario())
+
+
+class _Dropbox:
+    """The Dropbox half of the media service, over local files (the SDK itself is tested
+    against a fake Dropbox server in test_media_dropbox.py)."""
+
+    def __init__(self, tmp_path):
+        from app.media.dropbox_source import Entry
+
+        self.Entry = Entry
+        self.linked = False
+        self.offline_after = None  # downloads allowed before the network goes
+        self.folder = tmp_path / "dropbox"
+        (self.folder / "chantiers").mkdir(parents=True)
+        for name in ("avant.jpg", "apres.jpg"):
+            jpeg_with_orientation(self.folder / "chantiers" / name, 1)
+
+    def module(self):
+        import types
+
+        from app.services import media_service
+
+        fake = types.SimpleNamespace(**vars(media_service))
+        fake.dropbox_linked = lambda: self.linked
+        fake.dropbox_start = lambda: ("flow", "https://www.dropbox.com/oauth2/authorize?x=1")
+        fake.dropbox_finish = self._finish
+        fake.dropbox_list = self._list
+        fake.dropbox_thumbnail = lambda path: None
+        fake.dropbox_unlink = lambda: setattr(self, "linked", False)
+        fake.import_dropbox = self._import
+        return fake
+
+    def _finish(self, flow, code):
+        assert flow == "flow" and code == "CODE-123"
+        self.linked = True
+        return "dbid:1"
+
+    def _list(self, path):
+        root = self.folder / path.strip("/")
+        return [self.Entry(p.name, f"{path}/{p.name}".lower(), p.is_dir(), p.stat().st_size)
+                for p in sorted(root.iterdir())]  # fmt: skip
+
+    def _import(self, intervention_id, entries, who, *, store, phase):
+        from app.media.dropbox_source import DropboxOfflineError
+        from app.services import media_service
+
+        results = []
+        for i, entry in enumerate(entries):
+            if self.offline_after is not None and i >= self.offline_after:
+                err = DropboxOfflineError("no network")
+                results.append(media_service.ImportResult(entry.name, error=err))
+                continue
+            path = self.folder / entry.path.strip("/")
+            results += media_service.import_files(
+                intervention_id, [path], who, store=store, phase=phase, source="dropbox"
+            )
+        return results
+
+
+def test_dropbox_is_linked_browsed_and_a_selection_survives_a_lost_network(job, tech, tmp_path):
+    from app.i18n import Translator
+    from app.services.registry import Services
+    from app.views.detail.context import DetailContext
+
+    box = _Dropbox(tmp_path)
+
+    async def scenario():
+        screen = sections.Screen(harness=None, section=None)
+
+        async def changed():
+            screen.changes[0] += 1
+
+        ctx = DetailContext(
+            services=Services(clock=lambda: sections.NOW, media=box.module()), who=tech,
+            tr=Translator("fr"), intervention_id=job.id,
+            notify=lambda text, is_error: screen.notes.append((text, is_error)),
+            on_changed=changed,
+        )  # fmt: skip
+        screen.section = MediaSection(ctx)
+
+        async def main(page):
+            page.add(screen.section.build())
+            await screen.section.load()
+
+        h = screen.harness = await sections.FletHarness.start(main, width=1024)
+        await h.click("media-dropbox")
+        picker = screen.section.dropbox
+        dialog = picker.dialog
+
+        async def tap(ident):
+            await h.fire(_in_dialog(dialog, ident), "click")
+
+        await tap("dropbox-open")
+        assert "dropbox.com/oauth2/authorize" in picker.message.content.value
+        _in_dialog(dialog, "dropbox-code").value = "CODE-123"
+        await tap("dropbox-finish")
+        assert box.linked and [e.name for e in picker.entries] == ["chantiers"]
+        await tap("dropbox-folder-0")
+        assert [e.name for e in picker.entries] == ["apres.jpg", "avant.jpg"]
+        for index in (0, 1):
+            tick = _in_dialog(dialog, f"dropbox-file-{index}").controls[0]
+            tick.value = True
+            await h.fire(tick, "change", "true")
+        assert len(picker.chosen) == 2
+
+        box.offline_after = 1  # the network goes after the first download
+        await tap("dropbox-import")
+        assert dialog.open and "injoignable" in picker.message.content.value
+        assert [e.name for e in picker.chosen.values()] == ["avant.jpg"]  # still ticked
+        assert Attachment.select().where(Attachment.intervention == job.id).count() == 1
+
+        box.offline_after = None
+        await tap("dropbox-import")
+        assert not dialog.open and not picker.chosen
+        rows = Attachment.select().where(Attachment.intervention == job.id)
+        assert sorted(a.source for a in rows) == ["dropbox", "dropbox"]
+        assert h.has("media-group-before")
         h.close()
 
     run(scenario())

@@ -24,7 +24,7 @@ from pathlib import Path
 from app import clock
 from app.domain.lifecycle import S
 from app.errors import NotFoundError, TerrainError, ValidationError
-from app.media import annotation
+from app.media import annotation, dropbox_source
 from app.media.blob_store import BlobStore, default_blob_dir
 from app.media.ingest import Ingested, IngestSettings, MediaError, ingest
 from app.models import Attachment, db
@@ -130,6 +130,89 @@ def picture(store: BlobStore, row: Attachment, *, full: bool = False) -> bytes |
     except Exception:  # a damaged file: shown without its drawings rather than not at all
         log.warning("media %s: annotations not drawn", row.id, exc_info=True)
         return data
+
+
+# --- Dropbox ----------------------------------------------------------------------------------
+
+
+def dropbox_tokens() -> dropbox_source.TokenFile:
+    """Where this device keeps its Dropbox link: next to its database."""
+    return dropbox_source.TokenFile.in_dir(device_store().root.parent)
+
+
+def dropbox_linked() -> bool:
+    return dropbox_tokens().read() is not None
+
+
+def dropbox_start():
+    """(flow, URL to open): the user allows Terrain there and copies the code shown."""
+    return dropbox_source.start_link()
+
+
+def dropbox_finish(flow, code: str) -> str:
+    return dropbox_source.finish_link(flow, code, dropbox_tokens())
+
+
+def dropbox_unlink() -> None:
+    tokens = dropbox_tokens()
+    if tokens.read() is None:
+        return
+    try:
+        dropbox_source.DropboxSource(tokens).unlink()
+    except dropbox_source.DropboxError:
+        tokens.delete()
+
+
+def dropbox_list(path: str = "") -> list[dropbox_source.Entry]:
+    """Folders and media files of ``path`` (other files are not offered)."""
+    entries = dropbox_source.DropboxSource(dropbox_tokens()).list_folder(path)
+    return [e for e in entries if e.is_folder or e.is_media]
+
+
+def dropbox_thumbnail(path: str) -> bytes | None:
+    return dropbox_source.DropboxSource(dropbox_tokens()).thumbnail(path)
+
+
+def import_dropbox(
+    intervention_id: str,
+    entries: Sequence[dropbox_source.Entry],
+    who: CurrentUser,
+    *,
+    store: BlobStore,
+    phase: str = MediaPhase.OTHER,
+    on_file: Callable[[ImportResult], None] | None = None,
+) -> list[ImportResult]:
+    """Download the chosen files and import them (source "dropbox"), one after the other. A
+    file gone since it was listed is refused like a bad file. When the network goes, that
+    file and the ones not reached yet are answered with the ``DropboxOfflineError`` (nothing
+    stored for them): the caller keeps them selected and offers to try again."""
+    _addable(intervention_id, who)
+    source = dropbox_source.DropboxSource(dropbox_tokens())
+    folder = store.root / "tmp"
+    folder.mkdir(parents=True, exist_ok=True)
+    results: list[ImportResult] = []
+    offline: dropbox_source.DropboxOfflineError | None = None
+    with tempfile.TemporaryDirectory(dir=folder) as tmp:
+        for index, entry in enumerate(entries):
+            target = Path(tmp) / str(index)
+            target.mkdir()
+            if offline is not None:
+                results.append(ImportResult(entry.name, error=offline))
+                continue
+            try:
+                path = source.download(entry, target)
+            except dropbox_source.DropboxGoneError as err:
+                result = ImportResult(entry.name, error=err)
+            except dropbox_source.DropboxOfflineError as err:
+                offline = err
+                result = ImportResult(entry.name, error=err)
+            else:
+                [result] = import_files(intervention_id, [path], who, store=store, phase=phase,
+                                        source=MediaSource.DROPBOX)  # fmt: skip
+            results.append(result)
+            if on_file is not None:
+                on_file(result)
+    return results
 
 
 def _safe_name(name: str) -> str:

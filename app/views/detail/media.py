@@ -18,6 +18,7 @@ from app.domain.lifecycle import S
 from app.services.guards import CLOSED
 from app.views.detail.blocks import big_button, muted, refresh, section_title, subtitle
 from app.views.detail.context import DetailContext
+from app.views.detail.dropbox_picker import DropboxPicker
 from app.views.detail.photo_editor import PhotoEditor
 from app.views.semantic_ids import tagged
 
@@ -50,12 +51,17 @@ class MediaSection:
         self.add_button = big_button(
             "media-add", tr("media.add"), self._pick, icon=ft.Icons.ADD_PHOTO_ALTERNATE_OUTLINED
         )
+        self.dropbox_button = big_button(
+            "media-dropbox", tr("media.dropbox"), self._dropbox, icon=ft.Icons.CLOUD_OUTLINED,
+            filled=False,
+        )  # fmt: skip
+        self.dropbox: DropboxPicker | None = None
         self.progress = tagged("media-progress", ft.Text("", size=15), visible=False)
         self.add_box = ft.Column(
             [
                 muted(tr("media.add_phase")),
                 tagged("media-phase", self.phase_picker),
-                self.add_button,
+                ft.Row([self.add_button, self.dropbox_button], wrap=True, spacing=10),
                 self.progress,
             ],
             spacing=10,
@@ -218,6 +224,30 @@ class MediaSection:
             await ctx.changed()  # the report's photos
         else:
             refresh(self.add_box)
+
+    async def _dropbox(self, e: ft.Event) -> None:
+        self.dropbox = DropboxPicker(self.ctx, on_import=self.import_dropbox)
+        await self.dropbox.open(e.page)
+
+    async def import_dropbox(self, entries: list) -> list | None:
+        """Download and import the Dropbox files ``entries`` into the chosen phase."""
+        ctx, tr = self.ctx, self.ctx.tr
+
+        def run():
+            media = ctx.services.media
+            return media.import_dropbox(
+                ctx.intervention_id, entries, ctx.who, store=media.device_store(), phase=self.phase
+            )
+
+        results = await ctx.call(run)
+        if results is not None:
+            refused = [r for r in results if not r.ok]
+            if len(refused) < len(results):
+                ctx.notify(tr("media.imported", added=len(results) - len(refused),
+                              refused=len(refused)), bool(refused))  # fmt: skip
+                await self._reload()
+                await ctx.changed()
+        return results
 
     # --- viewer -------------------------------------------------------------------------------
 

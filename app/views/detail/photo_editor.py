@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 import flet as ft
 import flet.canvas as cv
 
-from app.media import annotation
+from app.domain import annotation
 from app.views.detail.blocks import big_button, refresh
 from app.views.semantic_ids import tagged
 
