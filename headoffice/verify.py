@@ -167,7 +167,7 @@ def verify_pdf(data: bytes, trust: list) -> Verdict:
         detail = f"no {ATTACHMENT_NAME} attachment" + (f" ({error})" if error else "")
         return Verdict(NOT_SEALED, [*checks, Check("embedded content", False, detail)])
     checks.append(Check("embedded content", True, f"{ATTACHMENT_NAME}, {len(content):,} bytes"))
-    checks.extend(_seal_checks(seal, trust))
+    checks.extend(_seal_checks(seal, trust, len(data)))
     checks.extend(_content_checks(reader, seal, content))
     reference = ""
     with contextlib.suppress(ValueError, AttributeError):
@@ -176,7 +176,7 @@ def verify_pdf(data: bytes, trust: list) -> Verdict:
     return Verdict(code, checks, reference)
 
 
-def _seal_checks(seal, trust: list) -> list[Check]:
+def _seal_checks(seal, trust: list, total_bytes: int) -> list[Check]:
     from pyhanko.keys.internal import translate_pyca_cryptography_cert_to_asn1
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.settings import KeyUsageConstraints
@@ -199,8 +199,9 @@ def _seal_checks(seal, trust: list) -> list[Check]:
     whole = coverage == SignatureCoverageLevel.ENTIRE_FILE
     appended = ""
     if not whole:
-        signed_end = seal.signed_byte_range[-2] + seal.signed_byte_range[-1]
-        appended = f"{len(seal.reader.stream.getbuffer()) - signed_end:,} bytes after the seal"
+        ranges = [int(n) for n in seal.byte_range]
+        after = total_bytes - (ranges[-2] + ranges[-1])
+        appended = f"{after:,} bytes after the seal" if after > 0 else "bytes outside the seal"
     return [
         Check(
             "seal intact",
