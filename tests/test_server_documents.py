@@ -113,7 +113,7 @@ def test_a_version_pushed_after_its_pdf_is_checked_when_the_row_arrives(server):
 
 
 def test_a_pdf_whose_content_is_not_the_signed_one_is_held_aside(server):
-    version, pdf = _signed_on_device("tech1")
+    version, _pdf = _signed_on_device("tech1")
     customer = {**version.content["customer"], "name": "Un autre client"}
     other = dict(version.content, customer=customer)
     with clock.frozen(NOW):
