@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from app import clock
-from app.demo import history
+from app.demo import history, reports
 from app.demo.french import FIRST_NAMES, LAST_NAMES
 from app.demo.parts import catalogue
 from app.demo.procedures import INTERVENTION_TYPES, PROCEDURES
@@ -105,6 +105,8 @@ def generate(size: str = "small", seed: int = 42, today: date | None = None) -> 
             writer, today, spec.customers, len(techs), types, large=size == "large"
         )
         result = history.build(writer, today, spec, customers, techs, types, parts, office)
+        writer.flush()
+        reports.build(writer, today)  # reads the visits just written
         writer.flush()
     return _summary(writer.counts, customers, result)
 
