@@ -64,7 +64,7 @@ def _machine() -> dict:
 
 def main(argv: list[str]) -> int:
     # Import the benchmark modules so they register themselves.
-    from bench import bench_queries, bench_report, bench_startup, bench_sync  # noqa: F401
+    from bench import bench_queries, bench_report, bench_seal, bench_startup, bench_sync  # noqa: F401
 
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--only", nargs="*", choices=sorted(BENCHMARKS), help="run only these")
