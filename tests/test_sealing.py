@@ -273,3 +273,45 @@ def test_serve_stops_at_start_on_a_certificate_that_cannot_seal(tmp_path):
         assert message in result.stderr and "->" in result.stderr  # the hint
         assert "Traceback" not in result.stderr
         assert not (tmp_path / "data" / "headoffice.db").exists()  # nothing opened
+
+
+def test_serve_makes_a_demo_certificate_and_its_demo_reports_verify(tmp_path):
+    """First start: a demo certificate in the data directory; the demo's validated reports
+    are sealed on first request, kept, and ``verify --data-dir`` finds them intact."""
+    import sqlite3
+
+    import requests
+    from server_support import running_serve
+
+    data_dir = tmp_path / "data"
+    with running_serve(data_dir, "--demo", timeout=240) as served:  # a loaded machine
+        assert "Sealing PDFs with" in served.log()
+        seal_dir = data_dir / "headoffice-seal"
+        p12 = (seal_dir / DEMO_P12).read_bytes()
+        assert (seal_dir / TRUST_FILE).is_file()
+        with sqlite3.connect(data_dir / "headoffice.db") as con:
+            version_id, reference = con.execute(
+                "SELECT id, json_extract(content, '$.reference') FROM report_versions "
+                "WHERE status = 'validated' AND kind = 'slip' ORDER BY id LIMIT 1"
+            ).fetchone()
+            signatures = con.execute("SELECT count(*) FROM signatures").fetchone()[0]
+        assert signatures > 0
+        token = requests.post(
+            f"{served.base}/auth/login",
+            json={"username": "office", "password": "demo", "device_id": "seal-test"},
+            timeout=30,
+        ).json()["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        url = f"{served.base}/report-versions/{version_id}/pdf"
+        first = requests.get(url, headers=headers, timeout=60)
+        assert first.status_code == 200, first.text
+        assert requests.get(url, headers=headers, timeout=60).content == first.content
+    path = tmp_path / "demo-slip.pdf"
+    path.write_bytes(first.content)
+    result = run_verify(path, "--data-dir", str(data_dir))
+    assert result.returncode == INTACT, result.stdout + result.stderr
+    assert reference in result.stdout
+    text = PdfReader(io.BytesIO(first.content)).pages[-1].extract_text()
+    assert "Bon pour accord" in text and "Brouillon" not in text  # signed, with its evidence
+    with running_serve(data_dir, timeout=240):  # the same certificate at the next start
+        assert (seal_dir / DEMO_P12).read_bytes() == p12
