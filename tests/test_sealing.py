@@ -291,8 +291,10 @@ def test_serve_makes_a_demo_certificate_and_its_demo_reports_verify(tmp_path):
         assert (seal_dir / TRUST_FILE).is_file()
         with sqlite3.connect(data_dir / "headoffice.db") as con:
             version_id, reference = con.execute(
-                "SELECT id, json_extract(content, '$.reference') FROM report_versions "
-                "WHERE status = 'validated' AND kind = 'slip' ORDER BY id LIMIT 1"
+                "SELECT v.id, json_extract(v.content, '$.reference') FROM report_versions v "
+                "JOIN signatures s ON s.intervention_id = v.intervention_id "
+                "AND s.document_kind = v.kind AND s.content_sha256 = v.content_sha256 "
+                "WHERE v.status = 'validated' AND v.kind = 'slip' ORDER BY v.id LIMIT 1"
             ).fetchone()
             signatures = con.execute("SELECT count(*) FROM signatures").fetchone()[0]
         assert signatures > 0
@@ -306,12 +308,15 @@ def test_serve_makes_a_demo_certificate_and_its_demo_reports_verify(tmp_path):
         first = requests.get(url, headers=headers, timeout=60)
         assert first.status_code == 200, first.text
         assert requests.get(url, headers=headers, timeout=60).content == first.content
-    path = tmp_path / "demo-slip.pdf"
-    path.write_bytes(first.content)
+    path = _write("sealed-demo-slip", first.content)  # for people to look at
+    for old in OUT.glob("sealed-demo-slip-*.png"):
+        old.unlink()
+    subprocess.run(["pdftoppm", "-r", "60", "-png", str(path), str(OUT / "sealed-demo-slip")])
     result = run_verify(path, "--data-dir", str(data_dir))
     assert result.returncode == INTACT, result.stdout + result.stderr
     assert reference in result.stdout
-    text = PdfReader(io.BytesIO(first.content)).pages[-1].extract_text()
-    assert "Bon pour accord" in text and "Brouillon" not in text  # signed, with its evidence
+    pages = [p.extract_text() for p in PdfReader(io.BytesIO(first.content)).pages]
+    assert "Bon pour accord" in pages[-1] and "Non signé" not in pages[-1]  # the evidence
+    assert "Brouillon" not in pages[0]
     with running_serve(data_dir, timeout=240):  # the same certificate at the next start
         assert (seal_dir / DEMO_P12).read_bytes() == p12
