@@ -172,3 +172,28 @@ def test_a_version_without_a_device_pdf_is_made_sealed_and_kept_on_first_request
     assert french.status_code == 200 and french.content != first.content
     assert "Bon d'intervention" in PdfReader(io.BytesIO(french.content)).pages[0].extract_text()
     assert Intervention.get_by_id(job.id).technician_id == tech.technician_id
+
+
+def test_a_head_office_database_of_version_2_gains_the_pdf_tables(tmp_path):
+    import sqlite3
+
+    from app.models import db
+    from headoffice.database import open_database
+
+    path = tmp_path / "headoffice.db"
+    open_database(f"sqlite:///{path}").close()
+    with sqlite3.connect(path) as con:  # as head office left it before this version
+        new = {r[0]: r[1] for r in con.execute("SELECT name, sql FROM sqlite_master")}
+        con.execute("DROP TABLE report_pdfs")
+        con.execute("DROP TABLE report_pdfs_held_aside")
+        con.execute("DELETE FROM headoffice_schema_migrations WHERE version = 3")
+    database = open_database(f"sqlite:///{path}")
+    database.close()
+    db.initialize(None)
+    with sqlite3.connect(path) as con:
+        upgraded = {r[0]: r[1] for r in con.execute("SELECT name, sql FROM sqlite_master")}
+        version = con.execute("SELECT MAX(version) FROM headoffice_schema_migrations").fetchone()
+    assert version == (3,)
+    assert {k: v for k, v in upgraded.items() if "report_pdfs" in k} == {
+        k: v for k, v in new.items() if "report_pdfs" in k
+    }
