@@ -206,12 +206,24 @@ def load_seal(path: Path | str, password: str | bytes | None) -> Seal:
     return Seal(signer, cert, list(others or []), source=path)
 
 
+# Demo certificates this process made, by company: a second demo seal in the same process
+# (test servers, simulations) reuses the first one's key instead of making two RSA keys.
+_DEMO_MADE: dict[str, tuple[bytes, bytes]] = {}
+
+
 def demo_seal(directory: Path, company: str = "Terrain démo") -> Seal:
     """The demo seal in ``directory``, created on first use (and trust.pem written)."""
     p12, password_file = directory / DEMO_P12, directory / DEMO_PASSWORD_FILE
     if not p12.is_file():
-        create_demo_certificate(directory, company)
-        log.info("demo seal certificate created in %s", directory)
+        made = _DEMO_MADE.get(company)
+        if made is None:
+            create_demo_certificate(directory, company)
+            _DEMO_MADE[company] = (p12.read_bytes(), password_file.read_bytes())
+            log.info("demo seal certificate created in %s", directory)
+        else:  # this process made one already (tests start many servers): the same again
+            directory.mkdir(parents=True, exist_ok=True)
+            _write_private(password_file, made[1])
+            _write_private(p12, made[0])
     try:
         password = password_file.read_text("utf-8").strip()
     except OSError as exc:
