@@ -34,11 +34,13 @@ from pathlib import Path
 from app import clock
 from app.errors import TerrainError
 from app.reports.canonical import canonical_bytes
-from app.reports.pdf import ATTACHMENT_NAME
 from headoffice.sealing import CONTENT_PREFIX, SEAL_FIELD, TRUST_FILE
 
 log = logging.getLogger(__name__)
 
+# app.reports.pdf.ATTACHMENT_NAME, not imported: fpdf2 and the fonts would double the time
+# `main.py verify` takes to start (tests/test_sealing.py checks they agree)
+ATTACHMENT_NAME = "report-content.json"
 INTACT, ALTERED, NOT_SEALED = 0, 1, 2
 VERDICTS = {INTACT: "INTACT", ALTERED: "ALTERED", NOT_SEALED: "NOT A SEALED TERRAIN DOCUMENT"}
 TRUST_CHECK = "certificate trusted"

@@ -190,6 +190,12 @@ def test_what_is_not_a_sealed_terrain_document_exits_2(report, seal, seal_dir, t
     assert missing.returncode == NOT_SEALED and "cannot read" in missing.stderr
 
 
+def test_verify_looks_for_the_attachment_the_pdfs_embed():
+    from headoffice import verify
+
+    assert verify.ATTACHMENT_NAME == report_pdf.ATTACHMENT_NAME
+
+
 def test_sealing_keeps_the_embedded_content_and_its_hash(report, sealed):
     content, _pdf = report
     reader = PdfReader(io.BytesIO(sealed))
