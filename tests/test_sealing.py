@@ -326,3 +326,23 @@ def test_serve_makes_a_demo_certificate_and_its_demo_reports_verify(tmp_path):
     assert "Brouillon" not in pages[0]
     with running_serve(data_dir, timeout=240):  # the same certificate at the next start
         assert (seal_dir / DEMO_P12).read_bytes() == p12
+
+
+def test_a_wsgi_deployment_names_its_certificate_in_the_environment(tmp_path, monkeypatch):
+    from headoffice.app import ServerConfig, open_seal
+
+    p12, password = create_demo_certificate(tmp_path / "company")
+    secret = tmp_path / "password.txt"
+    secret.write_text(password + "\n")
+    monkeypatch.setenv("TERRAIN_DB_URL", f"sqlite:///{tmp_path / 'ho.db'}")
+    monkeypatch.setenv("TERRAIN_BLOB_DIR", str(tmp_path / "blobs"))
+    monkeypatch.setenv("TERRAIN_SEAL_CERT", str(p12))
+    monkeypatch.setenv("TERRAIN_SEAL_PASSWORD_FILE", str(secret))
+    monkeypatch.setenv("TERRAIN_SEAL_DIR", str(tmp_path / "trust"))
+    config = ServerConfig.from_env()
+    assert config.seal_password == password and password not in repr(config)
+    seal = open_seal(config)
+    assert seal.source == p12 and (tmp_path / "trust" / TRUST_FILE).is_file()
+    monkeypatch.setenv("TERRAIN_SEAL_PASSWORD", "wrong")
+    with pytest.raises(CertificateError, match="wrong password"):
+        open_seal(ServerConfig.from_env())
