@@ -33,7 +33,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.errors import NotFoundError, TerrainError
+from app.errors import NotFoundError, TerrainError, ValidationError
 from app.models import ReportVersion, Signature, db, utcnow
 from app.models.enums import DocumentKind, DocumentStatus
 from app.reports.canonical import content_sha256
@@ -106,8 +106,11 @@ def version_pdf(version: ReportVersion, *, language: str | None = None) -> bytes
         )
     signature = _signature_of(version)
     language = language or _language_of(signature)
-    content = _final(version)
-    digest = content_sha256(content)
+    try:
+        content = _final(version)
+        digest = content_sha256(content)
+    except (TerrainError, *_MALFORMED) as exc:  # a device may push any JSON as content
+        raise _undrawable(version, exc) from exc
     record = SealedPdf.get_or_none(
         (SealedPdf.report_version_id == version.id) & (SealedPdf.language == language)
     )
@@ -122,18 +125,39 @@ def version_pdf(version: ReportVersion, *, language: str | None = None) -> bytes
             f"The record of report version {version.id} does not match itself: {problem}",
             key="error.report.held_aside",
         )
-    evidence = _evidence(signature, docs) if signature is not None else None
     render = slip_pdf if version.kind == DocumentKind.SLIP else visit_report_pdf
     kwargs = {} if version.kind == DocumentKind.SLIP else {"photos": _loader(docs)}
-    pdf = render(content, language=language, signature=evidence, **kwargs)
-    sealed = docs.seal.seal(pdf, content_sha256=digest, company=content["company"]["name"])
+    try:
+        evidence = _evidence(signature, docs) if signature is not None else None
+        pdf = render(content, language=language, signature=evidence, **kwargs)
+        company = str(content["company"]["name"])
+    except (ValidationError, *_MALFORMED) as exc:
+        raise _undrawable(version, exc) from exc
+    sealed = docs.seal.seal(pdf, content_sha256=digest, company=company)
     _keep(docs, version, language, sealed, digest, SOURCE_HEADOFFICE, None)
     return sealed
 
 
+# What a content that is not a report's (pushed by a hostile or broken device) raises
+_MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError)
+
+
+def _undrawable(version: ReportVersion, exc: Exception) -> HeldAsideError:
+    """The version's content cannot be drawn: held aside for the office, 422."""
+    detail = exc.message if isinstance(exc, TerrainError) else f"{type(exc).__name__}: {exc}"
+    reason = f"its content cannot be drawn as a PDF ({detail[:200]})"
+    _hold(version, None, reason)
+    return HeldAsideError(
+        f"The PDF of report version {version.id} cannot be made, held aside: {reason}",
+        key="error.report.held_aside",
+    )
+
+
 def _final(version: ReportVersion) -> dict:
     """The content to draw: a draft's final content (its included lines), else as stored."""
-    if version.status == DocumentStatus.DRAFT or "totals" not in (version.content or {}):
+    if not isinstance(version.content, dict):
+        raise ValueError("the content is not a JSON object")
+    if version.status == DocumentStatus.DRAFT or "totals" not in version.content:
         from app.services.report_service import final_content
 
         return final_content(version.content)
@@ -280,7 +304,8 @@ def check_received(version: ReportVersion, docs: Documents | None = None) -> str
         _hold(version, sha256, problem)
         return "held"
     language = _pdf_language(data) or _language_of(signature)
-    company = (version.content.get("company") or {}).get("name", "")
+    content = version.content if isinstance(version.content, dict) else {}
+    company = str((content.get("company") or {}).get("name", "")) if content else ""
     sealed = docs.seal.seal(data, content_sha256=version.content_sha256, company=company)
     _keep(docs, version, language, sealed, version.content_sha256, SOURCE_DEVICE, sha256)
     log.info("report version %s: the device's PDF %s checked and sealed", version.id, sha256)
@@ -365,7 +390,9 @@ def held_aside(*, include_resolved: bool = False) -> list[dict]:
                 "id": row.id,
                 "report_version_id": row.report_version_id,
                 "intervention_id": version.intervention_id if version else None,
-                "reference": (version.content or {}).get("reference", "") if version else "",
+                "reference": str(version.content.get("reference", ""))
+                if version and isinstance(version.content, dict)
+                else "",
                 "kind": version.kind if version else None,
                 "version": version.version if version else None,
                 "blob_sha256": row.blob_sha256,

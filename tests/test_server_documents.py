@@ -197,3 +197,23 @@ def test_a_head_office_database_of_version_2_gains_the_pdf_tables(tmp_path):
     assert {k: v for k, v in upgraded.items() if "report_pdfs" in k} == {
         k: v for k, v in new.items() if "report_pdfs" in k
     }
+
+
+@pytest.mark.parametrize(
+    "content",
+    [{"schema": "terrain.report/1", "totals": {}}, ["not", "an", "object"], {"company": 3}],
+    ids=["missing-sections", "a-list", "wrong-types"],
+)
+def test_a_content_that_is_no_report_answers_422_held_aside_never_500(server, content):
+    """A hostile device may push any JSON as a version's content."""
+    tech = as_user("tech1")
+    job = a_job(tech, S.WORK_DONE)
+    version = ReportVersion.create(
+        intervention=job.id, kind=DocumentKind.VISIT_REPORT, version=7,
+        status=DocumentStatus.SUBMITTED, content=content, created_by=tech.id,
+    )  # fmt: skip
+    answer = server.login("tech1").get(_path(version.id))
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"]["code"] == "held_aside"
+    assert "cannot be drawn" in answer.json()["error"]["message"]
+    assert [h["report_version_id"] for h in documents.held_aside()] == [version.id]
