@@ -46,6 +46,7 @@ from headoffice.sealing import CONTENT_PREFIX, Seal
 log = logging.getLogger(__name__)
 
 LANGUAGES = ("fr", "en")
+MAX_PDF_BYTES = 64 * 1024 * 1024  # a report with 20 photos is ~8 MB
 HEADOFFICE_USER = "headoffice"  # ``blobs.uploaded_by`` of the PDFs head office makes
 SOURCE_DEVICE, SOURCE_HEADOFFICE = "device", "headoffice"
 
@@ -285,7 +286,8 @@ def check_received(version: ReportVersion, docs: Documents | None = None) -> str
     (nothing to do: no blob yet, or already decided)."""
     docs = docs or current()
     sha256 = version.pdf_blob_sha256
-    if not sha256 or docs.store.find(sha256) is None:
+    blob = docs.store.find(sha256) if sha256 else None
+    if blob is None:
         return None
     done = SealedPdf.select().where(
         (SealedPdf.report_version_id == version.id) & (SealedPdf.source_blob_sha256 == sha256)
@@ -295,6 +297,10 @@ def check_received(version: ReportVersion, docs: Documents | None = None) -> str
     )
     if done.exists() or held.exists():
         return None
+    if blob.size > MAX_PDF_BYTES:  # never read a huge blob into memory to parse it
+        _hold(version, sha256, f"the file received has {blob.size:,} bytes, above "
+              f"{MAX_PDF_BYTES:,} for a report PDF")  # fmt: skip
+        return "held"
     data = _read(docs, sha256) or b""
     signature = _signature_of(version)
     problem = _record_problem(version, signature) or _pdf_problem(version, data)

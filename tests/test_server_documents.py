@@ -217,3 +217,12 @@ def test_a_content_that_is_no_report_answers_422_held_aside_never_500(server, co
     assert answer.json()["error"]["code"] == "held_aside"
     assert "cannot be drawn" in answer.json()["error"]["message"]
     assert [h["report_version_id"] for h in documents.held_aside()] == [version.id]
+
+
+def test_a_file_too_large_for_a_report_pdf_is_held_aside_unread(server, monkeypatch):
+    version, pdf = _signed_on_device("tech1")
+    monkeypatch.setattr(documents, "MAX_PDF_BYTES", len(pdf) - 1)
+    assert server.login("tech1").put(f"/blobs/{version.pdf_blob_sha256}", pdf).status_code == 201
+    held = documents.held_aside()
+    assert [h["report_version_id"] for h in held] == [version.id]
+    assert "above" in held[0]["reason"]
