@@ -12,5 +12,12 @@ def serve(args) -> int:
     return serve_head_office(args)
 
 
+def verify(args) -> int:
+    """`main.py verify FILE.pdf`: checks a sealed PDF (pyHanko, the server extra)."""
+    from headoffice.cli import verify as verify_pdf
+
+    return verify_pdf(args)
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:], serve=serve))
+    sys.exit(main(sys.argv[1:], serve=serve, verify=verify))

@@ -136,6 +136,42 @@ def build_parser() -> argparse.ArgumentParser:
         "user of this store)",
     )
     media.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    serve.add_argument(
+        "--seal-cert",
+        type=Path,
+        default=os.environ.get("TERRAIN_SEAL_CERT") or None,
+        metavar="FILE.p12",
+        help="the company's certificate and key (PKCS#12) that seals the PDFs (default: "
+        "$TERRAIN_SEAL_CERT; without either, a demo certificate made in "
+        "<data-dir>/headoffice-seal on first start)",
+    )
+    serve.add_argument(
+        "--seal-password-file",
+        type=Path,
+        metavar="FILE",
+        help="file holding the PKCS#12 password (default: $TERRAIN_SEAL_PASSWORD, "
+        "else $TERRAIN_SEAL_PASSWORD_FILE)",
+    )
+
+    verify = sub.add_parser(
+        "verify",
+        parents=[data_dir],
+        help="check a sealed PDF (needs the server extra)",
+        description="Check a PDF head office sealed: the seal intact and covering the whole "
+        "file, the certificate the company's (trusted from <data-dir>/headoffice-seal/"
+        "trust.pem, or --trust), and the embedded canonical content against its hash. "
+        "Exit 0 intact, 1 altered (or not sealed by a trusted certificate), 2 not a sealed "
+        "Terrain document.",
+    )
+    verify.add_argument("file", type=Path, metavar="FILE.pdf", help="the PDF to check")
+    verify.add_argument(
+        "--trust",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="CERT.pem",
+        help="also trust this certificate (PEM or DER; repeatable)",
+    )
     return parser
 
 
@@ -159,9 +195,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 Command = Callable[[argparse.Namespace], int]
 
 
-def main(argv: list[str] | None = None, *, serve: Command | None = None) -> int:
-    """Run the command named in ``argv``. ``serve``: the head office command, handed in by
-    ``main.py`` (the device app never imports ``headoffice``)."""
+def main(
+    argv: list[str] | None = None,
+    *,
+    serve: Command | None = None,
+    verify: Command | None = None,
+) -> int:
+    """Run the command named in ``argv``. ``serve`` and ``verify``: the head office commands,
+    handed in by ``main.py`` (the device app never imports ``headoffice``)."""
     try:
         args = parse_args(sys.argv[1:] if argv is None else argv)
         clock.configure_from_env()  # TERRAIN_CLOCK: tests move the date of every process
@@ -188,6 +229,14 @@ def main(argv: list[str] | None = None, *, serve: Command | None = None) -> int:
                     hint="Run `python main.py serve` from a source checkout with the server extra.",
                 )
             return serve(args)
+        if args.command == "verify":
+            if verify is None:
+                raise ConfigError(
+                    "This build of Terrain cannot check sealed PDFs.",
+                    hint="Run `python main.py verify` from a source checkout with the server "
+                    "extra.",
+                )
+            return verify(args)
         return _run(args)
     except TerrainError as err:
         print(f"error: {err}", file=sys.stderr)

@@ -36,6 +36,13 @@ class ConfigError(TerrainError):
     exit_code = 2
 
 
+class CertificateError(ConfigError):
+    """The company's seal certificate cannot be used: missing, unreadable, wrong password,
+    expired or not yet valid (head office checks it when it starts)."""
+
+    hint = "Give the company's PKCS#12 file and its password (docs/headoffice.md, Seal)."
+
+
 class DataDirError(TerrainError):
     """The data directory cannot be created or written."""
 

@@ -68,6 +68,7 @@ def main(argv: list[str]) -> int:
         bench_media,
         bench_queries,
         bench_report,
+        bench_seal,
         bench_startup,
         bench_sync,
     )

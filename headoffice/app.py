@@ -21,7 +21,7 @@ from peewee import DatabaseError as PeeweeDatabaseError
 from app.errors import TerrainError
 from app.models import db
 from app.sync.push_request import MAX_BODY_BYTES
-from headoffice import auth
+from headoffice import auth, documents
 from headoffice.blobs import HeadOfficeBlobs
 from headoffice.database import LOCK_TIMEOUT, open_database
 from headoffice.http import (
@@ -41,9 +41,11 @@ from headoffice.resources import (
     OpenAPIResource,
     PullResource,
     PushResource,
+    ReportVersionPdfResource,
     RevokeResource,
 )
 from headoffice.services.validation import after_push
+from headoffice.sealing import DEMO_DIR, Seal, demo_seal, load_seal
 
 API = "/api/v1"
 MAX_BLOB_BYTES = 512 * 1024 * 1024
@@ -64,22 +66,46 @@ class ServerConfig:
     throttle: auth.Throttle = field(default_factory=auth.Throttle)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)  # e-mail of validated slips
     delivery: DeliveryPolicy = field(default_factory=DeliveryPolicy)  # its retries
+    # The company's seal (PKCS#12 file and its password); without it, a demo certificate
+    # made on first start in ``seal_dir`` (default: ``headoffice-seal`` next to blob_dir),
+    # where ``trust.pem`` (what ``verify`` trusts) is written in both cases.
+    seal_cert: Path | None = None
+    seal_password: str | None = field(default=None, repr=False)
+    seal_dir: Path | None = None
 
     @classmethod
     def from_env(cls) -> ServerConfig:
-        """``TERRAIN_DB_URL`` and ``TERRAIN_BLOB_DIR`` (for gunicorn and other servers), and
-        the SMTP settings ``TERRAIN_SMTP_HOST``, ``_PORT``, ``_USER``, ``_PASSWORD``, ``_TLS``,
+        """``TERRAIN_DB_URL`` and ``TERRAIN_BLOB_DIR`` (for gunicorn and other servers);
+        ``TERRAIN_SEAL_CERT`` with ``TERRAIN_SEAL_PASSWORD`` (or ``TERRAIN_SEAL_PASSWORD_FILE``)
+        name the company's certificate, ``TERRAIN_SEAL_DIR`` where trust.pem goes; the SMTP
+        settings ``TERRAIN_SMTP_HOST``, ``_PORT``, ``_USER``, ``_PASSWORD``, ``_TLS``,
         ``_SENDER``."""
-        try:
-            return cls(
-                db_url=os.environ["TERRAIN_DB_URL"],
-                blob_dir=Path(os.environ["TERRAIN_BLOB_DIR"]),
-                smtp=smtp_from_env(),
-            )
-        except KeyError as exc:
-            from app.errors import ConfigError
+        from app.errors import ConfigError
 
+        try:
+            db_url, blob_dir = os.environ["TERRAIN_DB_URL"], Path(os.environ["TERRAIN_BLOB_DIR"])
+        except KeyError as exc:
             raise ConfigError(f"Set the environment variable {exc.args[0]}.") from exc
+        cert = os.environ.get("TERRAIN_SEAL_CERT") or None
+        password = os.environ.get("TERRAIN_SEAL_PASSWORD")
+        password_file = os.environ.get("TERRAIN_SEAL_PASSWORD_FILE")
+        if password is None and password_file:
+            from headoffice.sealing import read_password
+
+            password = read_password(password_file)
+        seal_dir = os.environ.get("TERRAIN_SEAL_DIR") or None
+        return cls(
+            db_url=db_url,
+            blob_dir=blob_dir,
+            seal_cert=Path(cert) if cert else None,
+            seal_password=password,
+            seal_dir=Path(seal_dir) if seal_dir else None,
+            smtp=smtp_from_env(),
+        )
+
+    @property
+    def seal_directory(self) -> Path:
+        return self.seal_dir or Path(self.blob_dir).parent / DEMO_DIR
 
     @property
     def max_request_bytes(self) -> int:
@@ -152,6 +178,31 @@ class DatabaseSession:
                 route.__exit__(None, None, None)
 
 
+def open_seal(config: ServerConfig) -> Seal:
+    """The company's seal of ``config`` (checked now: ``CertificateError`` if unusable), or
+    the demo seal; ``trust.pem`` written for ``verify``."""
+    if config.seal_cert is None:
+        return demo_seal(config.seal_directory)
+    seal = load_seal(config.seal_cert, config.seal_password)
+    seal.write_trust(config.seal_directory)
+    return seal
+
+
+class DocumentsContext:
+    """Each request produces documents with its own app's seal and blob store."""
+
+    def __init__(self, docs: documents.Documents) -> None:
+        self.docs = docs
+
+    def process_request(self, req, resp) -> None:
+        req.context.documents_token = documents.use(self.docs)
+
+    def process_response(self, req, resp, resource, req_succeeded) -> None:
+        token = getattr(req.context, "documents_token", None)
+        if token is not None:
+            documents.reset(token)
+
+
 class RequireToken:
     """Every resource but the public ones needs ``Authorization: Bearer <token>``."""
 
@@ -165,8 +216,10 @@ class HeadOfficeApp(falcon.App):
     """The WSGI application, with what its server needs: the largest request body it accepts
     and ``close()``, which closes the database connections its requests opened."""
 
-    def __init__(self, config: ServerConfig, session: DatabaseSession) -> None:
-        super().__init__(middleware=[session, RequireToken()])
+    def __init__(
+        self, config: ServerConfig, session: DatabaseSession, docs: documents.Documents
+    ) -> None:
+        super().__init__(middleware=[session, DocumentsContext(docs), RequireToken()])
         self.max_request_bytes = config.max_request_bytes
         self._session = session
         # Sends the e-mails of validated slips; the server starts and stops it.
@@ -180,14 +233,20 @@ class HeadOfficeApp(falcon.App):
         self._session.close()
 
 
-def create_app(config: ServerConfig, database: Database | None = None) -> HeadOfficeApp:
-    """The WSGI application. ``database``: an already opened one (tests); else opened here."""
+def create_app(
+    config: ServerConfig, database: Database | None = None, seal: Seal | None = None
+) -> HeadOfficeApp:
+    """The WSGI application. ``database``: an already opened one (tests); else opened here.
+    ``seal``: already loaded (``serve`` checks it first); else loaded here."""
+    seal = seal or open_seal(config)  # a certificate that cannot seal stops here
     if database is None:
         database = open_database(config.db_url, lock_timeout=config.lock_timeout)
     else:
         db.initialize(database)
     store = HeadOfficeBlobs(Path(config.blob_dir), config.max_blob_bytes)
-    app = HeadOfficeApp(config, DatabaseSession(database))
+    docs = documents.Documents(seal, store)
+    documents.configure(docs)
+    app = HeadOfficeApp(config, DatabaseSession(database), docs)
     app.req_options.auto_parse_form_urlencoded = False
     app.req_options.strip_url_path_trailing_slash = True
     app.add_error_handler(Exception, handle_unexpected)
@@ -205,4 +264,5 @@ def create_app(config: ServerConfig, database: Database | None = None) -> HeadOf
     app.add_route(f"{API}/blobs/{{sha256}}", BlobResource(store, config.max_blob_request_bytes))
     app.add_route(f"{API}/office/deliveries", DeliveriesResource())
     add_after_commit(after_push)  # validation's effects: customer record, follow-ups, e-mail
+    app.add_route(f"{API}/report-versions/{{version_id}}/pdf", ReportVersionPdfResource())
     return app

@@ -41,6 +41,13 @@ class ConflictError(TerrainError):
         self.upload_offset = upload_offset
 
 
+class HeldAsideError(HashMismatchError):
+    """A report version whose PDF (received from a device) or record does not match: held
+    aside for the office (``headoffice.documents``); 422 ``held_aside``."""
+
+    hint = "The office sees it among the PDFs held aside; the device should sync again."
+
+
 # Most specific first: the first matching type decides status and code.
 STATUS_BY_ERROR: list[tuple[type[TerrainError], str, str]] = [
     (CursorInvalidError, falcon.HTTP_409, "cursor_invalid"),
@@ -48,6 +55,7 @@ STATUS_BY_ERROR: list[tuple[type[TerrainError], str, str]] = [
     (SchemaTooNewError, falcon.HTTP_400, "schema_too_new"),
     (ConflictError, falcon.HTTP_409, "conflict"),
     (PayloadTooLargeError, falcon.HTTP_413, "payload_too_large"),
+    (HeldAsideError, falcon.HTTP_422, "held_aside"),
     (HashMismatchError, falcon.HTTP_422, "hash_mismatch"),
     (ProtocolError, falcon.HTTP_400, "bad_request"),
     (ValidationError, falcon.HTTP_400, "bad_request"),

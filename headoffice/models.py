@@ -199,6 +199,44 @@ class CustomerRecord(_ServerModel):
         table_name = "customer_records"
 
 
+class SealedPdf(_ServerModel):
+    """The sealed PDF head office hands out for a report version, in one language: made from
+    the signed PDF a device uploaded (``source = device``) or drawn here (``headoffice``),
+    kept as a blob. ``content_sha256``: the content it shows (a draft's changes)."""
+
+    report_version_id = CharField(max_length=64)
+    language = CharField(max_length=8)
+    blob_sha256 = CharField(max_length=64)
+    content_sha256 = CharField(max_length=64)
+    source = CharField(max_length=16)
+    source_blob_sha256 = CharField(max_length=64, null=True)  # the device's PDF it sealed
+    sealed_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "report_pdfs"
+        primary_key = CompositeKey("report_version_id", "language")
+
+
+class HeldAsidePdf(_ServerModel):
+    """A PDF received for a report version that does not match its record (or a record that
+    does not match itself): refused for the version, kept (its blob stays), listed for the
+    office (``headoffice.documents.held_aside()``)."""
+
+    id = AutoField()
+    report_version_id = CharField(max_length=64, index=True)
+    blob_sha256 = CharField(max_length=64, null=True)
+    reason = TextField()
+    detected_at = DateTimeField(default=utcnow)
+    resolved = BooleanField(default=False)
+
+    class Meta:
+        table_name = "report_pdfs_held_aside"
+
+
+def _v4_report_pdfs(database, migrator) -> None:
+    database.create_tables([SealedPdf, HeldAsidePdf])
+
+
 def _v2_scope_fingerprint(database, migrator) -> None:
     migrate(migrator.add_column("sync_devices", "scope_fp", CharField(null=True)))
 
@@ -209,7 +247,8 @@ def _v3_deliveries_and_customer_records(database, migrator) -> None:
 
 SERVER_MODELS = [
     SyncCounter, RowMeta, Device, DeviceRow, PushBatch, SyncConflict,
-    DeviceToken, LoginFailure, Blob, BlobUpload, EmailDelivery, CustomerRecord,
+    DeviceToken, LoginFailure, Blob, BlobUpload, EmailDelivery, CustomerRecord, SealedPdf,
+    HeldAsidePdf,
 ]  # fmt: skip
 SERVER_SCHEMA = Schema(
     "head office",
@@ -219,6 +258,7 @@ SERVER_SCHEMA = Schema(
         Migration(1, "sync bookkeeping, tokens, blobs", baseline),
         Migration(2, "scope fingerprint of devices", _v2_scope_fingerprint),
         Migration(3, "e-mail deliveries and customer records", _v3_deliveries_and_customer_records),
+        Migration(4, "sealed report PDFs, PDFs held aside", _v4_report_pdfs),
     ],
 )
 SERVER_SCHEMAS = (DOMAIN_SCHEMA, SERVER_SCHEMA)

@@ -395,6 +395,55 @@ def _paths() -> dict:
                 ),
             }
         },
+        "/report-versions/{version_id}/pdf": {
+            "get": {
+                "operationId": "getReportVersionPdf",
+                "summary": "A report version's PDF, sealed with the company's certificate "
+                "(PAdES); made on first request, then kept (docs/reports.md)",
+                "description": "The office reads every version; a technician the versions "
+                "of his own interventions (any other answers 404, as for an unknown id). "
+                "A signed version is the PDF its device uploaded, checked against the "
+                "version's content_sha256 and signature, then sealed; a PDF (or record) that "
+                "does not match is held aside for the office and answers 422 held_aside.",
+                "parameters": [
+                    {
+                        "name": "version_id",
+                        "in": "path",
+                        "required": True,
+                        "description": "the report version's id",
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 64},
+                    },
+                    {
+                        "name": "language",
+                        "in": "query",
+                        "required": False,
+                        "description": "fr or en (default: the language the client read "
+                        "it in, else fr)",
+                        "schema": {"enum": ["fr", "en"]},
+                    },
+                ],
+                "responses": _responses(
+                    {
+                        "200": {
+                            "description": "The sealed PDF",
+                            "content": {
+                                "application/pdf": {
+                                    "schema": {"type": "string", "format": "binary"}
+                                }
+                            },
+                        },
+                        "422": _error(
+                            "code held_aside: the PDF received for this version, or its "
+                            "record, does not match its hashes; kept aside for the office"
+                        ),
+                    },
+                    "BadRequest",
+                    "Unauthorized",
+                    "NotFound",
+                    "TooLarge",
+                ),
+            }
+        },
     }
 
 

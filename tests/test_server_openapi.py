@@ -44,6 +44,7 @@ def test_the_document_is_valid_openapi_and_covers_every_endpoint(demo_server):
         ("HEAD", "/blobs/{sha256}"),
         ("GET", "/blobs/{sha256}"),
         ("GET", "/office/deliveries"),
+        ("GET", "/report-versions/{version_id}/pdf"),
     }
     schemas = document["components"]["schemas"]
     assert all(f"Change_{t}" in schemas and f"Row_{t}" in schemas for t in TABLES)

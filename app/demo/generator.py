@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from app import clock
-from app.demo import history
+from app.demo import history, reports
 from app.demo.french import FIRST_NAMES, LAST_NAMES
 from app.demo.office_queue import add_submitted_slips
 from app.demo.parts import catalogue
@@ -106,6 +106,8 @@ def generate(size: str = "small", seed: int = 42, today: date | None = None) -> 
             writer, today, spec.customers, len(techs), types, large=size == "large"
         )
         result = history.build(writer, today, spec, customers, techs, types, parts, office)
+        writer.flush()
+        reports.build(writer, today)  # reads the visits just written
         writer.flush()
         add_submitted_slips()  # the office's queue "Bons à valider"
     return _summary(writer.counts, customers, result)

@@ -37,11 +37,10 @@ def meters_of(intervention_id: str, who: CurrentUser) -> list[MeterState]:
     ):
         readings = MeterReading.live().where(MeterReading.meter == meter.id)
         current = readings.where(MeterReading.intervention == intervention_id).first()
-        previous = (
-            readings.where(MeterReading.id != (current.id if current else ""))
-            .order_by(MeterReading.read_at.desc())
-            .first()
-        )
+        earlier = readings.where(MeterReading.id != (current.id if current else ""))
+        if current is not None:  # the reading before this one (a past visit has later ones)
+            earlier = earlier.where(MeterReading.read_at < current.read_at)
+        previous = earlier.order_by(MeterReading.read_at.desc()).first()
         out.append(MeterState(meter, previous, current))
     return out
 

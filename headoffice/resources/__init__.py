@@ -2,6 +2,7 @@
 
 from headoffice.resources.auth import LoginResource, LogoutResource, RevokeResource
 from headoffice.resources.blobs import BlobResource
+from headoffice.resources.documents import ReportVersionPdfResource
 from headoffice.resources.meta import HealthResource, OpenAPIResource
 from headoffice.resources.office import DeliveriesResource
 from headoffice.resources.sync import PullResource, PushResource
@@ -15,5 +16,6 @@ __all__ = [
     "OpenAPIResource",
     "PullResource",
     "PushResource",
+    "ReportVersionPdfResource",
     "RevokeResource",
 ]

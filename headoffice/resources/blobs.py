@@ -9,6 +9,7 @@ import falcon
 
 from app import clock
 from app.errors import NotFoundError, PayloadTooLargeError
+from headoffice import documents
 from headoffice.blobs import HeadOfficeBlobs, Partial, check_sha256, parse_content_range
 from headoffice.http import send_json
 
@@ -56,6 +57,7 @@ class BlobResource:
             resp.set_header("Upload-Offset", str(result.received))
             send_json(resp, {"received": result.received}, falcon.HTTP_202)
             return
+        documents.blob_received(result.sha256)  # a device's signed PDF: checked, sealed
         status = falcon.HTTP_201 if result.created else falcon.HTTP_200
         send_json(resp, {"sha256": result.sha256, "size": result.size}, status)
 

@@ -6,6 +6,7 @@ from app import clock
 from app.sync.push_request import parse_push
 from app.sync.schema import FIRST_SCHEMA, SCHEMA_HEADER
 from app.sync.wire import ProtocolError
+from headoffice import documents
 from headoffice.http import read_json, send_json
 from headoffice.pull import parse_limit, pull
 from headoffice.push import push
@@ -43,4 +44,8 @@ class PushResource:
         session = req.context.session
         version = device_schema(req)
         request = parse_push(read_json(req, self.max_body_bytes), version)
-        send_json(resp, push(session.who, session.device_id, request, clock.today()))
+        answer = push(session.who, session.device_id, request, clock.today())
+        documents.versions_pushed(
+            [a["id"] for a in answer.get("applied", ()) if a["table"] == "report_versions"]
+        )  # a signed version whose PDF is already uploaded: checked, sealed
+        send_json(resp, answer)

@@ -1,0 +1,228 @@
+"""``GET /report-versions/{id}/pdf`` over a real server: who may read which version, the
+signed PDF a device uploads checked then sealed, a PDF or record that does not match held
+aside for the office, a PDF made on first request and served again from its blob."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import uuid
+
+import pytest
+from field_support import NOW, a_job, as_user
+from pypdf import PdfReader
+from report_support import signature_strokes
+from server_support import copy_demo_database, start_live_server
+
+from app import clock
+from app.models import Intervention, ReportVersion, Signature
+from app.models.enums import DocumentKind, DocumentStatus
+from app.models.enums import InterventionStatus as S
+from app.reports import pdf as report_pdf
+from app.reports.signature import build_evidence
+from app.services import report_service
+from headoffice import documents
+from headoffice.models import HeldAsidePdf, SealedPdf
+from headoffice.verify import INTACT, load_trust, verify_pdf
+
+
+@pytest.fixture
+def server(demo_db_url, tmp_path):
+    """A live server on a private copy of the demo data (these tests write)."""
+    url, cleanup = copy_demo_database(demo_db_url, tmp_path)
+    live = start_live_server(url, tmp_path / "blobs")
+    live.bind()
+    yield live
+    live.stop()
+    cleanup()
+
+
+def _trust(server):
+    return load_trust(None, [server.config.seal_directory / "trust.pem"])
+
+
+def _signed_on_device(username: str = "tech1", *, language: str = "fr", status=None):
+    """What a device holds after the client signed: the job's final content, the signature
+    evidence, the signed PDF (not uploaded yet) and the signed version; the rows are
+    written as a sync would have (the test shares the server's database)."""
+    tech = as_user(username)
+    job = a_job(tech, S.IN_PROGRESS)
+    with clock.frozen(NOW):
+        draft = report_service.draft(job.id, tech)
+        content = draft.final
+        evidence = build_evidence(
+            signature_strokes(), signer_name="Mme Claire Dubois", signer_role="Gérante",
+            content=content, device_id="tablet-1", technician_id=tech.technician_id,
+            technician_name=tech.display_name, language=language,
+        )  # fmt: skip
+        pdf = report_pdf.visit_report_pdf(content, language=language, signature=evidence)
+    Signature.create(intervention=job.id, **evidence.signature_fields())
+    ReportVersion.update(
+        status=status or DocumentStatus.SIGNED,
+        content=content,
+        content_sha256=evidence.content_sha256,
+        pdf_blob_sha256=hashlib.sha256(pdf).hexdigest(),
+    ).where(ReportVersion.id == draft.version.id).execute()
+    return ReportVersion.get_by_id(draft.version.id), pdf
+
+
+def _path(version_id: str) -> str:
+    return f"/report-versions/{version_id}/pdf"
+
+
+def test_the_signed_pdf_a_device_uploads_is_checked_sealed_and_served(server):
+    version, pdf = _signed_on_device("tech1")
+    tech1, office, tech2 = server.login("tech1"), server.login("office"), server.login("tech2")
+    sha = version.pdf_blob_sha256
+    assert tech1.put(f"/blobs/{sha}", pdf).status_code == 201  # checked and sealed now
+    record = SealedPdf.get(SealedPdf.report_version_id == version.id)
+    assert (record.source, record.source_blob_sha256, record.language) == ("device", sha, "fr")
+
+    answer = tech1.get(_path(version.id))
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["Content-Type"] == "application/pdf"
+    sealed = answer.content
+    assert hashlib.sha256(sealed).hexdigest() == record.blob_sha256
+    assert sealed.startswith(pdf)  # the client's document, the company's seal appended
+    verdict = verify_pdf(sealed, _trust(server))
+    assert verdict.code == INTACT, verdict.lines()
+
+    again = office.get(_path(version.id))  # from the blob, not made again
+    assert again.status_code == 200 and again.content == sealed
+    assert SealedPdf.select().where(SealedPdf.report_version_id == version.id).count() == 1
+
+    outside = tech2.get(_path(version.id))
+    unknown = tech2.get(_path(str(uuid.uuid4())))
+    assert outside.status_code == unknown.status_code == 404
+    assert outside.json() == unknown.json()  # his colleague's version does not leak
+    assert office.get(_path(str(uuid.uuid4()))).status_code == 404
+    assert tech1.get(_path(version.id), params={"language": "de"}).status_code == 400
+
+
+def test_a_version_pushed_after_its_pdf_is_checked_when_the_row_arrives(server):
+    """The device may upload the PDF before the version row reaches head office."""
+    version, pdf = _signed_on_device("tech1")
+    sha = version.pdf_blob_sha256
+    ReportVersion.update(pdf_blob_sha256=None).where(ReportVersion.id == version.id).execute()
+    tech1 = server.login("tech1")
+    assert tech1.put(f"/blobs/{sha}", pdf).status_code == 201
+    assert not SealedPdf.select().where(SealedPdf.report_version_id == version.id).exists()
+    ReportVersion.update(pdf_blob_sha256=sha).where(ReportVersion.id == version.id).execute()
+    documents.versions_pushed([version.id])  # what the push resource calls for applied rows
+    assert SealedPdf.get(SealedPdf.report_version_id == version.id).source == "device"
+
+
+def test_a_pdf_whose_content_is_not_the_signed_one_is_held_aside(server):
+    version, _pdf = _signed_on_device("tech1")
+    customer = {**version.content["customer"], "name": "Un autre client"}
+    other = dict(version.content, customer=customer)
+    with clock.frozen(NOW):
+        forged = report_pdf.visit_report_pdf(other)  # another content, same reference
+    sha = hashlib.sha256(forged).hexdigest()
+    ReportVersion.update(pdf_blob_sha256=sha).where(ReportVersion.id == version.id).execute()
+    tech1, office = server.login("tech1"), server.login("office")
+    assert tech1.put(f"/blobs/{sha}", forged).status_code == 201  # the upload itself succeeds
+
+    held = documents.held_aside()
+    assert [h["report_version_id"] for h in held] == [version.id]
+    assert held[0]["blob_sha256"] == sha and "embeds content" in held[0]["reason"]
+    assert held[0]["reference"] == version.content["reference"]
+    answer = office.get(_path(version.id))
+    assert answer.status_code == 422
+    assert answer.json()["error"]["code"] == "held_aside"
+    assert "held aside" in answer.json()["error"]["message"]
+    assert not SealedPdf.select().where(SealedPdf.report_version_id == version.id).exists()
+    kept = office.get(f"/blobs/{sha}")  # kept aside, not deleted
+    assert kept.status_code == 200 and kept.content == forged
+
+
+def test_a_record_changed_after_signing_is_held_aside(server):
+    version, pdf = _signed_on_device("tech1")
+    tech1, office = server.login("tech1"), server.login("office")
+    assert tech1.put(f"/blobs/{version.pdf_blob_sha256}", pdf).status_code == 201
+    assert office.get(_path(version.id)).status_code == 200
+    changed = dict(version.content, reference="INT-FORGED")  # one field of the record
+    ReportVersion.update(content=changed).where(ReportVersion.id == version.id).execute()
+    answer = office.get(_path(version.id))
+    assert answer.status_code == 422 and answer.json()["error"]["code"] == "held_aside"
+    held = HeldAsidePdf.get(HeldAsidePdf.report_version_id == version.id)
+    assert "hashes to" in held.reason and held.blob_sha256 is None
+
+
+def test_a_version_without_a_device_pdf_is_made_sealed_and_kept_on_first_request(server):
+    """An unsigned slip submitted with a reason (no Signature row): drawn here, sealed."""
+    tech = as_user("tech1")
+    job = a_job(tech, S.WORK_DONE)
+    with clock.frozen(NOW):
+        content = report_service.draft(job.id, tech).final
+    slip = ReportVersion.create(
+        intervention=job.id, kind=DocumentKind.SLIP, version=1,
+        status=DocumentStatus.SUBMITTED, content=content, created_by=tech.id,
+    )  # fmt: skip
+    office, tech1 = server.login("office"), server.login("tech1")
+    first = office.get(_path(slip.id), params={"language": "en"})
+    assert first.status_code == 200, first.text
+    text = "".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(first.content)).pages)
+    assert "Intervention slip" in text
+    assert verify_pdf(first.content, _trust(server)).code == INTACT
+    record = SealedPdf.get(SealedPdf.report_version_id == slip.id)
+    assert (record.source, record.language) == ("headoffice", "en")
+    assert tech1.get(_path(slip.id), params={"language": "en"}).content == first.content
+    french = tech1.get(_path(slip.id))
+    assert french.status_code == 200 and french.content != first.content
+    assert "Bon d'intervention" in PdfReader(io.BytesIO(french.content)).pages[0].extract_text()
+    assert Intervention.get_by_id(job.id).technician_id == tech.technician_id
+
+
+def test_a_head_office_database_of_version_2_gains_the_pdf_tables(tmp_path):
+    import sqlite3
+
+    from app.models import db
+    from headoffice.database import open_database
+
+    path = tmp_path / "headoffice.db"
+    open_database(f"sqlite:///{path}").close()
+    with sqlite3.connect(path) as con:  # as head office left it before this version
+        new = {r[0]: r[1] for r in con.execute("SELECT name, sql FROM sqlite_master")}
+        con.execute("DROP TABLE report_pdfs")
+        con.execute("DROP TABLE report_pdfs_held_aside")
+        con.execute("DELETE FROM headoffice_schema_migrations WHERE version = 3")
+    database = open_database(f"sqlite:///{path}")
+    database.close()
+    db.initialize(None)
+    with sqlite3.connect(path) as con:
+        upgraded = {r[0]: r[1] for r in con.execute("SELECT name, sql FROM sqlite_master")}
+        version = con.execute("SELECT MAX(version) FROM headoffice_schema_migrations").fetchone()
+    assert version == (3,)
+    assert {k: v for k, v in upgraded.items() if "report_pdfs" in k} == {
+        k: v for k, v in new.items() if "report_pdfs" in k
+    }
+
+
+@pytest.mark.parametrize(
+    "content",
+    [{"schema": "terrain.report/1", "totals": {}}, ["not", "an", "object"], {"company": 3}],
+    ids=["missing-sections", "a-list", "wrong-types"],
+)
+def test_a_content_that_is_no_report_answers_422_held_aside_never_500(server, content):
+    """A hostile device may push any JSON as a version's content."""
+    tech = as_user("tech1")
+    job = a_job(tech, S.WORK_DONE)
+    version = ReportVersion.create(
+        intervention=job.id, kind=DocumentKind.VISIT_REPORT, version=7,
+        status=DocumentStatus.SUBMITTED, content=content, created_by=tech.id,
+    )  # fmt: skip
+    answer = server.login("tech1").get(_path(version.id))
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"]["code"] == "held_aside"
+    assert "cannot be drawn" in answer.json()["error"]["message"]
+    assert [h["report_version_id"] for h in documents.held_aside()] == [version.id]
+
+
+def test_a_file_too_large_for_a_report_pdf_is_held_aside_unread(server, monkeypatch):
+    version, pdf = _signed_on_device("tech1")
+    monkeypatch.setattr(documents, "MAX_PDF_BYTES", len(pdf) - 1)
+    assert server.login("tech1").put(f"/blobs/{version.pdf_blob_sha256}", pdf).status_code == 201
+    held = documents.held_aside()
+    assert [h["report_version_id"] for h in held] == [version.id]
+    assert "above" in held[0]["reason"]
