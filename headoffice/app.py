@@ -44,8 +44,8 @@ from headoffice.resources import (
     ReportVersionPdfResource,
     RevokeResource,
 )
-from headoffice.services.validation import after_push
 from headoffice.sealing import DEMO_DIR, Seal, demo_seal, load_seal
+from headoffice.services.validation import after_push
 
 API = "/api/v1"
 MAX_BLOB_BYTES = 512 * 1024 * 1024
