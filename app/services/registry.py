@@ -16,10 +16,13 @@ from app.services import (
     comment_service,
     day_service,
     detail_service,
+    follow_up_service,
     history_service,
     lifecycle_service,
     meter_service,
     office_service,
+    report_service,
+    signing_service,
     stock_service,
     sync_service,
     time_service,
@@ -42,6 +45,9 @@ class Services:
     comments: ModuleType = comment_service
     stock: ModuleType = stock_service
     history: ModuleType = history_service
+    reports: ModuleType = report_service
+    signing: ModuleType = signing_service
+    follow_ups: ModuleType = follow_up_service
     clock: Callable[[], datetime] = field(default=clock.now)
     # Long work off the UI loop (first sync, PDF rendering, media ingest, imports).
     jobs: JobRunner = field(default_factory=JobRunner)

@@ -120,8 +120,14 @@ class SchemaTooNewError(TerrainError):
     hint = "Ask your administrator to update head office; your work stays saved on this device."
 
 
-# Columns made to travel after the first version (none yet): see the module docstring.
-HISTORY = History(added=[])
+# Columns made to travel after the first version: see the module docstring.
+HISTORY = History(
+    added=[
+        # The signing flow: a refusal or absence record, the follow-up's details (issue 10).
+        Added(2, "signatures", ("outcome", "reason")),
+        Added(2, "follow_ups", ("urgency", "lines")),
+    ]
+)
 
 
 def current() -> History:
