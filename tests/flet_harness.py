@@ -162,6 +162,15 @@ class FletHarness:
     def controls(self, *, visible_only: bool = True) -> Iterator[ft.BaseControl]:
         for view in self.page.views:
             yield from walk(view, visible_only=visible_only)
+        for dialog in self.open_dialogs():
+            yield from walk(dialog, visible_only=visible_only)
+
+    def open_dialogs(self) -> list[ft.AlertDialog]:
+        """The alert dialogs shown and not closed (snack bars are left out: without a
+        client, nothing ever dismisses them)."""
+        stack = getattr(self.page, "_dialogs", None)
+        controls = stack.controls if stack is not None else []
+        return [d for d in controls if isinstance(d, ft.AlertDialog) and d.open]
 
     def find_tagged(self, identifier: str) -> ft.Semantics | None:
         for control in self.controls():

@@ -144,7 +144,7 @@ def _checked(index: int, item: FollowUpInput) -> dict:
 def _future_date(value: object, index: int) -> date:
     if not isinstance(value, date):
         try:
-            value = date.fromisoformat(str(value or "").strip())
+            value = parse_date(str(value or ""))
         except ValueError:
             raise FollowUpError(
                 "Give the proposed date (DD/MM/YYYY).",
@@ -158,6 +158,31 @@ def _future_date(value: object, index: int) -> date:
             key="error.follow_up.past",
         )
     return value
+
+
+def parse_date(text: str) -> date:
+    """``31/03/2026`` (as typed in France), ``31.03.2026`` or ``2026-03-31``."""
+    text = text.strip()
+    for sep in ("/", ".", "-"):
+        parts = text.split(sep)
+        if len(parts) == 3 and sep != "-" and len(parts[2]) == 4:
+            day, month, year = (int(p) for p in parts)
+            return date(year, month, day)
+    return date.fromisoformat(text)
+
+
+def find_parts(query: str, limit: int = 6) -> list[Part]:
+    """Catalogue parts whose reference or name holds ``query`` (exact reference first)."""
+    text = (query or "").strip()
+    if len(text) < 2:
+        return []
+    rows = (
+        Part.live()
+        .where(Part.reference.contains(text) | Part.name.contains(text))
+        .order_by(Part.reference != text, Part.name)
+        .limit(limit)
+    )
+    return list(rows)
 
 
 def _lines(lines: list[PartLine], index: int) -> list[dict]:

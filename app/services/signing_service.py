@@ -32,6 +32,7 @@ from app.models import Intervention, ReportVersion, Signature, User, db
 from app.models.enums import DocumentKind, DocumentStatus, SignatureOutcome
 from app.models.enums import InterventionStatus as S
 from app.reports.canonical import content_sha256
+from app.reports.formatting import Formats
 from app.reports.pdf import visit_report_pdf
 from app.reports.signature import PAD, build_evidence
 from app.services import lifecycle_service, report_service
@@ -358,3 +359,8 @@ def confirm_technician(who: CurrentUser, password: str) -> None:
             key="error.client_mode.password",
             hint="Type the password you sign in with. The client cannot leave this screen.",
         )
+
+
+def formats(language: str) -> Formats:
+    """Dates and amounts as the PDF writes them (Babel), for the screens that preview it."""
+    return Formats(language)
