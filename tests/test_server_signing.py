@@ -45,9 +45,7 @@ def on_server(server, fn):
         return fn()
 
 
-def test_a_signed_report_reaches_head_office_with_its_pdf_signature_and_follow_ups(
-    devices, server
-):
+def test_a_signed_report_reaches_head_office_with_its_pdf_signature_and_follow_ups(devices, server):
     device = devices("tech")
     tech1 = device.session.sign_in("tech1", "demo")
 
@@ -68,8 +66,12 @@ def test_a_signed_report_reaches_head_office_with_its_pdf_signature_and_follow_u
         job = Intervention.get_by_id(job_id)
         version = ReportVersion.get_by_id(version_id)
         signature = Signature.get_by_id(signature_id)
-        return job.status, version.status, version.content_sha256, version.pdf_blob_sha256, (
-            signature.outcome, signature.signer_name, signature.image_blob_sha256
+        return (
+            job.status,
+            version.status,
+            version.content_sha256,
+            version.pdf_blob_sha256,
+            (signature.outcome, signature.signer_name, signature.image_blob_sha256),
         )
 
     status, v_status, v_sha, v_pdf, (outcome, signer, image) = on_server(server, at_head_office)

@@ -132,9 +132,7 @@ class LineRow:
             actions.append(
                 tagged(
                     f"edit-{line_id}",
-                    ft.TextButton(
-                        tr("rpt.edit"), icon=ft.Icons.EDIT_OUTLINED, on_click=self._open
-                    ),
+                    ft.TextButton(tr("rpt.edit"), icon=ft.Icons.EDIT_OUTLINED, on_click=self._open),
                     button=True,
                 )
             )
