@@ -97,11 +97,14 @@ def walk(control: ft.BaseControl, *, visible_only: bool = True) -> Iterator[ft.B
 
 def layout_faults(control: ft.BaseControl) -> list[ft.BaseControl]:
     """Controls Flutter cannot lay out under ``control``: an expanding child of a wrapping
-    row (the browser paints a grey box over the screen in its place)."""
+    row (the browser paints a grey box over the screen in its place), a semantics node whose
+    content is hidden (a red "Semantics.content must be provided and visible" box)."""
     faults: list[ft.BaseControl] = []
     for row in walk(control):
         if isinstance(row, ft.Row) and row.wrap:
             faults += [c for c in row.controls if getattr(c, "expand", None)]
+        if isinstance(row, ft.Semantics) and getattr(row.content, "visible", True) is False:
+            faults.append(row)
     return faults
 
 

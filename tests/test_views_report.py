@@ -9,7 +9,7 @@ from datetime import timedelta
 import flet as ft
 import pytest
 from field_support import NOW
-from flet_harness import FletHarness
+from flet_harness import FletHarness, layout_faults
 from report_support import INTERNAL, VISIBLE, filled_job
 
 from app import clock
@@ -30,6 +30,12 @@ def job(demo_db):
     with clock.frozen(NOW):
         job, tech, flagged = filled_job()
         yield job, tech, flagged
+
+
+def no_faults(h: FletHarness) -> None:
+    """Nothing the browser would paint as a grey or red box (hidden semantics content)."""
+    faults = [f for view in h.page.views for f in layout_faults(view)]
+    assert faults == [], [getattr(f, "identifier", f) for f in faults]
 
 
 def work_done(job) -> None:
@@ -84,6 +90,7 @@ def test_the_report_is_a_checklist_with_a_locked_line_a_photo_slot_and_a_preview
         assert h.has(f"line-item:{flagged.id}") and h.has(f"locked-item:{flagged.id}")
         assert h.find(f"tick-item:{flagged.id}").disabled  # out of tolerance: stays in
         assert h.has("report-photos-empty")
+        no_faults(h)
         preview = h.text("report-preview")
         assert VISIBLE in preview and INTERNAL not in h.text() and "SECRET-42" not in h.text()
         assert h.find("report-present").disabled and h.has("report-not-ready")
@@ -121,6 +128,7 @@ def test_client_mode_is_locked_signs_with_the_pad_and_needs_the_password_to_leav
         assert h.has("client-mode") and h.route == f"/interventions/{job.id}/client"
         assert not h.has("nav-bar") and not h.has("nav-rail") and not h.has("detail-back")
         assert not h.has("shell")
+        no_faults(h)
         text = h.text("client-preview")
         assert VISIBLE in text and INTERNAL not in h.text() and "SECRET-42" not in h.text()
         # the address bar cannot take the client anywhere
@@ -189,10 +197,12 @@ def test_the_follow_up_is_entered_and_the_slip_submitted(job):
 
     async def scenario():
         h = await report_of(job, tech)
+        no_faults(h)
         check = h.find("follow-kind-new_visit")
         check.value = True
         await h.fire(check, "change", True)
         assert h.has("follow-new_visit-date")
+        no_faults(h)
         await h.fill("follow-new_visit-date", "01/01/2020")
         await h.select_segment("follow-new_visit-urgency", "urgent")
         await h.click("follow-save")

@@ -135,7 +135,11 @@ class ClientModeView:
         width = self._pad_width()
         if self.pad is None or self.pad.width != width:
             self.pad = SignaturePad(width, width // PAD_RATIO)
-        fields = [tagged("client-signer-name", self.name), tagged("client-signer-role", self.role)]
+        wide = not self.phone  # side by side: each field takes half the row
+        fields = [
+            tagged("client-signer-name", self.name, expand=wide or None),
+            tagged("client-signer-role", self.role, expand=wide or None),
+        ]
         return tagged(
             "client-sign-panel",
             ft.Column(

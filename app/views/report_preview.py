@@ -12,13 +12,12 @@ import flet as ft
 
 from app.i18n import Translator
 from app.views.detail.blocks import FLAG_COLOR, subtitle
+from app.views.detail.report_lines import answer_text
 from app.views.semantic_ids import tagged
 
 
 def _line(text: str, *, ident: str | None = None, color=None, bold: bool = False) -> ft.Control:
-    control = ft.Text(
-        text, size=15, color=color, weight=ft.FontWeight.W_600 if bold else None, selectable=True
-    )
+    control = ft.Text(text, size=15, color=color, weight=ft.FontWeight.W_600 if bold else None)
     return tagged(ident, control) if ident else control
 
 
@@ -94,7 +93,7 @@ def report_preview(
         for step in procedure["steps"]:
             rows.append(_line(f"{step['position']}. {step['title']}", bold=True))
             for item in step["items"]:
-                rows.append(_item(tr, fmt, item))
+                rows.append(_item(tr, item))
         blocks.append(_block(tr("rpt.group.procedure"), rows, "preview-procedure"))
     if content.get("measurements"):
         rows = [
@@ -142,21 +141,12 @@ def report_preview(
     )
 
 
-def _item(tr: Translator, fmt, item: dict) -> ft.Control:
-    answer = item.get("answer") or {}
-    if answer.get("number") is not None:
-        value = _value(fmt, answer["number"], item.get("unit") or "")
-    else:
-        value = answer.get("text") or ""
-        if value in ("done", "yes"):
-            value = tr("preview.item.ok")
+def _item(tr: Translator, item: dict) -> ft.Control:
     out = item.get("out_of_tolerance")
     mark = "✘" if out else ("✔" if item.get("answered") else "☐")
-    text = f"{mark} {item['label']}" + (f" : {value}" if value else "")
+    text = f"{mark} {item['label']} : {answer_text(tr, item)}"
     if out:
         text += f" — {tr('preview.item.out')}"
-    if answer.get("comment"):
-        text += f" ({answer['comment']})"
     return _line(text, color=FLAG_COLOR if out else None)
 
 

@@ -52,17 +52,18 @@ class FollowUpForm:
         self.lines: list[tuple[object, str]] = []  # (Part, quantity as typed)
         self.lines_column = ft.Column(spacing=4)
         self.part_note = ft.Text("", color=ft.Colors.ERROR, size=14)
+        # The tagged wrappers are what is shown or hidden (a Semantics needs visible content).
         self.details = {
-            k: ft.Container(visible=False, padding=ft.Padding.only(left=36)) for k in KINDS
+            k: tagged(
+                f"follow-detail-{k}",
+                ft.Container(self._detail(k), padding=ft.Padding.only(left=36)),
+                visible=False,
+            )
+            for k in KINDS
         }
-        for k in KINDS:
-            self.details[k].content = self._detail(k)
         rows: list[ft.Control] = [subtitle(tr("follow.title")), muted(tr("follow.hint"))]
         for k in KINDS:
-            rows += [
-                tagged(f"follow-kind-{k}", self.checks[k]),
-                tagged(f"follow-detail-{k}", self.details[k]),
-            ]
+            rows += [tagged(f"follow-kind-{k}", self.checks[k]), self.details[k]]
         rows.append(big_button("follow-save", tr("follow.save"), self.save, icon=ft.Icons.SEND))
         self.control = tagged(
             "follow-up-form",

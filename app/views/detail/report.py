@@ -181,7 +181,6 @@ class ReportSection:
                         ft.Text(
                             tr("rpt.sha", sha=state.version.content_sha256 or ""),
                             size=12,
-                            selectable=True,
                             color=ft.Colors.ON_SURFACE_VARIANT,
                         ),
                     ],

@@ -36,21 +36,27 @@ def editable_text(line: dict) -> str | None:
     return None
 
 
+def answer_text(tr: Translator, item: dict) -> str:
+    """A checklist line's answer as read aloud: "Fait", "Oui", "2,5 bar", then its comment."""
+    answer = item.get("answer") or {}
+    if not item.get("answered") and not answer:
+        return tr("rpt.unanswered")
+    if answer.get("number") is not None:
+        unit = f" {item['unit']}" if item.get("unit") else ""
+        value = f"{number(tr, answer['number'])}{unit}"
+    else:
+        value = answer.get("text") or ""
+        key = f"rpt.answer.{value}"
+        value = tr(key) if tr.has(key) else value
+    comment = answer.get("comment")
+    return " — ".join(v for v in (value, comment) if v) or tr("rpt.unanswered")
+
+
 def describe(tr: Translator, line: dict) -> tuple[str, str]:
     """(title, detail) of a line, as the technician reads it."""
     prefix = line["id"].partition(":")[0]
     if prefix == "item":
-        answer = line.get("answer") or {}
-        value = number(tr, answer.get("number")) if answer.get("number") is not None else ""
-        value = value or answer.get("text") or ""
-        unit = (
-            f" {line.get('unit')}"
-            if value and line.get("unit") and answer.get("number") is not None
-            else ""
-        )
-        return line["label"], f"{value}{unit}" + (
-            f" — {answer['comment']}" if answer.get("comment") else ""
-        )
+        return line["label"], answer_text(tr, line)
     if prefix == "measurement":
         unit = f" {line['unit']}" if line.get("unit") else ""
         comment = f" — {line['comment']}" if line.get("comment") else ""
@@ -85,7 +91,7 @@ class LineRow:
             ft.Text(
                 title, size=16, weight=ft.FontWeight.W_600, color=FLAG_COLOR if locked else None
             ),
-            ft.Text(detail, size=15, selectable=True),
+            ft.Text(detail, size=15),
         ]
         if locked:
             texts.append(
