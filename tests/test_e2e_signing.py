@@ -149,6 +149,7 @@ def closing_scenario(app, page, viewport: tuple[int, int]) -> JobPlan:
     expect(by_id(page, "detail-status")).to_contain_text("Transmise")
     screenshot(page, f"{shot}-follow-up-saved")
 
+    scroll_to_top(page)  # the badge is above the section, scrolled out of the tree
     tap(page, "sync-badge")
     tap(page, "sync-now")
     expect(by_id(page, "sync-pending")).to_contain_text("Aucune modification", timeout=30_000)

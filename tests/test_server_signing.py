@@ -163,3 +163,29 @@ def test_an_unsigned_slip_is_accepted_with_its_record_and_refused_without(device
     assert on_server(server, at_head_office) == (
         "submitted", "submitted", "refused", "Conteste le montant", None,
     )  # fmt: skip
+
+
+def test_signed_and_submitted_offline_arrives_in_one_sync(devices, server):
+    """Offline, the device signs, records the follow-up and submits: one push carries the
+    status ``submitted`` with the signature row (head office counts it for any locked move)."""
+    device = devices("tech")
+    tech1 = device.session.sign_in("tech1", "demo")
+
+    def close():
+        job_id = _work_done(tech1)
+        signing_service.sign(
+            job_id, tech1, strokes=signature_strokes(), signer_name="M. Petit",
+            signer_role="Gérant",
+        )  # fmt: skip
+        follow_up_service.record(job_id, tech1, [FollowUpInput("none")])
+        return job_id
+
+    job_id = device(close)
+    assert device(lambda: Intervention.get_by_id(job_id).status) == "submitted"
+    assert device.session.sync_once() is not None
+    assert device.session.status.pending == 0
+    assert on_server(server, lambda: Intervention.get_by_id(job_id).status) == "submitted"
+    kinds = on_server(
+        server, lambda: [f.kind for f in FollowUp.select().where(FollowUp.intervention == job_id)]
+    )
+    assert kinds == ["none"]

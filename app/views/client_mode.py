@@ -144,7 +144,11 @@ class ClientModeView:
             "client-sign-panel",
             ft.Column(
                 [
-                    ft.Row(fields, spacing=8) if not self.phone else ft.Column(fields, spacing=6),
+                    ft.Row(fields, spacing=8)
+                    if wide
+                    else ft.Column(
+                        fields, spacing=6, horizontal_alignment=ft.CrossAxisAlignment.STRETCH
+                    ),
                     tagged(
                         "client-mention",
                         ft.Column(
