@@ -28,7 +28,7 @@ def main() -> None:
     ):
         for size in ((390, 844), (1024, 768)):
             with browser_page(browser, app.url, size, f"signing-{size[0]}") as page:
-                closing_scenario(app, page, size)
+                closing_scenario(app, page, size, sync=False)
 
 
 if __name__ == "__main__":

@@ -301,3 +301,14 @@ def test_no_follow_up_before_the_signature(done):
     with pytest.raises(FollowUpError) as err:
         follow_up_service.record(job.id, tech, [FollowUpInput("none")])
     assert err.value.key == "error.follow_up.not_signed"
+
+
+def test_the_report_pdf_is_the_signed_one_once_signed(done):
+    job, tech, _ = done
+    name, draft_pdf = signing_service.report_pdf(job.id, tech)
+    assert name == f"{job.reference}-rapport-v1.pdf" and draft_pdf.startswith(b"%PDF")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(draft_pdf)).pages)
+    assert "Brouillon" in text
+    result = sign(job, tech)
+    _, signed_pdf = signing_service.report_pdf(job.id, tech)
+    assert hashlib.sha256(signed_pdf).hexdigest() == result.pdf_sha256

@@ -112,6 +112,16 @@ def test_the_report_is_a_checklist_with_a_locked_line_a_photo_slot_and_a_preview
             Intervention.get_by_id(job.id).diagnosis == "Brûleur encrassé, électrodes remplacées."
         )
         assert "électrodes remplacées" in h.text("report-preview")
+        # the PDF, made in a job, handed to the platform (a download in the browser)
+        await h.click("report-pdf")
+        for _ in range(100):
+            saves = [args for name, args in h.connection.invoked if name == "save_file"]
+            if saves:
+                break
+            await asyncio.sleep(0.1)
+            await h.settle()
+        assert saves and saves[0]["file_name"] == f"{job.reference}-rapport-v1.pdf"
+        assert bytes(saves[0]["src_bytes"]).startswith(b"%PDF")
         h.close()
 
     run(scenario())
@@ -129,6 +139,7 @@ def test_client_mode_is_locked_signs_with_the_pad_and_needs_the_password_to_leav
         assert not h.has("nav-bar") and not h.has("nav-rail") and not h.has("detail-back")
         assert not h.has("shell")
         no_faults(h)
+        assert h.text("client-amount") == h.text("preview-totals")  # the price, by the pad
         text = h.text("client-preview")
         assert VISIBLE in text and INTERNAL not in h.text() and "SECRET-42" not in h.text()
         # the address bar cannot take the client anywhere

@@ -364,3 +364,25 @@ def confirm_technician(who: CurrentUser, password: str) -> None:
 def formats(language: str) -> Formats:
     """Dates and amounts as the PDF writes them (Babel), for the screens that preview it."""
     return Formats(language)
+
+
+def report_pdf(
+    intervention_id: str,
+    who: CurrentUser,
+    *,
+    language: str = "fr",
+    blobs: BlobStore | Path | str | None = None,
+) -> tuple[str, bytes]:
+    """(file name, bytes) of the report's PDF: the signed one kept in the blob store once
+    signed, else the draft's PDF rendered now ("Brouillon — non signé"). Slow: a job."""
+    state = report_state(intervention_id, who)
+    version = state.version
+    reference = state.final.get("reference") or intervention_id
+    sha = version.pdf_blob_sha256 if state.frozen and version is not None else None
+    if sha:
+        with store_for(blobs).open(sha) as fh:
+            data = fh.read()
+    else:
+        data = visit_report_pdf(state.final, language=language)
+    number = version.version if version is not None else 1
+    return f"{reference}-rapport-v{number}.pdf", data

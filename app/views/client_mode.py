@@ -155,6 +155,7 @@ class ClientModeView:
                             [
                                 ft.Text(tr("client.mention"), size=17, weight=ft.FontWeight.BOLD),
                                 ft.Text(tr("client.mention.text"), size=14),
+                                tagged("client-amount", self._amount()),
                             ],
                             spacing=2,
                         ),
@@ -194,6 +195,24 @@ class ClientModeView:
                 horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
             ),
         )
+
+    def _amount(self) -> ft.Control:
+        """The price, next to what the client signs (shown before signing: Cass. 1re civ.
+        14 Nov 2018)."""
+        tr = self.tr
+        fmt = self.services.signing.formats(tr.locale)
+        totals = self.presented.content.get("totals") or {}
+        if not totals.get("gross_cents"):
+            text = tr("preview.totals.none")
+        else:
+            vat = sum(v["vat_cents"] for v in totals.get("vat") or [])
+            text = tr(
+                "preview.totals",
+                net=fmt.money(totals["net_cents"]),
+                vat=fmt.money(vat),
+                gross=fmt.money(totals["gross_cents"]),
+            )
+        return ft.Text(text, size=15, weight=ft.FontWeight.W_600)
 
     def _done_panel(self) -> ft.Control:
         tr = self.tr

@@ -11,6 +11,8 @@ Client mode is its own locked screen (``app.views.client_mode``), opened with
 
 from __future__ import annotations
 
+import asyncio
+
 import flet as ft
 
 from app.views.detail.blocks import big_button, muted, section_title, subtitle
@@ -78,7 +80,7 @@ class ReportSection:
             spacing=10,
             run_spacing=10,
         )  # fmt: skip
-        controls: list[ft.Control] = [actions]
+        controls: list[ft.Control] = [actions, self._pdf_button()]
         if not ready:
             controls.append(muted(tr("rpt.present.not_ready"), "report-not-ready"))
         controls += [
@@ -123,6 +125,36 @@ class ReportSection:
         if self.root is not None:
             self.root.update()
 
+    def _pdf_button(self) -> ft.Control:
+        return ft.Row(
+            [
+                big_button(
+                    "report-pdf",
+                    self.ctx.tr("rpt.pdf"),
+                    self._download,
+                    icon=ft.Icons.PICTURE_AS_PDF_OUTLINED,
+                    filled=False,
+                )
+            ]
+        )
+
+    async def _download(self, _e: ft.Event | None = None) -> None:
+        """The PDF (the signed one once signed), made in a background job, then handed to
+        the platform: a download in the browser, "save as" on a desktop or phone."""
+        ctx = self.ctx
+        ctx.notify(ctx.tr("rpt.pdf.making"), False)
+        job = ctx.services.jobs.submit(
+            _pdf_job, ctx.services.signing, ctx.intervention_id, ctx.who, ctx.tr.locale,
+            name="report-pdf",
+        )  # fmt: skip
+        try:
+            name, data = await asyncio.wrap_future(job.future)
+        except Exception as err:
+            ctx.notify(ctx.tr.error(err), True)
+            return
+        await ft.FilePicker().save_file(file_name=name, src_bytes=data)
+        ctx.notify(ctx.tr("rpt.pdf.ready"), False)
+
     async def _present(self, _e: ft.Event | None = None) -> None:
         self.ctx.present()
 
@@ -140,7 +172,7 @@ class ReportSection:
         tr, state = self.ctx.tr, self.state
         if state.version is None or state.version.status == "draft":
             return [muted(tr("rpt.frozen.none"), "report-none")]
-        controls: list[ft.Control] = [self._record_card()]
+        controls: list[ft.Control] = [self._record_card(), self._pdf_button()]
         if state.follow_ups:
             controls.append(self._recorded_follow_ups())
         elif state.status in FOLLOW_UP_STATUSES:
@@ -208,3 +240,7 @@ class ReportSection:
                 parts.append(row.description)
             rows.append(tagged(f"follow-recorded-{i}", ft.Text(" — ".join(parts), size=15)))
         return tagged("follow-recorded", ft.Column(rows, spacing=6))
+
+
+def _pdf_job(_handle, signing, intervention_id, who, language):
+    return signing.report_pdf(intervention_id, who, language=language)
