@@ -54,7 +54,7 @@ FR: dict[str, str] = {
     "preview.parts.covered": "couvert par le contrat",
     "preview.parts.charged": "facturé",
     "preview.totals": "Total HT {net} · TVA {vat} · TTC {gross}",
-    "preview.totals.none": "Rien à facturer : tout est couvert par le contrat.",
+    "preview.totals.none": "Aucune pièce à facturer.",
     "preview.photos": "{count} photo(s)",
     # client mode
     "client.title": "Rapport à signer",
@@ -185,7 +185,7 @@ EN: dict[str, str] = {
     "preview.parts.covered": "covered by the contract",
     "preview.parts.charged": "charged",
     "preview.totals": "Net {net} · VAT {vat} · Total {gross}",
-    "preview.totals.none": "Nothing to invoice: everything is covered by the contract.",
+    "preview.totals.none": "No parts to invoice.",
     "preview.photos": "{count} photo(s)",
     "client.title": "Report to sign",
     "client.leave": "Hand back to the technician",

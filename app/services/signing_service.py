@@ -35,7 +35,7 @@ from app.reports.canonical import content_sha256
 from app.reports.formatting import Formats
 from app.reports.pdf import visit_report_pdf
 from app.reports.signature import PAD, build_evidence
-from app.services import lifecycle_service, report_service
+from app.services import follow_up_service, lifecycle_service, report_service
 from app.services.auth_service import CurrentUser
 from app.services.guards import load_intervention
 from app.services.passwords import verify_password
@@ -140,8 +140,6 @@ def store_for(blobs: BlobStore | Path | str | None = None) -> BlobStore:
 def report_state(intervention_id: str, who: CurrentUser) -> ReportState:
     """The report screen's data: the editable draft while the intervention is open, else the
     latest version with its signature (or refusal) record and the follow-ups."""
-    from app.services import follow_up_service  # a sibling that imports this module
-
     job = load_intervention(intervention_id, who)
     draft = None
     if job.status not in lifecycle.CLOSED:
