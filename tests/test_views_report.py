@@ -295,3 +295,38 @@ def test_client_mode_by_its_address_and_for_a_job_not_done(job):
         h.close()
 
     run(scenario())
+
+
+def test_client_mode_route_and_state_without_ui():
+    from app.services.auth_service import CurrentUser
+    from app.views import routes
+    from app.views.state import AppState, Change
+
+    location = routes.parse("/interventions/abc/client")
+    assert location.place == routes.Place.CLIENT_MODE and location.intervention_id == "abc"
+    assert routes.parse(location.path) == location
+    assert routes.parse("/interventions/abc/clients").place == routes.Place.NOT_FOUND
+    state, changes = AppState(), []
+    state.subscribe(changes.append)
+    state.sign_in(CurrentUser("u", "tech1", "Tech", "technician", "t"))
+    state.open_intervention("abc")
+    state.enter_client_mode()
+    assert state.locked and state.location() == location and changes[-1] == Change.CLIENT_MODE
+    seen = len(changes)
+    for move in (
+        lambda: state.navigate("/"),
+        lambda: state.navigate("/interventions/other"),
+        state.go_home,
+        state.close_intervention,
+        lambda: state.open_intervention("other"),
+        lambda: state.select_detail_section("work"),
+        lambda: state.go_to_index(1),
+    ):
+        move()
+        assert state.locked and state.location() == location
+    assert len(changes) == seen  # nothing moved
+    state.leave_client_mode()
+    assert not state.locked
+    assert state.location() == routes.Location(
+        routes.Place.INTERVENTION, intervention_id="abc", section="report"
+    )
