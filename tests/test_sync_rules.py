@@ -1323,11 +1323,12 @@ def test_rule9_a_device_too_old_or_too_new_gets_a_clear_error(demo_server, new_d
         assert "Update the app" in outdated.json()["error"]["message"]
         assert pull_as(tech1, None).status_code == 426  # no header: the first version
         assert pull_as(tech1, 2).status_code == 200
-    newer = pull_as(tech1, 2)  # head office speaks version 1 only
+    too_new = schema.current().version + 1  # one above what head office speaks
+    newer = pull_as(tech1, too_new)
     assert newer.status_code == 400 and newer.json()["error"]["code"] == "schema_too_new"
     assert "update head office" in newer.json()["error"]["message"]
     body = {"batch_id": str(uuid.uuid4()), "device_id": tech1.device_id, "changes": {}}
-    pushed = tech1.post("/sync/push", json=body, headers={schema.SCHEMA_HEADER: "2"})
+    pushed = tech1.post("/sync/push", json=body, headers={schema.SCHEMA_HEADER: str(too_new)})
     assert pushed.status_code == 400 and pushed.json()["error"]["code"] == "schema_too_new"
     bad = requests.get(
         demo_server.url("/sync/pull"),
@@ -1337,7 +1338,7 @@ def test_rule9_a_device_too_old_or_too_new_gets_a_clear_error(demo_server, new_d
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_request"
     # the device: a typed error that tells the technician what to do, nothing applied
     device = new_device(demo_server, first_sync=False)
-    device.transport.inner.schema_version = 2
+    device.transport.inner.schema_version = too_new
     with pytest.raises(RemoteError) as error, device.active():
         synchronize(device.transport)
     assert error.value.code == "schema_too_new" and error.value.key == "sync.schema_too_new"
