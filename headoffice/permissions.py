@@ -17,7 +17,8 @@ first reason that applies, in words he understands:
 6. the parents: a row of a signed or cancelled intervention, or of a signed document, no
    longer changes (new rows of ``after_signature`` tables excepted while signed);
 7. the intervention's own status: a move the technician could have walked through the
-   lifecycle, "signed" only with a signature of the intervention.
+   lifecycle, "signed" (and beyond) only with a signature of the intervention, "submitted"
+   unsigned only with a refusal or absence record (``lifecycle.VIA_REFUSAL``).
 
 Office users' writes go through ``app.domain.lifecycle.office_refusal`` (the office's
 lifecycle moves) and, for report versions, ``app.domain.corrections.office_version_refusal``
@@ -101,6 +102,8 @@ def _decide_technician(who, table, current, effective, after, *, deleted: bool) 
         raise Refused("Only the office cancels or deletes interventions.")
     columns = set(effective) - {"deleted"}
     _check_fields(rules, table, columns, effective, inserting)
+    if inserting and rules.row_rule is not None and (reason := rules.row_rule(after)):
+        raise Refused(reason)
     if not inserting:
         if rules.authorship & columns:
             raise Refused(f"The author of a {noun} cannot change.")
@@ -168,8 +171,14 @@ def _check_intervention(current: dict, effective: dict, columns: set[str]) -> No
     status = current["status"]
     target = effective.get("status")
     if target is not None:
-        signed = target == S.SIGNED and _has_signature(current["id"])
-        reason = lifecycle.refusal(status, target, lifecycle.TECHNICIAN, signed=signed)
+        outcomes = _signature_outcomes(current["id"]) if target in lifecycle.LOCKED else set()
+        reason = lifecycle.refusal(
+            status,
+            target,
+            lifecycle.TECHNICIAN,
+            signed=lifecycle.SIGNED_OUTCOME in outcomes,
+            unsigned=bool(outcomes & lifecycle.UNSIGNED_OUTCOMES),
+        )
         if reason:
             raise Refused(reason)
     if status in lifecycle.CLOSED and (target is None or columns - {"status", "updated_at"}):
@@ -182,18 +191,16 @@ def _closed_reason(status: str, what: str) -> str:
     return f"The intervention is {status}: {what} can no longer change."
 
 
-def _has_signature(intervention_id: str) -> bool:
-    """A live signature of the intervention's report or slip (stored, or applied earlier in
-    this batch: ``decision_order`` puts the signing move after the signatures)."""
-    return (
-        Signature.select()
-        .where(
-            (Signature.intervention == intervention_id)
-            & (Signature.deleted == False)
-            & Signature.document_kind.in_(sorted(lifecycle.SIGNING_DOCUMENTS))
-        )
-        .exists()
+def _signature_outcomes(intervention_id: str) -> set[str]:
+    """The outcomes of the live signature rows of the intervention's report or slip (stored,
+    or applied earlier in this batch: ``decision_order`` puts the locking move after them):
+    ``signed`` lets it be signed, ``refused`` / ``absent`` let it be submitted unsigned."""
+    rows = Signature.select(Signature.outcome).where(
+        (Signature.intervention == intervention_id)
+        & (Signature.deleted == False)
+        & Signature.document_kind.in_(sorted(lifecycle.SIGNING_DOCUMENTS))
     )
+    return {row.outcome for row in rows}
 
 
 def _is_author(who: Principal, rules: policy.TablePolicy, current: dict) -> bool:

@@ -97,11 +97,14 @@ def walk(control: ft.BaseControl, *, visible_only: bool = True) -> Iterator[ft.B
 
 def layout_faults(control: ft.BaseControl) -> list[ft.BaseControl]:
     """Controls Flutter cannot lay out under ``control``: an expanding child of a wrapping
-    row (the browser paints a grey box over the screen in its place)."""
+    row (the browser paints a grey box over the screen in its place), a semantics node whose
+    content is hidden (a red "Semantics.content must be provided and visible" box)."""
     faults: list[ft.BaseControl] = []
     for row in walk(control):
         if isinstance(row, ft.Row) and row.wrap:
             faults += [c for c in row.controls if getattr(c, "expand", None)]
+        if isinstance(row, ft.Semantics) and getattr(row.content, "visible", True) is False:
+            faults.append(row)
     return faults
 
 
@@ -162,6 +165,15 @@ class FletHarness:
     def controls(self, *, visible_only: bool = True) -> Iterator[ft.BaseControl]:
         for view in self.page.views:
             yield from walk(view, visible_only=visible_only)
+        for dialog in self.open_dialogs():
+            yield from walk(dialog, visible_only=visible_only)
+
+    def open_dialogs(self) -> list[ft.AlertDialog]:
+        """The alert dialogs shown and not closed (snack bars are left out: without a
+        client, nothing ever dismisses them)."""
+        stack = getattr(self.page, "_dialogs", None)
+        controls = stack.controls if stack is not None else []
+        return [d for d in controls if isinstance(d, ft.AlertDialog) and d.open]
 
     def find_tagged(self, identifier: str) -> ft.Semantics | None:
         for control in self.controls():

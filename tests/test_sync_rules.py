@@ -1323,7 +1323,7 @@ def test_rule9_a_device_too_old_or_too_new_gets_a_clear_error(demo_server, new_d
         assert "Update the app" in outdated.json()["error"]["message"]
         assert pull_as(tech1, None).status_code == 426  # no header: the first version
         assert pull_as(tech1, 2).status_code == 200
-    too_new = schema.current().version + 1  # above what head office speaks
+    too_new = schema.current().version + 1  # one above what head office speaks
     newer = pull_as(tech1, too_new)
     assert newer.status_code == 400 and newer.json()["error"]["code"] == "schema_too_new"
     assert "update head office" in newer.json()["error"]["message"]

@@ -298,7 +298,7 @@ def test_phone_has_a_switcher_and_tablet_two_panes(tech):
         assert h.has("detail-switcher") and not h.has("detail-panes")
         assert sections(h) == ["summary", *order, "media", "report"]
         assert h.has("detail-header")  # the phone opens on the summary
-        assert not h.find("section-media").disabled and h.find("section-report").disabled
+        assert not h.find("section-media").disabled and not h.find("section-report").disabled
         await h.resize(TABLET, 768)
         assert h.has("detail-panes") and h.has("detail-section-list")
         assert not h.has("detail-switcher")

@@ -3,7 +3,10 @@
 planned -> assigned -> en route -> in progress -> work done -> signed -> submitted ->
 validated -> delivered; cancelled (by the office) from any state before work done; back to
 in progress while not signed. "signed" is reached only through the client's signature of the
-visit report (or slip): a signature row of the intervention.
+visit report (or slip): a signature row of the intervention. A client who refuses to sign,
+or is not there: the technician records it (a signature row whose outcome is ``refused`` or
+``absent``, with a reason) and the slip goes from work done straight to submitted, unsigned
+(``VIA_REFUSAL``).
 
 The device's services (``app.services.lifecycle_service``, ``guards``) and head office
 (``headoffice.permissions``, ``headoffice.services``) decide from these sets, never from
@@ -29,7 +32,14 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from app.models.enums import DocumentKind, DocumentStatus, InterventionStatus, QuoteStatus, Role
+from app.models.enums import (
+    DocumentKind,
+    DocumentStatus,
+    InterventionStatus,
+    QuoteStatus,
+    Role,
+    SignatureOutcome,
+)
 
 S = InterventionStatus
 TECHNICIAN, OFFICE = Role.TECHNICIAN, Role.OFFICE
@@ -44,6 +54,8 @@ TRANSITIONS: dict[tuple[S, S], frozenset[Role]] = {
     (S.IN_PROGRESS, S.WORK_DONE): frozenset({TECHNICIAN}),
     (S.WORK_DONE, S.IN_PROGRESS): frozenset({TECHNICIAN}),
     (S.WORK_DONE, S.SIGNED): frozenset({TECHNICIAN}),  # only with a signature (VIA_SIGNATURE)
+    # Unsigned (the client refused or was absent): only with that record (VIA_REFUSAL).
+    (S.WORK_DONE, S.SUBMITTED): frozenset({TECHNICIAN}),
     (S.SIGNED, S.SUBMITTED): frozenset({TECHNICIAN}),
     (S.SUBMITTED, S.VALIDATED): frozenset({OFFICE}),
     (S.VALIDATED, S.DELIVERED): frozenset({OFFICE}),
@@ -53,6 +65,12 @@ TRANSITIONS: dict[tuple[S, S], frozenset[Role]] = {
     },
 }
 VIA_SIGNATURE = (S.WORK_DONE, S.SIGNED)
+VIA_REFUSAL = (S.WORK_DONE, S.SUBMITTED)
+# The moves only a record makes (never by hand): the signature, the refusal / absence record.
+BY_RECORD = frozenset({VIA_SIGNATURE, VIA_REFUSAL})
+# Signature rows: the outcome that signs, the ones that let the slip go unsigned.
+SIGNED_OUTCOME = SignatureOutcome.SIGNED
+UNSIGNED_OUTCOMES = frozenset({SignatureOutcome.REFUSED, SignatureOutcome.ABSENT})
 # The documents whose signature signs the intervention.
 SIGNING_DOCUMENTS = frozenset({DocumentKind.VISIT_REPORT, DocumentKind.SLIP})
 # The statuses the office creates an intervention in.
@@ -75,18 +93,22 @@ def moves(current: str, role: str) -> list[S]:
 
 
 def may_move(current: str, to: str, role: str) -> bool:
-    """One step of the lifecycle, made by hand (the signature step is never made by hand)."""
-    if (current, to) == VIA_SIGNATURE:
+    """One step of the lifecycle, made by hand (the signature step and the unsigned
+    submission are made by their records, never by hand)."""
+    if (current, to) in BY_RECORD:
         return False
     return acting_role(role) in TRANSITIONS.get((S(current), S(to)), frozenset())
 
 
-def reachable(current: str, to: str, role: str, *, signed: bool = False) -> bool:
+def reachable(
+    current: str, to: str, role: str, *, signed: bool = False, unsigned: bool = False
+) -> bool:
     """Can ``role`` bring the intervention from ``current`` to ``to`` in one or more steps?
 
     A device works offline and pushes only the status it ended on (assigned -> ... -> signed
     arrives as assigned -> signed): head office accepts any status the role could have walked
-    to. ``signed``: a signature of the intervention exists, so the signature step counts.
+    to. ``signed``: a signature of the intervention exists, so the signature step counts;
+    ``unsigned``: a refusal or absence record exists, so the unsigned submission counts.
     """
     if current == to:
         return True
@@ -99,6 +121,8 @@ def reachable(current: str, to: str, role: str, *, signed: bool = False) -> bool
                 continue
             if (frm, nxt) == VIA_SIGNATURE and not signed:
                 continue
+            if (frm, nxt) == VIA_REFUSAL and not unsigned:
+                continue
             if nxt == to:
                 return True
             seen.add(nxt)
@@ -106,10 +130,12 @@ def reachable(current: str, to: str, role: str, *, signed: bool = False) -> bool
     return False
 
 
-def refusal(current: str, to: str, role: str, *, signed: bool = False) -> str | None:
+def refusal(
+    current: str, to: str, role: str, *, signed: bool = False, unsigned: bool = False
+) -> str | None:
     """Why ``role`` may not bring the intervention from ``current`` to ``to`` (None: it may),
     in words its user understands."""
-    if reachable(current, to, role, signed=signed):
+    if reachable(current, to, role, signed=signed, unsigned=unsigned):
         return None
     if acting_role(role) == OFFICE:
         return f"The office cannot move an intervention from {current} to {to}."
@@ -120,11 +146,30 @@ def refusal(current: str, to: str, role: str, *, signed: bool = False) -> str | 
             "An intervention becomes signed only with the client's signature: "
             "have the client sign the visit report, then sync again."
         )
+    if to in LOCKED and reachable(current, to, role, signed=True, unsigned=True):
+        return (
+            "An intervention is submitted after the client signed the visit report, or with "
+            "the record of why the client did not sign: record one, then sync again."
+        )
     if to in (S.CANCELLED, S.VALIDATED, S.DELIVERED):
         return f"Only the office can mark an intervention {to}."
     if to == S.ASSIGNED and current == S.PLANNED:
         return "The office has not assigned this intervention yet: ask the office."
     return f"An intervention cannot go from {current} to {to}."
+
+
+def signature_record_refusal(row: dict[str, Any]) -> str | None:
+    """Why a new signature row cannot be stored (None: it can), the device's signing service
+    and head office alike: a refusal or absence record says why and holds no signature."""
+    outcome = row.get("outcome") or SIGNED_OUTCOME
+    if outcome not in set(SignatureOutcome):
+        return f"A signature record is signed, refused or absent, not {outcome!r}."
+    if outcome in UNSIGNED_OUTCOMES:
+        if len(" ".join(str(row.get("reason") or "").split())) < 3:
+            return "Say why the client did not sign (at least 3 characters)."
+        if row.get("strokes") not in (None, [], "", "null", "[]") or row.get("image_blob_sha256"):
+            return "A record of a missing signature holds no signature."
+    return None
 
 
 # --- documents ------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ document: a ``lifecycle.DocumentRules`` and ``document=`` on its table's entry.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,6 +72,8 @@ class TablePolicy:
     server_wins: frozenset[str] = frozenset()  # fields whose conflicts head office decides
     # The status conflicts head office decides: when its value of ``status`` is one of these.
     server_wins_statuses: frozenset[str] = frozenset()
+    # A check of a new row's values (the row as stored): why it is refused, or None.
+    row_rule: Callable[[dict[str, Any]], str | None] | None = None
 
     def technician_may_set(self, column: str) -> bool:
         if column in self.office_fields:
@@ -136,6 +139,7 @@ POLICIES: tuple[TablePolicy, ...] = (
     TablePolicy(
         "signatures", technician=True, links=(TO_INTERVENTION, TO_QUOTE),
         blobs=("image_blob_sha256",), insert_only=True,
+        row_rule=lifecycle.signature_record_refusal,
     ),
     TablePolicy(
         "report_versions", technician=True, links=(TO_INTERVENTION,),

@@ -1,6 +1,7 @@
 """Media, comments, signatures, report versions, quotes and follow-ups."""
 
 from peewee import (
+    SQL,
     BooleanField,
     CharField,
     Check,
@@ -23,6 +24,7 @@ from app.models.enums import (
     MediaPhase,
     MediaSource,
     QuoteStatus,
+    SignatureOutcome,
     Visibility,
 )
 from app.models.interventions import Intervention
@@ -98,7 +100,12 @@ class Comment(SyncedModel):
 
 
 class Signature(SyncedModel):
-    """Evidence of a signature (Code civil 1366-1367): hash of the signed content and audit."""
+    """Evidence of a signature (Code civil 1366-1367): hash of the signed content and audit.
+
+    ``outcome`` ``signed``: the client signed (strokes, image). ``refused`` / ``absent``: the
+    record the technician made instead (no strokes, no image, ``reason`` required); it hashes
+    the content that was presented, and lets the slip go to head office unsigned.
+    """
 
     document_kind = CharField(constraints=[Check(choice_check("document_kind", DocumentKind))])
     intervention = ForeignKeyField(Intervention, null=True, backref="signatures")
@@ -113,6 +120,11 @@ class Signature(SyncedModel):
     strokes = JSONField(null=True)
     audit = JSONField(null=True)  # device, user, ip/location if any, events
     device_id = CharField(default="")
+    outcome = CharField(
+        default=SignatureOutcome.SIGNED,
+        constraints=[SQL("DEFAULT 'signed'"), Check(choice_check("outcome", SignatureOutcome))],
+    )
+    reason = TextField(default="", constraints=[SQL("DEFAULT ''")])
 
 
 class ReportVersion(SyncedModel):
@@ -137,10 +149,17 @@ class ReportVersion(SyncedModel):
 
 
 class FollowUp(SyncedModel):
-    """The *suite à donner* recorded after the client signed."""
+    """The *suite à donner* recorded after the client signed (or refused): docs/reports.md.
+
+    ``due_date``: the proposed date (new visit, next preventive visit); ``urgency``: a
+    ``Priority`` value (new visit); ``lines``: parts to order, ``[{"part_id", "reference",
+    "name", "unit", "quantity"}]``; ``description``: free text.
+    """
 
     intervention = ForeignKeyField(Intervention, backref="follow_ups")
     kind = CharField(constraints=[Check(choice_check("kind", FollowUpKind))])
     description = TextField(default="")
     due_date = DateField(null=True)
     created_by = ForeignKeyField(User, null=True)
+    urgency = CharField(null=True)
+    lines = JSONField(null=True)

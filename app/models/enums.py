@@ -113,7 +113,16 @@ class FollowUpKind(StrEnum):
     NEW_VISIT = "new_visit"
     QUOTE = "quote"
     PARTS_ORDER = "parts_order"
+    NEXT_PREVENTIVE = "next_preventive"  # the next preventive visit of the contract
     OTHER = "other"
+
+
+class SignatureOutcome(StrEnum):
+    """What a ``Signature`` row records: the client signed, refused to, or was not there."""
+
+    SIGNED = "signed"
+    REFUSED = "refused"
+    ABSENT = "absent"
 
 
 class CustomerKind(StrEnum):

@@ -73,11 +73,66 @@ def _v4_attachment_thumbnails(database: Database, migrator: SchemaMigrator) -> N
     )
 
 
+def _v5_signing_and_follow_ups(database: Database, migrator: SchemaMigrator) -> None:
+    """The signing flow (docs/reports.md): a signature row records its ``outcome`` (signed,
+    refused, absent) and the ``reason`` of a missing signature; a follow-up gets its
+    ``urgency``, its parts ``lines`` and the kind ``next_preventive``."""
+    from peewee import SQL, CharField, PostgresqlDatabase, TextField
+
+    from app.models import FollowUp
+    from app.models.base import JSONField, choice_check
+    from app.models.enums import FollowUpKind
+
+    migrate(
+        migrator.add_column(
+            "signatures",
+            "outcome",
+            CharField(default="signed", constraints=[SQL("DEFAULT 'signed'")]),
+        ),
+        migrator.add_column(
+            "signatures", "reason", TextField(default="", constraints=[SQL("DEFAULT ''")])
+        ),
+        migrator.add_column("follow_ups", "urgency", CharField(null=True)),
+        migrator.add_column("follow_ups", "lines", JSONField(null=True)),
+    )
+    check = choice_check("kind", FollowUpKind)
+    if isinstance(database, PostgresqlDatabase):
+        database.execute_sql(
+            "ALTER TABLE follow_ups DROP CONSTRAINT IF EXISTS follow_ups_kind_check"
+        )
+        database.execute_sql(
+            f"ALTER TABLE follow_ups ADD CONSTRAINT follow_ups_kind_check CHECK ({check})"
+        )
+        outcome = choice_check("outcome", ("signed", "refused", "absent"))
+        database.execute_sql(
+            f"ALTER TABLE signatures ADD CONSTRAINT signatures_outcome_check CHECK ({outcome})"
+        )
+        return
+    # SQLite cannot change a CHECK constraint: the table is rebuilt (nothing references it).
+    columns = ", ".join(f'"{f.column_name}"' for f in FollowUp._meta.sorted_fields)
+    old_indexes = [
+        name
+        for _, name, *_ in database.execute_sql('PRAGMA index_list("follow_ups")').fetchall()
+        if not name.startswith("sqlite_autoindex")
+    ]
+    for name in old_indexes:
+        database.execute_sql(f'DROP INDEX "{name}"')
+    database.execute_sql('ALTER TABLE "follow_ups" RENAME TO "_follow_ups_v3"')
+    FollowUp.create_table(safe=False)
+    database.execute_sql(
+        f'INSERT INTO "follow_ups" ({columns}) SELECT {columns} FROM "_follow_ups_v3"'
+    )
+    database.execute_sql('DROP TABLE "_follow_ups_v3"')
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "baseline schema", baseline),
     Migration(2, "indexes for my day and history", _v2_schedule_indexes),
     Migration(3, "sync_version on synced tables", _v3_sync_version),
     Migration(4, "attachment thumbnails and originals", _v4_attachment_thumbnails),
+    Migration(
+        5, "signature outcome and reason, follow-up urgency and lines", _v5_signing_and_follow_ups
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version

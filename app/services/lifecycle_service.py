@@ -90,3 +90,31 @@ def _effects(intervention: Intervention, current: S, to: S, who: CurrentUser, no
             time_service.stop_running(who, now)
         if to == S.WORK_DONE:
             intervention.finished_at = now
+
+
+def by_record(
+    intervention_id: str,
+    to: S,
+    who: CurrentUser,
+    now: datetime,
+    *,
+    signed: bool = False,
+    unsigned: bool = False,
+) -> Intervention:
+    """The moves only a record makes (``lifecycle.BY_RECORD``): to signed with the client's
+    signature, to submitted with a refusal or absence record. Called by the signing service
+    inside its transaction, once the record is stored."""
+    intervention = load_intervention(intervention_id, who)
+    current, to = S(intervention.status), S(to)
+    if (current, to) not in lifecycle.BY_RECORD:
+        raise TransitionError(
+            f"{intervention.reference}: cannot go from {current} to {to} by a record.",
+            key="error.transition.refused",
+            frm=current, to=to,
+        )  # fmt: skip
+    reason = lifecycle.refusal(current, to, _role(who), signed=signed, unsigned=unsigned)
+    if reason:
+        raise TransitionError(reason, key="error.transition.refused", frm=current, to=to)
+    intervention.status = to
+    intervention.save()
+    return intervention

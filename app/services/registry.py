@@ -16,11 +16,14 @@ from app.services import (
     comment_service,
     day_service,
     detail_service,
+    follow_up_service,
     history_service,
     lifecycle_service,
     media_service,
     meter_service,
     office_service,
+    report_service,
+    signing_service,
     stock_service,
     sync_service,
     time_service,
@@ -46,6 +49,9 @@ class Services:
     history: ModuleType = history_service
     validation: ModuleType = validation_service
     media: ModuleType = media_service
+    reports: ModuleType = report_service
+    signing: ModuleType = signing_service
+    follow_ups: ModuleType = follow_up_service
     clock: Callable[[], datetime] = field(default=clock.now)
     # Long work off the UI loop (first sync, PDF rendering, media ingest, imports).
     jobs: JobRunner = field(default_factory=JobRunner)

@@ -124,6 +124,9 @@ class SchemaTooNewError(TerrainError):
 HISTORY = History(
     added=[
         Added(2, "attachments", ("thumb_sha256", "original_sha256")),  # issue 11: media
+        # The signing flow: a refusal or absence record, the follow-up's details (issue 10).
+        Added(2, "signatures", ("outcome", "reason")),
+        Added(2, "follow_ups", ("urgency", "lines")),
     ]
 )
 

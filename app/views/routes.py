@@ -3,6 +3,7 @@
     /                                   home: "Ma journée" (technicians), office home (office)
     /interventions/<id>                 an intervention
     /interventions/<id>/<section>       one of its sections (English slugs, ``SECTION_SLUGS``)
+    /interventions/<id>/client          client mode: the report shown to the client, to sign
     /sync, /settings                    the sync screen, the settings
     /office[/<screen>]                  office screens (``OFFICE_SCREENS``)
     /office/validation/<id>             the slip of intervention <id> to validate
@@ -23,6 +24,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 class Place(StrEnum):
     HOME = "home"
     INTERVENTION = "intervention"
+    CLIENT_MODE = "client_mode"
     SYNC = "sync"
     SETTINGS = "settings"
     OFFICE = "office"
@@ -44,6 +46,7 @@ SECTION_SLUGS: dict[str, str] = {
     "report": "report",
 }
 SECTION_BY_SLUG = {slug: name for name, slug in SECTION_SLUGS.items()}
+CLIENT_MODE_SLUG = "client"  # /interventions/<id>/client (not a section: a locked screen)
 
 # Office screen slug -> the screen's name ("" is /office itself).
 OFFICE_SCREENS: dict[str, str] = {"": "office_home", "validation": "validation"}
@@ -84,6 +87,8 @@ def parse(route: str | None) -> Location:
     head, rest = segments[0], segments[1:]
     if head == "interventions" and 1 <= len(rest) <= 2 and _ID.match(rest[0]):
         section = None
+        if len(rest) == 2 and rest[1] == CLIENT_MODE_SLUG:
+            return Location(Place.CLIENT_MODE, intervention_id=rest[0])
         if len(rest) == 2:
             section = SECTION_BY_SLUG.get(rest[1])
             if section is None:
@@ -122,6 +127,8 @@ def path_of(location: Location) -> str:
         if location.section:
             path += f"/{SECTION_SLUGS[location.section]}"
         return path
+    if place == Place.CLIENT_MODE:
+        return f"/interventions/{quote(location.intervention_id or '', safe='')}/{CLIENT_MODE_SLUG}"
     if place == Place.OFFICE:
         if location.screen and location.intervention_id:
             item = quote(location.intervention_id, safe="")

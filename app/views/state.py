@@ -36,6 +36,7 @@ class Change(StrEnum):
     SECTION = "section"
     INTERVENTION = "intervention"  # an intervention was opened or closed
     DETAIL_SECTION = "detail_section"  # another section of the open intervention
+    CLIENT_MODE = "client_mode"  # client mode entered or left
 
 
 class Blocked(StrEnum):
@@ -94,6 +95,9 @@ class AppState:
     # queue "Bons à valider", with ``office_item`` the slip open in it).
     office_screen: str = ""
     office_item: str | None = None
+    # Client mode: the intervention whose report the client is shown (locked full screen:
+    # no navigation until the technician's password unlocks it).
+    client_mode: str | None = None
     _listeners: list[Callable[[Change], None]] = field(default_factory=list, repr=False)
 
     @property
@@ -122,6 +126,7 @@ class AppState:
     def sign_in(self, user: CurrentUser) -> None:
         """Signed in: the home section, or the route asked for while signed out."""
         self.user = user
+        self.client_mode = None
         if not self.locale_chosen and user.locale in LOCALES:
             self.locale = user.locale
         self.section = self.sections[0]
@@ -134,6 +139,7 @@ class AppState:
 
     def sign_out(self) -> None:
         self.user = None
+        self.client_mode = None
         self.section = None
         self.intervention_id, self.detail_section, self.blocked = None, None, None
         self.office_screen, self.office_item = "", None
@@ -155,10 +161,15 @@ class AppState:
             is_sign_in = location.place == Place.SIGN_IN
             self.next_route = location.next if is_sign_in else routes.safe_next(route)
             return
+        if self.client_mode is not None:
+            return  # locked: the app puts the client mode's address back
         before = self._where()
         self._apply(location)
         after = self._where()
         if after == before:
+            return
+        if self.client_mode is not None:
+            self._notify(Change.CLIENT_MODE)
             return
         same_screen = before[:2] == after[:2] and before[3:] == after[3:]  # but the section
         only_section = same_screen and self.intervention_id is not None
@@ -174,13 +185,13 @@ class AppState:
         self._apply(location)
         after = self._where()
         (self.section, self.intervention_id, self.detail_section, self.blocked,
-         self.office_screen, self.office_item) = before  # fmt: skip
+         self.office_screen, self.office_item, self.client_mode) = before  # fmt: skip
         return after == before
 
     def _where(self) -> tuple:
         return (
             self.section, self.intervention_id, self.detail_section, self.blocked,
-            self.office_screen, self.office_item,
+            self.office_screen, self.office_item, self.client_mode,
         )  # fmt: skip
 
     def _apply(self, location: Location) -> None:
@@ -189,6 +200,11 @@ class AppState:
             location = routes.parse(location.next) if location.next else routes.HOME
         section, self.blocked = self._section_for(location.place)
         self.section = section or self.section or self.sections[0]
+        if location.place == Place.CLIENT_MODE:  # over the intervention's report
+            self.intervention_id = self.client_mode = location.intervention_id
+            self.detail_section = "report"
+            return
+        self.client_mode = None
         is_detail = location.place == Place.INTERVENTION
         self.intervention_id = location.intervention_id if is_detail else None
         self.detail_section = location.section if is_detail else None
@@ -201,7 +217,7 @@ class AppState:
         home = self.sections[0]
         if place == Place.HOME:
             return home, None
-        if place == Place.INTERVENTION:  # opens over the current section
+        if place in (Place.INTERVENTION, Place.CLIENT_MODE):  # over the current section
             return (self.section if self.section in self.sections else home), None
         if place == Place.OFFICE:
             office = Section.OFFICE_HOME in self.sections
@@ -218,6 +234,8 @@ class AppState:
             return Location(Place.SIGN_IN, next=self.next_route)
         if self.blocked is not None:
             return None
+        if self.client_mode is not None:
+            return Location(Place.CLIENT_MODE, intervention_id=self.client_mode)
         if self.intervention_id is not None:
             return Location(
                 Place.INTERVENTION,
@@ -238,7 +256,30 @@ class AppState:
             self.locale = locale
             self._notify(Change.LOCALE)
 
+    # --- client mode ------------------------------------------------------------------------
+
+    @property
+    def locked(self) -> bool:
+        """In client mode: nothing navigates until ``leave_client_mode``."""
+        return self.client_mode is not None
+
+    def enter_client_mode(self) -> None:
+        """Show the open intervention's report to the client (locked full screen)."""
+        if self.intervention_id is not None and self.client_mode is None:
+            self.client_mode = self.intervention_id
+            self.detail_section = "report"
+            self._notify(Change.CLIENT_MODE)
+
+    def leave_client_mode(self) -> None:
+        """The technician's password was checked: back to the intervention's report."""
+        if self.client_mode is not None:
+            self.intervention_id, self.client_mode = self.client_mode, None
+            self.detail_section = "report"
+            self._notify(Change.CLIENT_MODE)
+
     def go_to(self, section: Section) -> None:
+        if self.locked:
+            return
         if section not in self.sections:
             raise ValueError(f"Section {section} is not available to this user.")
         if section != self.section or self.blocked is not None or self.office_screen:
@@ -254,19 +295,19 @@ class AppState:
 
     def open_intervention(self, intervention_id: str) -> None:
         """Show the intervention screen (on top of the current section)."""
-        if intervention_id != self.intervention_id:
+        if intervention_id != self.intervention_id and not self.locked:
             self.intervention_id, self.detail_section, self.blocked = intervention_id, None, None
             self._notify(Change.INTERVENTION)
 
     def close_intervention(self) -> None:
         """Back to the list the intervention was opened from."""
-        if self.intervention_id is not None:
+        if self.intervention_id is not None and not self.locked:
             self.intervention_id, self.detail_section = None, None
             self._notify(Change.INTERVENTION)
 
     def select_detail_section(self, name: str) -> None:
         """The user chose a section of the open intervention (the route follows)."""
-        if self.intervention_id is not None and name != self.detail_section:
+        if self.intervention_id is not None and name != self.detail_section and not self.locked:
             self.detail_section = name
             self._notify(Change.DETAIL_SECTION)
 
@@ -282,7 +323,7 @@ class AppState:
 
     def go_home(self) -> None:
         """From a "not found" / "no access" page (or anywhere): the role's home section."""
-        if self.signed_in:
+        if self.signed_in and not self.locked:
             self.go_to(self.sections[0])
 
     def set_day_filter(self, search: str, statuses: tuple[str, ...]) -> None:

@@ -25,6 +25,7 @@ from app.services.day_service import DayItem
 from app.services.registry import Services
 from app.sync.state import SyncStatus
 from app.views import routes
+from app.views.client_mode import ClientModeView
 from app.views.detail import DetailView
 from app.views.my_day import MyDayView
 from app.views.office_home import OfficeHomeView
@@ -57,6 +58,7 @@ class TerrainApp:
         self.state.subscribe(self._on_change)
         self.sign_in_view: SignInView | None = None
         self.shell: ShellView | None = None
+        self.client_mode: ClientModeView | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self._was_running = False
         self._following_url = False  # applying the address bar: do not push it back
@@ -85,9 +87,12 @@ class TerrainApp:
             self._following_url = False
         if self.state.signed_in and routes.parse(e.route).place == routes.Place.SIGN_IN:
             self._push_location()  # signed in already: show where it led
+        elif self.state.locked and not self.state.is_at(e.route):
+            self._push_location()  # client mode: the address goes back, nothing else opens
 
     def _on_view_pop(self, _e: ft.ViewPopEvent) -> None:
-        """The system back of a view stack (one view here): up from an intervention."""
+        """The system back of a view stack (one view here): up from an intervention (never
+        out of client mode: ``close_intervention`` does nothing while it is locked)."""
         self.state.close_intervention()
 
     def _push_location(self) -> None:
@@ -179,10 +184,21 @@ class TerrainApp:
             self._set_root(self.sign_in_view.build())
             return
         self.sign_in_view = None
+        if self.state.client_mode is not None:
+            self._render_client_mode()
+            return
+        self.client_mode = None
         self.shell = ShellView(
             self.state, self.services, on_update=self.update, on_open_item=self.on_open_item
         )
         self._open_section()
+
+    def _render_client_mode(self) -> None:
+        """The locked client screen, alone: no shell, no navigation, no sync header."""
+        self.shell = None
+        self.client_mode = ClientModeView(self.state, self.services, on_update=self.update)
+        self._set_root(self.client_mode.build(self.page.width))
+        self.page.run_task(self.client_mode.load)
 
     def _open_section(self) -> None:
         assert self.shell is not None
@@ -198,6 +214,8 @@ class TerrainApp:
             wanted = self.state.detail_section
             if isinstance(view, DetailView) and wanted and wanted != view.current:
                 self.page.run_task(view.show_section, wanted)
+        elif change == Change.CLIENT_MODE:
+            self.render()
         elif change in (Change.SECTION, Change.INTERVENTION) and self.shell is not None:
             self._open_section()
         else:
@@ -206,9 +224,12 @@ class TerrainApp:
             self._push_location()
 
     def _on_resize(self, e: ft.PageResizeEvent) -> None:
+        width = e.width or self.page.width
+        if self.client_mode is not None and self.state.locked:
+            self._set_root(self.client_mode.build(width))
+            return
         if self.shell is None:
             return
-        width = e.width or self.page.width
         log.debug("resize to %s", width)
         self._set_root(self.shell.build(width))
 

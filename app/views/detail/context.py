@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from app.i18n import Translator
@@ -29,6 +29,8 @@ class DetailContext:
     intervention_id: str
     notify: Callable[[str, bool], None]  # (text, is_error): a snack bar / banner
     on_changed: Callable[[], Awaitable[None]]  # reload the header and the other sections
+    # Open client mode on this intervention's report (the app's locked screen).
+    present: Callable[[], None] = field(default=lambda: None)
 
     async def call(self, fn: Callable[..., Any], *args: Any, saved: str | None = None, **kw: Any):
         """Run a service call in a worker thread. On success, show ``saved`` (an i18n key) if

@@ -44,6 +44,7 @@ class DetailView:
             intervention_id=state.intervention_id,
             notify=self.notify,
             on_changed=self.reload,
+            present=state.enter_client_mode,
         )
         self.detail = None
         self.phone = True

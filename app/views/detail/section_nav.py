@@ -2,7 +2,7 @@
 
 Phone: a row of pill buttons above the section, scrolling sideways, with a fading arrow at
 the edges where more are hidden (``ScrollRow``). Tablet/desktop: a vertical list in the left
-pane. Sections still to come (media, report) are shown disabled.
+pane. Sections still to come (media) are shown disabled.
 """
 
 from __future__ import annotations

@@ -47,7 +47,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
     SectionSpec("history", ft.Icons.HISTORY, "history", "HistorySection"),
     SectionSpec("comments", ft.Icons.CHAT_BUBBLE_OUTLINE, "comments", "CommentsSection"),
     SectionSpec("media", ft.Icons.PHOTO_LIBRARY_OUTLINED, "media", "MediaSection"),
-    SectionSpec("report", ft.Icons.DESCRIPTION_OUTLINED),  # a later issue
+    SectionSpec("report", ft.Icons.DESCRIPTION_OUTLINED, "report", "ReportSection"),
 )
 BY_NAME = {spec.name: spec for spec in (SUMMARY, *SECTIONS)}
 

@@ -1,0 +1,191 @@
+"""The signing flow against a real head office (HTTP, in-process server): a device signs (or
+records a refusal), records the follow-up and syncs; head office holds the signed version, the
+signature, the blobs and the follow-ups, and decides the moves from the shared lifecycle
+(``lifecycle.VIA_SIGNATURE`` / ``VIA_REFUSAL``, ``lifecycle.signature_record_refusal``)."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import timedelta
+
+from report_support import signature_strokes
+from test_session_service import demo_template, devices, server, today_interventions
+
+from app import clock
+from app.media.blob_store import BlobStore
+from app.models import FollowUp, Intervention, Part, ReportVersion, Signature, db
+from app.models.enums import InterventionStatus as S
+from app.services import follow_up_service, signing_service
+from app.services.follow_up_service import FollowUpInput, PartLine
+from app.sync import schema
+
+__all__ = ["demo_template", "devices", "server"]  # fixtures used here
+
+
+def _work_done(tech1) -> str:
+    """A job of today on the device, its work declared done (not tracked: head office still
+    has it assigned; the signature's move carries the status)."""
+    job = today_interventions(tech1.technician_id)[0]
+    Intervention.update(status=S.WORK_DONE).where(Intervention.id == job.id).execute()
+    return job.id
+
+
+def push(client, changes: dict):
+    """A push in this code's wire schema (the one that knows ``outcome`` and ``reason``)."""
+    body = {"batch_id": str(uuid.uuid4()), "device_id": client.device_id, "changes": changes}
+    headers = {schema.SCHEMA_HEADER: str(schema.current().version)}
+    answer = client.post("/sync/push", json=body, headers=headers)
+    assert answer.status_code == 200, answer.text
+    return answer
+
+
+def on_server(server, fn):
+    with db.using(server.database):
+        return fn()
+
+
+def test_a_signed_report_reaches_head_office_with_its_pdf_signature_and_follow_ups(devices, server):
+    device = devices("tech")
+    tech1 = device.session.sign_in("tech1", "demo")
+
+    def sign():
+        job_id = _work_done(tech1)
+        shown = signing_service.present(job_id, tech1)
+        closed = signing_service.sign(
+            job_id, tech1, strokes=signature_strokes(), signer_name="M. Petit",
+            signer_role="Gérant", shown_sha256=shown.sha256,
+        )  # fmt: skip
+        return job_id, closed.version.id, closed.signature.id, closed.pdf_sha256, shown.sha256
+
+    job_id, version_id, signature_id, pdf_sha, content_sha = device(sign)
+    assert device.session.sync_once() is not None
+    assert device.session.status.pending == 0
+
+    def at_head_office():
+        job = Intervention.get_by_id(job_id)
+        version = ReportVersion.get_by_id(version_id)
+        signature = Signature.get_by_id(signature_id)
+        return (
+            job.status,
+            version.status,
+            version.content_sha256,
+            version.pdf_blob_sha256,
+            (signature.outcome, signature.signer_name, signature.image_blob_sha256),
+        )
+
+    status, v_status, v_sha, v_pdf, (outcome, signer, image) = on_server(server, at_head_office)
+    assert (status, v_status, outcome, signer) == ("signed", "signed", "signed", "M. Petit")
+    assert v_sha == content_sha and v_pdf == pdf_sha
+    blobs = BlobStore(server.config.blob_dir)
+    for sha in (pdf_sha, image):
+        with blobs.open(sha) as fh:
+            assert hashlib.sha256(fh.read()).hexdigest() == sha
+
+    def follow_up():
+        part = Part.get((Part.fractional == False) & (Part.deleted == False))
+        follow_up_service.record(job_id, tech1, [
+            FollowUpInput("new_visit", "Vase à changer", clock.today() + timedelta(days=3),
+                          "urgent"),
+            FollowUpInput("parts_order", lines=[PartLine(part.id, 1)]),
+        ])  # fmt: skip
+        return part.id
+
+    part_id = device(follow_up)
+    assert device.session.sync_once() is not None
+    assert device.session.status.pending == 0
+
+    def submitted():
+        rows = FollowUp.select().where(FollowUp.intervention == job_id).order_by(FollowUp.kind)
+        return Intervention.get_by_id(job_id).status, [(r.kind, r.urgency, r.lines) for r in rows]
+
+    status, rows = on_server(server, submitted)
+    assert status == "submitted"
+    assert rows[0][:2] == ("new_visit", "urgent")
+    assert rows[1][0] == "parts_order" and rows[1][2][0]["part_id"] == part_id
+    assert device(lambda: Intervention.get_by_id(job_id).status) == "submitted"
+
+
+def test_an_unsigned_slip_is_accepted_with_its_record_and_refused_without(devices, server):
+    device = devices("tech")
+    tech1 = device.session.sign_in("tech1", "demo")
+    client = server.login("tech1", device_id=str(uuid.uuid4()))
+
+    job_id = device(lambda: _work_done(tech1))
+    other = device(lambda: next(
+        j.id for j in today_interventions(tech1.technician_id)
+        if j.status == "assigned" and j.id != job_id
+    ))  # fmt: skip
+
+    # A hostile push: submitted with no record at all, or with a record without a reason.
+    answer = push(client, {"interventions": [{"id": other, "base_version": 0,
+                                             "fields": {"status": "submitted"}}]})  # fmt: skip
+    rejected = {r["id"]: r["reason"] for r in answer.json()["rejected"]}
+    assert "record of why the client did not sign" in rejected[other]
+    bare = {"document_kind": "visit_report", "intervention_id": other, "signer_name": "",
+            "signed_at": "2026-03-11T10:00:00", "content_sha256": "c" * 64,
+            "outcome": "refused", "reason": " "}  # fmt: skip
+    answer = push(client, {"signatures": [{"id": str(uuid.uuid4()), "fields": bare}]})
+    assert "Say why the client did not sign" in answer.json()["rejected"][0]["reason"]
+    with_strokes = {**bare, "reason": "Refus", "strokes": [[[1, 2, 3]]]}
+    answer = push(client, {"signatures": [{"id": str(uuid.uuid4()), "fields": with_strokes}]})
+    assert "holds no signature" in answer.json()["rejected"][0]["reason"]
+    # a refusal record does not make an intervention signed
+    refusal = {**bare, "reason": "Refuse de signer"}
+    answer = push(client, {
+        "signatures": [{"id": str(uuid.uuid4()), "fields": refusal}],
+        "interventions": [{"id": other, "base_version": 0, "fields": {"status": "signed"}}],
+    })  # fmt: skip
+    assert [r["id"] for r in answer.json()["rejected"]] == [other]
+    assert on_server(server, lambda: Intervention.get_by_id(other).status) == "assigned"
+
+    # The device's refusal: record, sync; head office has it submitted, unsigned.
+    def refuse():
+        closed = signing_service.record_missing(
+            job_id, tech1, outcome="refused", reason="Conteste le montant"
+        )
+        return closed.signature.id, closed.version.id
+
+    signature_id, version_id = device(refuse)
+    assert device.session.sync_once() is not None
+    assert device.session.status.pending == 0
+
+    def at_head_office():
+        s = Signature.get_by_id(signature_id)
+        return (
+            Intervention.get_by_id(job_id).status,
+            ReportVersion.get_by_id(version_id).status,
+            s.outcome,
+            s.reason,
+            s.image_blob_sha256,
+        )
+
+    assert on_server(server, at_head_office) == (
+        "submitted", "submitted", "refused", "Conteste le montant", None,
+    )  # fmt: skip
+
+
+def test_signed_and_submitted_offline_arrives_in_one_sync(devices, server):
+    """Offline, the device signs, records the follow-up and submits: one push carries the
+    status ``submitted`` with the signature row (head office counts it for any locked move)."""
+    device = devices("tech")
+    tech1 = device.session.sign_in("tech1", "demo")
+
+    def close():
+        job_id = _work_done(tech1)
+        signing_service.sign(
+            job_id, tech1, strokes=signature_strokes(), signer_name="M. Petit",
+            signer_role="Gérant",
+        )  # fmt: skip
+        follow_up_service.record(job_id, tech1, [FollowUpInput("none")])
+        return job_id
+
+    job_id = device(close)
+    assert device(lambda: Intervention.get_by_id(job_id).status) == "submitted"
+    assert device.session.sync_once() is not None
+    assert device.session.status.pending == 0
+    assert on_server(server, lambda: Intervention.get_by_id(job_id).status) == "submitted"
+    kinds = on_server(
+        server, lambda: [f.kind for f in FollowUp.select().where(FollowUp.intervention == job_id)]
+    )
+    assert kinds == ["none"]
