@@ -1,8 +1,10 @@
 """The intervention screen: header, lifecycle actions and the sections, in one or two panes.
 
 Phone (< 600 px): one column — title bar, actions, a section switcher, the section; the
-header's details are the first section ("Fiche"). Tablet/desktop: two panes — left the
-header, actions and section list; right the selected section. ``set_layout(phone)`` is
+header's details are the first section ("Fiche"). Tablet/desktop: two panes — left the title
+bar, where he is going (customer, site, contact, access notes: on the first screen), the
+actions, the section list and the rest of the header; right the selected section. The header
+(``DetailHeader``) and the actions are updated in place on every reload. ``set_layout(phone)`` is
 called by the shell on every (re)layout; ``load()`` reads the intervention off the UI loop.
 """
 
@@ -18,7 +20,7 @@ import flet as ft
 from app.services.registry import Services
 from app.views.detail.actions import ActionBar
 from app.views.detail.context import DetailContext
-from app.views.detail.header import summary, title_bar
+from app.views.detail.detail_header import DetailHeader
 from app.views.detail.section_nav import SectionNav
 from app.views.detail.sections import BY_NAME, SECTIONS, SUMMARY, make_section
 from app.views.no_access import blocked_for, no_access_page
@@ -64,7 +66,8 @@ class DetailView:
             ),
             visible=False,
         )
-        self.top_host, self.summary_host, self.section_host = (ft.Container() for _ in range(3))
+        self.header = DetailHeader(self.tr, self.back)
+        self.section_host = ft.Container()
         self.frame_phone: bool | None = None  # the layout the frame in ``root`` was built for
         self.root = ft.Container(content=self._loading())
 
@@ -93,11 +96,9 @@ class DetailView:
         so choosing a section keeps scroll offsets (the phone's switcher row)."""
         if self.detail is None:
             return
-        self.top_host.content = title_bar(self.tr, self.detail, self.back)
+        self.header.show(self.detail)
         self.section_host.content = self._section_control(self.current)
         nav = self.nav.show(self._specs(), self.current, phone=self.phone)
-        if not self.phone:
-            self.summary_host.content = summary(self.tr, self.detail)
         if self.frame_phone != self.phone:
             self.frame_phone = self.phone
             self.root.content = self._phone_frame(nav) if self.phone else self._panes_frame(nav)
@@ -106,15 +107,16 @@ class DetailView:
         return tagged(
             "detail-phone",
             ft.Column(
-                [self.top_host, self.notice, self.actions.control, nav, self.section_host],
+                [self.header.title, self.notice, self.actions.control, nav, self.section_host],
                 spacing=14,
                 horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
             ),
         )
 
     def _panes_frame(self, nav: ft.Control) -> ft.Control:
+        h = self.header
         left = ft.Column(
-            [self.top_host, self.actions.control, nav, self.summary_host],
+            [h.title, h.where, self.actions.control, nav, h.more],
             spacing=16,
             horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
         )
@@ -139,7 +141,7 @@ class DetailView:
 
     def _section_control(self, name: str) -> ft.Control:
         if name == SUMMARY.name:
-            return summary(self.tr, self.detail)
+            return self.header.summary
         if name not in self.sections:
             self.sections[name] = make_section(BY_NAME[name], self.ctx)
             self.section_controls[name] = tagged(
