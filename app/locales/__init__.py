@@ -5,6 +5,6 @@ across all catalogs (``app.i18n`` checks it at import). Add a module here and to
 (explicit imports: a built app ships .pyc files only, so no discovery by file name).
 """
 
-from app.locales import base
+from app.locales import base, field
 
-MODULES = (base,)
+MODULES = (base, field)

@@ -18,6 +18,7 @@ from collections.abc import Callable
 import flet as ft
 
 from app.services.registry import Services
+from app.views.detail import withdrawn
 from app.views.detail.actions import ActionBar
 from app.views.detail.context import DetailContext
 from app.views.detail.detail_header import DetailHeader
@@ -48,6 +49,7 @@ class DetailView:
             on_changed=self.reload,
         )
         self.detail = None
+        self.opened_status: str | None = None  # the status it had when first shown
         self.phone = True
         self.current = state.detail_section or SUMMARY.name  # the route may name one
         self._reveal = state.detail_section is not None  # bring its button into view once
@@ -163,6 +165,8 @@ class DetailView:
         except Exception as err:
             if not hasattr(err, "hint"):
                 log.exception("loading intervention %s failed", self.ctx.intervention_id)
+            if self.detail is not None and await withdrawn.check(self):
+                return  # taken away by head office while open: said so, back to the day
             blocked = blocked_for(err)  # not there, or not this user's: a page that says so
             self.root.content = (
                 no_access_page(self.tr, blocked, on_home=self.state.go_home, record="intervention")
@@ -172,6 +176,7 @@ class DetailView:
             self.frame_phone = None
             self.on_update()
             return
+        self.opened_status = self.opened_status or str(self.detail.intervention.status)
         self.actions.show(self.detail.intervention)
         self._layout()
         self.on_update()
@@ -224,6 +229,10 @@ class DetailView:
         """The address names another section (back/forward): show it and its button."""
         await self.select(name)
         await self.nav.reveal(name)
+
+    def unsaved(self) -> list[tuple[str, str]]:
+        """(label, text) typed in the sections and not saved yet."""
+        return [u for s in self.sections.values() for u in getattr(s, "unsaved", list)()]
 
     async def back(self, _e: ft.Event | None = None) -> None:
         self.state.close_intervention()
