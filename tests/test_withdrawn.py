@@ -5,11 +5,15 @@ is no longer his to work on (``detail_service.withdrawal``). Real head office ov
 
 from __future__ import annotations
 
-from test_session_service import demo_template, devices, server, today_interventions  # noqa: F401
+import test_session_service as sessions
 
 from app.models import Comment, Intervention, Technician, User
 from app.services import comment_service, detail_service, sync_service, work_service
 from app.sync.store import SyncRejection
+
+# Fixtures of the sign-in tests: a demo head office on loopback and devices of it.
+demo_template, server, devices = sessions.demo_template, sessions.server, sessions.devices
+today_interventions = sessions.today_interventions
 
 DIAGNOSIS = "Brûleur encrassé, nettoyé — à revoir"
 COMMENT = "Client absent, clé chez la gardienne"
@@ -47,7 +51,7 @@ def _refused_values(tech) -> list[dict]:
     return tech(lambda: [dict(r.fields) for r in SyncRejection.select()])
 
 
-def test_a_reassigned_intervention_leaves_the_device_and_its_unsent_work_is_kept(devices):  # noqa: F811
+def test_a_reassigned_intervention_leaves_the_device_and_its_unsent_work_is_kept(devices):
     tech, office = devices("tech"), devices("office")
     tech1 = tech.session.sign_in("tech1", "demo")
     office.session.sign_in("office", "demo")
@@ -77,7 +81,7 @@ def test_a_reassigned_intervention_leaves_the_device_and_its_unsent_work_is_kept
     assert office(lambda: Intervention.get_by_id(job_id).diagnosis) != DIAGNOSIS
 
 
-def test_a_cancelled_intervention_stays_cancelled_and_its_unsent_work_is_kept(devices):  # noqa: F811
+def test_a_cancelled_intervention_stays_cancelled_and_its_unsent_work_is_kept(devices):
     tech, office = devices("tech"), devices("office")
     tech1 = tech.session.sign_in("tech1", "demo")
     office.session.sign_in("office", "demo")
