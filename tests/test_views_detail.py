@@ -108,7 +108,7 @@ def test_the_site_contact_can_be_called_and_the_site_reached(tech, monkeypatch):
 
     async def scenario():
         h = await open_job(job)
-        shown = h.text("detail-contact")
+        shown = h.text("detail-contact").replace("\u00a0", " ")  # kept on one line
         assert contact.last_name in shown and contact.phone in shown
         if contact.job_title:
             assert contact.job_title in shown

@@ -66,7 +66,8 @@ async def answer(h: FletHarness, dialog: ft.AlertDialog, ident: str) -> None:
 
 
 def dialog_text(dialog: ft.AlertDialog) -> str:
-    return "\n".join(c.value for c in walk(dialog) if isinstance(c, ft.Text) and c.value)
+    text = "\n".join(c.value for c in walk(dialog) if isinstance(c, ft.Text) and c.value)
+    return text.replace("\u00a0", " ")  # French typography: no break before ":"
 
 
 def test_the_address_is_checked_and_tested_against_head_office(session, head_office):

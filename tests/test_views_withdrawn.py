@@ -62,9 +62,8 @@ async def sync_that(h: FletHarness, session: FakeSession, apply) -> None:
 
 
 def _texts(control) -> str:
-    return "\n".join(
-        c.value for c in walk(control) if hasattr(c, "value") and isinstance(c.value, str)
-    )
+    values = [c.value for c in walk(control) if isinstance(getattr(c, "value", None), str)]
+    return "\n".join(values).replace("\u00a0", " ")  # French typography: unbreakable spaces
 
 
 def test_a_sync_removing_the_open_intervention_says_so_and_goes_back_to_the_day(tech):

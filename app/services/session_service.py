@@ -406,7 +406,9 @@ class SessionService:
         from app.services import sync_service
 
         with db.using(self.database), self.database.connection_context():
-            return sync_service.unsent()
+            unsent = sync_service.unsent()
+        self.status.set_pending(unsent.rows)  # the badge says the same as the question
+        return unsent
 
     def refresh_pending(self) -> None:
         with db.using(self.database), self.database.connection_context():

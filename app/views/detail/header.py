@@ -17,6 +17,11 @@ COVERED_COLOR = ft.Colors.GREEN_700
 NOT_COVERED_COLOR = ft.Colors.RED_700
 
 
+def unbroken(text: str) -> str:
+    """``text`` kept on one line when it wraps (a phone number, "69007 Lyon")."""
+    return text.replace(" ", "\u00a0")
+
+
 def _line(icon: ft.IconData, text: str, *, strong: bool = False) -> ft.Control:
     return ft.Row(
         [
@@ -130,10 +135,12 @@ def _contact(tr: Translator, detail: InterventionDetail) -> list[ft.Control]:
         name = " ".join(p for p in (contact.first_name, contact.last_name) if p)
         text = ", ".join(p for p in (name, contact.job_title) if p)
         if phone:
-            text += f" — {phone}"
+            text += f" — {unbroken(phone)}"
         lines.append(tagged("detail-contact", _line(ft.Icons.CONTACT_PHONE_OUTLINED, text)))
     elif phone:
-        lines.append(tagged("detail-contact", _line(ft.Icons.CONTACT_PHONE_OUTLINED, phone)))
+        lines.append(
+            tagged("detail-contact", _line(ft.Icons.CONTACT_PHONE_OUTLINED, unbroken(phone)))
+        )
     number_link = call_link(phone)
     address = f"{site.address_line}, {site.postal_code} {site.city}"
 
@@ -164,7 +171,7 @@ def where(tr: Translator, detail: InterventionDetail) -> list[ft.Control]:
             "detail-address",
             _line(
                 ft.Icons.PLACE_OUTLINED,
-                f"{site.name} — {site.address_line}, {site.postal_code} {site.city}",
+                f"{site.name} — {site.address_line}, {unbroken(f'{site.postal_code} {site.city}')}",
             ),
         ),
         *_contact(tr, detail),

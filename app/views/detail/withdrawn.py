@@ -19,6 +19,7 @@ import flet as ft
 from app.views.detail.blocks import big_button
 from app.views.semantic_ids import tagged
 from app.views.state import Section
+from app.views.theme import TOUCH_TARGET
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +89,7 @@ def withdrawn_dialog(tr, found, refused: int, unsaved: list[tuple[str, str]], *,
         actions.append(
             tagged(
                 "withdrawn-see-refused",
-                ft.TextButton(tr("withdrawn.see_refused"), on_click=to_sync, height=48),
+                ft.TextButton(tr("withdrawn.see_refused"), on_click=to_sync, height=TOUCH_TARGET),
                 button=True,
             )
         )
