@@ -141,3 +141,23 @@ def test_a_sync_that_leaves_the_intervention_his_keeps_the_screen(tech):
         h.close()
 
     run(scenario())
+
+
+def test_a_reload_that_finds_the_intervention_gone_goes_back_to_the_day(tech):
+    """Removed between two syncs' notices (a reload after a save): the same message, not a
+    "Page introuvable" in place of the screen."""
+    job = a_job(tech, S.IN_PROGRESS)
+
+    async def scenario():
+        h, _session = await open_with_typed_text(job)
+        view = h.page.data.shell.section_view
+        apply_page({"changes": {}, "evicted": {"interventions": [job.id]}, "cursor": "c"})
+        await view.reload()
+        await h.settle()
+        assert h.page.data.state.intervention_id is None and h.has("my-day")
+        assert not h.has("blocked-title")
+        (dialog,) = h.dialogs()
+        assert "Intervention retirée de votre planning" in _texts(dialog)
+        h.close()
+
+    run(scenario())
