@@ -154,3 +154,25 @@ def test_a_meter_reading_in_the_procedure_updates_the_header_in_place(job, tech,
         h.close()
 
     run(scenario())
+
+
+def test_a_reading_in_mesures_keeps_the_other_meters_controls(job, tech):
+    meters = list(Meter.select().where(Meter.equipment == job.equipment_id).order_by(Meter.name))
+
+    async def scenario():
+        h = await open_detail(job, TABLET)
+        await h.click("section-meters")
+        saves = [i for i in h.ids("meter-") if i.endswith("-save")]
+        assert len(saves) == len(meters) >= 1, saves
+        before = {i: h.find(i) for i in saves}
+        first = saves[0].removesuffix("-save")
+        last = h.text(f"{first}-last")
+        await h.fill(first, "999999")
+        await h.click(f"{first}-save")
+        assert "999" in h.text(f"{first}-current")  # this visit's reading is shown
+        assert h.text(f"{first}-last") == last
+        for i, control in before.items():
+            assert h.find(i) is control, f"{i} was rebuilt by the reload"
+        h.close()
+
+    run(scenario())
