@@ -3,6 +3,7 @@
 address in the settings, signing out with changes not sent yet."""
 
 FR: dict[str, str] = {
+    "meters.new_reading": "Nouveau relevé",
     "withdrawn.title.cancelled": "Intervention annulée",
     "withdrawn.title.reassigned": "Intervention réaffectée",
     "withdrawn.title.removed": "Intervention retirée de votre planning",
@@ -47,6 +48,7 @@ FR: dict[str, str] = {
 }
 
 EN: dict[str, str] = {
+    "meters.new_reading": "New reading",
     "withdrawn.title.cancelled": "Intervention cancelled",
     "withdrawn.title.reassigned": "Intervention reassigned",
     "withdrawn.title.removed": "Intervention taken off your planning",

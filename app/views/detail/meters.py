@@ -96,7 +96,8 @@ class MetersSection:
         tr = self.ctx.tr
         ident = f"meter-{slug(meter.name)}"
         field = ft.TextField(
-            label=tr("meters.new", unit=meter.unit),
+            label=tr("meters.new_reading"),
+            suffix=meter.unit or None,  # the unit in the field: a short label fits a phone
             keyboard_type=ft.KeyboardType.NUMBER,
             text_size=18,
             expand=True,
