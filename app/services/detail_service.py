@@ -181,7 +181,9 @@ def withdrawal(intervention_id: str, who: CurrentUser, *, reference: str = "") -
     row = Intervention.get_or_none(Intervention.id == intervention_id)
     if row is None or row.deleted:
         return Withdrawal(REMOVED, reference)
-    if who.is_technician and row.technician_id != who.technician_id:
+    if not who.is_technician:  # the office plans and cancels: nothing is taken from it
+        return None
+    if row.technician_id != who.technician_id:
         return Withdrawal(REASSIGNED, row.reference)
     if row.status == "cancelled":
         return Withdrawal(CANCELLED, row.reference)
