@@ -35,19 +35,23 @@ class DetailHeader:
         self.type_label = ft.Text("", size=15, color=ft.Colors.ON_SURFACE_VARIANT)
         self.priority = tagged("detail-priority", ft.Container(), visible=False)
         self.status = tagged("detail-status", ft.Container())
+        # Status and priority under the type: beside the reference, a long status ("Travaux
+        # terminés") broke the reference in two in the tablet's left pane.
         self.title = ft.Row(
             [
                 tagged("detail-back", back, button=True),
                 ft.Column(
-                    [tagged("detail-reference", self.reference), self.type_label],
-                    spacing=0,
+                    [
+                        tagged("detail-reference", self.reference),
+                        self.type_label,
+                        ft.Row([self.status, self.priority], spacing=8, wrap=True),
+                    ],
+                    spacing=2,
                     expand=True,
                 ),
-                self.priority,
-                self.status,
             ],
             spacing=8,
-            vertical_alignment=ft.CrossAxisAlignment.CENTER,
+            vertical_alignment=ft.CrossAxisAlignment.START,
         )
         self.where = tagged("detail-customer", ft.Column(spacing=6))
         self.visit = ft.Column(spacing=6)
