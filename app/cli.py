@@ -46,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[data_dir],
         help="run the app (default command)",
         description="Run the device app. It gets its data by syncing with head office: "
-        "--server URL (or $TERRAIN_SERVER_URL), else an embedded head office started as a "
+        "--server URL, else the address chosen in the app's settings, else "
+        "$TERRAIN_SERVER_URL, else an embedded head office started as a "
         "subprocess on 127.0.0.1 with the demo company, in <data-dir>/headoffice, and "
         "stopped when the app exits. The device itself creates no demo data.",
     )
@@ -62,8 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--server",
         metavar="URL",
         default=os.environ.get("TERRAIN_SERVER_URL") or None,
-        help="head office to sync with, e.g. http://127.0.0.1:8700 (default: "
-        "$TERRAIN_SERVER_URL; without either, an embedded head office is started)",
+        help="head office to sync with, e.g. http://127.0.0.1:8700 (default: the address "
+        "chosen in the app's settings, else $TERRAIN_SERVER_URL; without any, an embedded "
+        "head office is started)",
     )
     run.add_argument(
         "--server-port",
@@ -283,8 +285,13 @@ def _run(args: argparse.Namespace) -> int:
     database = open_device_db(settings.db_path)  # refuse a bad data dir or database first
     tracking.install()
     try:
-        if args.server:
-            return _run_app(args, database, args.server.rstrip("/"))
+        from app.services import server_address
+
+        env = os.environ.get("TERRAIN_SERVER_URL") or None  # also the default of --server
+        explicit = args.server if args.server and args.server != env else None
+        url = server_address.at_start(explicit, server_address.stored(), env)
+        if url:
+            return _run_app(args, database, url.rstrip("/"))
         from app.embedded_headoffice import embedded_head_office
 
         with embedded_head_office(

@@ -4,7 +4,9 @@ and for looking at a layout change: `python tests/field_screenshots.py` (Debian 
 Starts `main.py run --web` in a temporary directory (embedded demo head office), signs in as
 tech1 and saves to tests/artifacts/screenshots/shot-<size>-<screen>.png: Ma journée, the
 intervention's summary (contact, "Appeler", "Itinéraire", the section switcher), a text answer
-of the procedure, a serial-numbered part and a part the van holds none of.
+of the procedure, a serial-numbered part and a part the van holds none of, the settings (head
+office's address) and the question signing out with unsent changes asks. It fails when where
+the technician is going (customer, address, contact, access notes) is not on the first screen.
 """
 
 from __future__ import annotations
@@ -44,6 +46,9 @@ def shots(app, browser, size: tuple[int, int], plan=None):
     plan = plan or plan_for(app.db_path, "tech1")
     tap(page, f"day-item-{plan.reference}")
     by_id(page, "detail-contact").wait_for()
+    on_first_screen(page, size, ["detail-customer", "detail-contact", "detail-route"])
+    if size[0] >= 600:  # tablet: the procedure shows beside the header
+        by_id(page, "step-1").wait_for()
     screenshot(page, f"{tag}-detail")
     if not started:
         tap(page, "action-en_route")
@@ -68,14 +73,53 @@ def shots(app, browser, size: tuple[int, int], plan=None):
         by_id(page, f"part-use-{ref}").wait_for()
         into_view(page, by_id(page, f"part-{ref}"))
         screenshot(page, f"{tag}-parts-{name}")
+    settings(page, tag, size)
     page.context.close()
     return plan
+
+
+def on_first_screen(page, size: tuple[int, int], idents: list[str]) -> None:
+    """Each of ``idents`` is drawn within the window without scrolling."""
+    for ident in idents:
+        box = by_id(page, ident).bounding_box()
+        assert box is not None and box["y"] + box["height"] <= size[1], (ident, box, size)
+
+
+def settings(page, tag: str, size: tuple[int, int]) -> None:
+    """Réglages: head office's address tested; then "Se déconnecter" with unsent work."""
+    nav = "nav-bar" if size[0] < 600 else "nav-rail"
+    scroll_to_top(page)
+    bar = by_id(page, nav)
+    page.wait_for_timeout(500)
+    for target in (
+        bar.get_by_role("tab", name="Réglages"),
+        bar.get_by_role("button", name="Réglages"),
+        bar.get_by_text("Réglages"),
+    ):
+        if target.count():
+            target.first.click()
+            break
+    else:
+        raise AssertionError(f"no Réglages in {nav}: {bar.inner_html()[:2000]}")
+    by_id(page, "settings-server-url").wait_for()
+    tap(page, "settings-server-test")
+    by_id(page, "settings-server-result").wait_for()
+    page.wait_for_timeout(1500)  # the test's answer replaces "Test de …"
+    screenshot(page, f"{tag}-settings")
+    tap(page, "settings-signout")
+    question = by_id(page, "signout-confirm")
+    try:  # the procedure answer typed above may have been synced already
+        question.wait_for(timeout=3000)
+    except Exception:
+        return
+    screenshot(page, f"{tag}-signout-unsent")
+    tap(page, "signout-confirm-cancel")
 
 
 def main() -> None:
     with (
         tempfile.TemporaryDirectory() as tmp,
-        running_app(Path(tmp) / "data") as app,
+        running_app(Path(tmp) / "data", "--sync-interval", "3600") as app,  # keep work unsent
         chromium() as browser,
     ):
         plan = shots(app, browser, (390, 844))

@@ -280,6 +280,10 @@ class FletHarness:
         self.session.apply_page_patch({"width": width, "height": height})
         await self.fire(self.page, "resize", {"width": width, "height": height})
 
+    def dialogs(self) -> list[Any]:
+        """The dialogs open on the page (``page.show_dialog``), oldest first."""
+        return [d for d in self.page._dialogs.controls if getattr(d, "open", False)]
+
     def close(self) -> None:
         self.connection.executor.shutdown(wait=False, cancel_futures=True)
         flet_context._context_page.set(None)

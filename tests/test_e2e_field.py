@@ -157,6 +157,7 @@ def field_scenario(app, page, viewport: tuple[int, int]) -> None:
     type_in(page, "comment-body", CLIENT)
     tap(page, "comment-add-client")
     expect(by_id(page, "comment-1-visibility")).to_contain_text("Visible client")
+    scroll_to_top(page)  # the picture shows the header and its status
     screenshot(page, f"{shot}-comments")
 
     open_section(page, "history")  # the site's earlier visits and a measurement's trend
@@ -177,6 +178,7 @@ def field_scenario(app, page, viewport: tuple[int, int]) -> None:
 
     tap(page, "action-work_done")
     expect(by_id(page, "detail-status")).to_contain_text("Travaux terminés")
+    scroll_to_top(page)  # the picture shows the header and its status
     screenshot(page, f"{shot}-work-done")
 
     tap(page, "sync-badge")  # opens the sync screen, as "Synchronisation" in the navigation

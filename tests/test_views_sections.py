@@ -150,7 +150,7 @@ def test_procedure_shows_steps_in_order_with_explanations_and_progress(job, tech
         photo = _items(job, "photo")[0]
         assert h.find(_ident(photo)).disabled and "Photo (à venir)" in h.text(_ident(photo))
         numeric = next(i for i in _items(job, "numeric") if i.min_value is not None)
-        assert "Tolérance : " in h.find(_ident(numeric)).helper
+        assert "Tolérance : " in h.text(f"{_ident(numeric)}-hint")
         h.close()
 
     run(scenario())
@@ -285,7 +285,7 @@ def test_a_lower_meter_reading_asks_if_the_counter_was_replaced(job, tech):
             .order_by(MeterReading.read_at.desc())
             .first()
         )
-        assert "Dernier relevé" in h.find(_ident(item)).helper
+        assert "Dernier relevé" in h.text(f"{_ident(item)}-hint")
         await h.fill(_ident(item), "12")
         await h.click(f"{_ident(item)}-save")
         assert _answer(job, item) is None and screen.section.dialog.open

@@ -29,6 +29,9 @@ from app.models import (
 from app.services.auth_service import CurrentUser
 from app.services.guards import load_intervention
 
+# Why an intervention open on the device is no longer the technician's to work on.
+CANCELLED, REASSIGNED, REMOVED = "cancelled", "reassigned", "removed"
+
 
 @dataclass(frozen=True)
 class HistoryLine:
@@ -160,3 +163,28 @@ def site_contact(site_id: str, customer_id: str) -> Contact | None:
         .order_by(Contact.site.is_null(), Contact.phone == "", Contact.last_name)
         .first()
     )
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """Head office took the intervention away from the technician (a sync brought it)."""
+
+    reason: str  # CANCELLED, REASSIGNED, or REMOVED (no longer on this device)
+    reference: str
+
+
+def withdrawal(intervention_id: str, who: CurrentUser, *, reference: str = "") -> Withdrawal | None:
+    """None while ``who`` may still work on the intervention; else why not. A sync removes an
+    intervention that left the technician's scope (reassigned to another technician, taken
+    off the planning) from the device, once its pending changes were pushed: the refused ones
+    stay on the sync screen (``SyncRejection``)."""
+    row = Intervention.get_or_none(Intervention.id == intervention_id)
+    if row is None or row.deleted:
+        return Withdrawal(REMOVED, reference)
+    if not who.is_technician:  # the office plans and cancels: nothing is taken from it
+        return None
+    if row.technician_id != who.technician_id:
+        return Withdrawal(REASSIGNED, row.reference)
+    if row.status == "cancelled":
+        return Withdrawal(CANCELLED, row.reference)
+    return None

@@ -40,6 +40,7 @@ from app.errors import (
     TransportError,
 )
 from app.models import User, db
+from app.services import server_address
 from app.services.auth_service import BAD_CREDENTIALS, CurrentUser, check_filled, current_user
 from app.services.passwords import hash_password, verify_password
 from app.sync.engine import SyncReport, synchronize
@@ -68,6 +69,13 @@ def http_transport_factory(server_url: str) -> TransportFactory:
         return HttpTransport(server_url, token)
 
     return make
+
+
+def http_probe(server_url: str) -> Transport:
+    """A transport for one quick ``GET /health`` ("Tester" in the settings): no retries."""
+    from app.sync.transport import HttpTransport
+
+    return HttpTransport(server_url, None, timeout=(5, 10), retries=0)
 
 
 class SessionTransport:
@@ -164,9 +172,13 @@ class SessionService:
         interval: float = DEFAULT_INTERVAL,
         server_url: str = "",
         background: bool = True,
+        url_factory: Callable[[str], TransportFactory] = http_transport_factory,
+        probe: Callable[[str], Transport] = http_probe,
     ) -> None:
         self.database = database
         self.make_transport = transport_factory
+        self.url_factory = url_factory  # head office moved (the settings): its transports
+        self.probe = probe
         self.status = status or SyncStatus()
         self.interval = interval
         self.server_url = server_url
@@ -365,13 +377,51 @@ class SessionService:
         with db.using(self.database):
             return scheduler.run_once()
 
+    # --- head office's address (the settings) -----------------------------------------------
+
+    def test_server(self, url: str) -> dict:
+        """``GET /health`` at ``url`` (checked first); raises ``ValidationError`` for an
+        address that is not one, ``TransportError`` / ``RemoteError`` when head office does
+        not answer as one. Slow (network): call it off the UI loop."""
+        return server_address.check(self.probe(server_address.normalize(url)))
+
+    def set_server_url(self, url: str) -> str:
+        """Sync with head office at ``url`` from now on, and at the next starts (stored in
+        the device's settings). The signed-in user keeps his token (head office's address
+        changed, not head office); a sync in progress ends with the former address. Returns
+        the address as stored."""
+        url = server_address.normalize(url)
+        with db.using(self.database), self.database.connection_context():
+            server_address.store(url)
+        with self._guard:
+            self.server_url = url
+            self.make_transport = self.url_factory(url)
+            old = self.transport
+            if old is not None:
+                self.transport = SessionTransport(self, old.user_id, old.token, old.credentials)
+                if self._scheduler is None:  # no run can be using it
+                    old.close()
+        log.info("head office's address is now %s", url)
+        return url
+
+    def unsent(self):
+        """Rows and files not sent to head office yet (``sync_service.Unsent``)."""
+        from app.services import sync_service
+
+        with db.using(self.database), self.database.connection_context():
+            unsent = sync_service.unsent()
+        self.status.set_pending(unsent.rows)  # the badge says the same as the question
+        return unsent
+
     def refresh_pending(self) -> None:
         with db.using(self.database), self.database.connection_context():
             self.status.set_pending(pending_count())
 
     def sign_out(self) -> None:
         """Stop the background sync (a run in progress finishes on its own); the token stays
-        for the next sign-in of this user."""
+        for the next sign-in of this user, and so do the changes not sent yet: the outbox is
+        in the device database, pushed by the first sync of that user's next sign-in (the
+        device belongs to one user: head office refuses any other)."""
         with self._guard:
             self._stop(wait=False)
             self.user = None

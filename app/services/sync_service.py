@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from app.sync.blobs import pending_blob_refs
 from app.sync.engine import LAST_SUCCESS
 from app.sync.schema import MODELS
 from app.sync.store import SyncConflictNotice, SyncRejection, get_state
@@ -106,6 +107,28 @@ def overview(limit: int = 50) -> SyncOverview:
         .limit(limit)
     ]
     return SyncOverview(pending_count(), last, rejections, conflicts)
+
+
+@dataclass(frozen=True)
+class Unsent:
+    """What this device holds that head office has not received yet."""
+
+    rows: int  # changed rows waiting in the outbox
+    files: int  # distinct files (photos, signatures, PDFs) those rows need sent
+
+    @property
+    def nothing(self) -> bool:
+        return self.rows == 0 and self.files == 0
+
+
+def unsent() -> Unsent:
+    """Pending rows and files (signing out, changing head office's address warn with it)."""
+    return Unsent(pending_count(), len({sha for _t, _i, sha in pending_blob_refs()}))
+
+
+def refused_count() -> int:
+    """Changes head office refused that the user has not dismissed yet."""
+    return SyncRejection.select().where(SyncRejection.dismissed == False).count()
 
 
 def dismiss_rejection(rejection_id: int) -> None:

@@ -102,7 +102,7 @@ class ShellView:
         elif section == Section.SYNC:
             view = SyncView(self.state, self.services, on_update=self.on_update)
         else:
-            view = SettingsView(self.state)
+            view = SettingsView(self.state, self.services)
         self.section_view = view
         self.section_control = view.build()
         return getattr(view, "load", None)

@@ -11,7 +11,8 @@ the client disconnects or the session closes, and added back on reconnect. The s
 changes the status on its own thread, so each change is handed to this session's event loop
 with ``page.run_task`` (thread-safe) before any control is touched; a change arriving for
 a session whose client is gone unsubscribes instead. When a sync ends, the current screen
-reloads: the sync screen always, "Ma journée" and the office home when rows were applied.
+reloads: the sync screen always, "Ma journée" and the office home when rows were applied; an
+open intervention head office took away (cancelled, reassigned) closes with a message.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from app.services.registry import Services
 from app.sync.state import SyncStatus
 from app.views import routes
 from app.views.client_mode import ClientModeView
-from app.views.detail import DetailView
+from app.views.detail import DetailView, withdrawn
 from app.views.my_day import MyDayView
 from app.views.office_home import OfficeHomeView
 from app.views.shell import ShellView
@@ -140,10 +141,13 @@ class TerrainApp:
         self.shell.show_status(status)
         self.update()
         view = self.shell.section_view
-        # Lists reload; a screen being edited (the intervention detail) is left alone.
+        # Lists reload; a screen being edited (the intervention detail) is left alone, unless
+        # head office took that intervention away (then: a message, and back to the day).
         lists = (MyDayView, OfficeHomeView, ValidationQueueView)
         if finished and (isinstance(view, SyncView) or (rows and isinstance(view, lists))):
             await view.load()
+        elif finished and isinstance(view, DetailView):
+            await withdrawn.check(view)
 
     def _on_connect(self, _e: ft.Event | None = None) -> None:
         """The client is back (reload, network back): listen again, show the status now."""

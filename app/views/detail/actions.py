@@ -47,6 +47,7 @@ class ActionBar:
         self.ctx = ctx
         self.on_done = on_done
         self.current = ""
+        self.shown: tuple | None = None  # (status, allowed targets) the buttons are for
         self.buttons = ft.Row(wrap=True, spacing=10, run_spacing=10)
         self.missing_list = ft.Column(spacing=4)
         self.missing = tagged(
@@ -86,14 +87,19 @@ class ActionBar:
         )
 
     def show(self, intervention) -> None:
+        """The allowed actions; the buttons already shown stay (the same controls) when they
+        are still the allowed ones, so a tap during a reload is not lost."""
         tr = self.ctx.tr
-        self.current = str(intervention.status)
         targets = [
             str(s) for s in self.ctx.services.lifecycle.next_actions(intervention, self.ctx.who)
         ]
-        self.buttons.controls = [self._button(to) for to in targets] or [
-            tagged("actions-none", ft.Text(tr("lifecycle.none"), italic=True, size=15))
-        ]
+        shown = (str(intervention.status), targets)
+        if shown != self.shown:
+            self.shown = shown
+            self.current = str(intervention.status)
+            self.buttons.controls = [self._button(to) for to in targets] or [
+                tagged("actions-none", ft.Text(tr("lifecycle.none"), italic=True, size=15))
+            ]
         if self.current != "in_progress":
             self.missing.visible = False
 

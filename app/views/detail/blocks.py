@@ -123,7 +123,9 @@ def question_dialog(
         actions=[
             tagged(
                 f"{confirm_id}-cancel",
-                ft.TextButton(cancel_text or tr("action.cancel"), on_click=cancelled),
+                ft.TextButton(
+                    cancel_text or tr("action.cancel"), on_click=cancelled, height=TOUCH_TARGET
+                ),
                 button=True,
             ),
             big_button(confirm_id, confirm_text, confirmed),

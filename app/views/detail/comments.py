@@ -72,6 +72,10 @@ class CommentsSection:
         self.locked_note = tagged("comments-locked", muted(tr("comments.locked")), visible=False)
         self.root: ft.Control | None = None
 
+    def unsaved(self) -> list[tuple[str, str]]:
+        text = (self.body.value or "").strip()
+        return [(self.ctx.tr("comments.new"), text)] if text else []
+
     def build(self) -> ft.Control:
         self.root = ft.Column(
             [

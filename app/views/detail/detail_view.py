@@ -1,8 +1,10 @@
 """The intervention screen: header, lifecycle actions and the sections, in one or two panes.
 
 Phone (< 600 px): one column — title bar, actions, a section switcher, the section; the
-header's details are the first section ("Fiche"). Tablet/desktop: two panes — left the
-header, actions and section list; right the selected section. ``set_layout(phone)`` is
+header's details are the first section ("Fiche"). Tablet/desktop: two panes — left the title
+bar, where he is going (customer, site, contact, access notes: on the first screen), the
+actions, the section list and the rest of the header; right the selected section. The header
+(``DetailHeader``) and the actions are updated in place on every reload. ``set_layout(phone)`` is
 called by the shell on every (re)layout; ``load()`` reads the intervention off the UI loop.
 """
 
@@ -16,9 +18,10 @@ from collections.abc import Callable
 import flet as ft
 
 from app.services.registry import Services
+from app.views.detail import withdrawn
 from app.views.detail.actions import ActionBar
 from app.views.detail.context import DetailContext
-from app.views.detail.header import summary, title_bar
+from app.views.detail.detail_header import DetailHeader
 from app.views.detail.section_nav import SectionNav
 from app.views.detail.sections import BY_NAME, SECTIONS, SUMMARY, make_section
 from app.views.no_access import blocked_for, no_access_page
@@ -47,6 +50,7 @@ class DetailView:
             present=state.enter_client_mode,
         )
         self.detail = None
+        self.opened_status: str | None = None  # the status it had when first shown
         self.phone = True
         self.current = state.detail_section or SUMMARY.name  # the route may name one
         self._reveal = state.detail_section is not None  # bring its button into view once
@@ -65,7 +69,8 @@ class DetailView:
             ),
             visible=False,
         )
-        self.top_host, self.summary_host, self.section_host = (ft.Container() for _ in range(3))
+        self.header = DetailHeader(self.tr, self.back)
+        self.section_host = ft.Container()
         self.frame_phone: bool | None = None  # the layout the frame in ``root`` was built for
         self.root = ft.Container(content=self._loading())
 
@@ -94,11 +99,9 @@ class DetailView:
         so choosing a section keeps scroll offsets (the phone's switcher row)."""
         if self.detail is None:
             return
-        self.top_host.content = title_bar(self.tr, self.detail, self.back)
+        self.header.show(self.detail)
         self.section_host.content = self._section_control(self.current)
         nav = self.nav.show(self._specs(), self.current, phone=self.phone)
-        if not self.phone:
-            self.summary_host.content = summary(self.tr, self.detail)
         if self.frame_phone != self.phone:
             self.frame_phone = self.phone
             self.root.content = self._phone_frame(nav) if self.phone else self._panes_frame(nav)
@@ -107,15 +110,16 @@ class DetailView:
         return tagged(
             "detail-phone",
             ft.Column(
-                [self.top_host, self.notice, self.actions.control, nav, self.section_host],
+                [self.header.title, self.notice, self.actions.control, nav, self.section_host],
                 spacing=14,
                 horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
             ),
         )
 
     def _panes_frame(self, nav: ft.Control) -> ft.Control:
+        h = self.header
         left = ft.Column(
-            [self.top_host, self.actions.control, nav, self.summary_host],
+            [h.title, h.where, self.actions.control, nav, h.more],
             spacing=16,
             horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
         )
@@ -140,7 +144,7 @@ class DetailView:
 
     def _section_control(self, name: str) -> ft.Control:
         if name == SUMMARY.name:
-            return summary(self.tr, self.detail)
+            return self.header.summary
         if name not in self.sections:
             self.sections[name] = make_section(BY_NAME[name], self.ctx)
             self.section_controls[name] = tagged(
@@ -162,6 +166,8 @@ class DetailView:
         except Exception as err:
             if not hasattr(err, "hint"):
                 log.exception("loading intervention %s failed", self.ctx.intervention_id)
+            if self.detail is not None and await withdrawn.check(self):
+                return  # taken away by head office while open: said so, back to the day
             blocked = blocked_for(err)  # not there, or not this user's: a page that says so
             self.root.content = (
                 no_access_page(self.tr, blocked, on_home=self.state.go_home, record="intervention")
@@ -171,6 +177,7 @@ class DetailView:
             self.frame_phone = None
             self.on_update()
             return
+        self.opened_status = self.opened_status or str(self.detail.intervention.status)
         self.actions.show(self.detail.intervention)
         self._layout()
         self.on_update()
@@ -223,6 +230,10 @@ class DetailView:
         """The address names another section (back/forward): show it and its button."""
         await self.select(name)
         await self.nav.reveal(name)
+
+    def unsaved(self) -> list[tuple[str, str]]:
+        """(label, text) typed in the sections and not saved yet."""
+        return [u for s in self.sections.values() for u in getattr(s, "unsaved", list)()]
 
     async def back(self, _e: ft.Event | None = None) -> None:
         self.state.close_intervention()

@@ -1,17 +1,15 @@
-"""The intervention's header: reference, status and priority (title bar), then what the
-technician needs before starting: customer, site and who to ask for there (with "Appeler" and
-"Itinéraire"), schedule, equipment and meters, contract."""
+"""The blocks of the intervention's header: reference, status and priority (title bar); where
+he is going (customer, site, who to ask for there with "Appeler" and "Itinéraire", access
+notes); then schedule, problem, equipment and meters, contract. ``DetailHeader``
+(``detail_header.py``) lays them out and keeps them up to date in place."""
 
 from __future__ import annotations
-
-from collections.abc import Awaitable, Callable
 
 import flet as ft
 
 from app.i18n import Translator
 from app.services.detail_service import InterventionDetail
 from app.services.site_links import call_link, route_link
-from app.views.day_item_card import priority_marker, status_chip
 from app.views.detail.blocks import big_button, number
 from app.views.semantic_ids import tagged
 
@@ -19,35 +17,9 @@ COVERED_COLOR = ft.Colors.GREEN_700
 NOT_COVERED_COLOR = ft.Colors.RED_700
 
 
-def title_bar(
-    tr: Translator, detail: InterventionDetail, on_back: Callable[[ft.Event], Awaitable[None]]
-) -> ft.Control:
-    """Back button, reference and type, priority, status chip."""
-    job = detail.intervention
-    marker = priority_marker(tr, job.priority)
-    back = ft.IconButton(
-        ft.Icons.ARROW_BACK, tooltip=tr("detail.back"), icon_size=28, on_click=on_back
-    )
-    return ft.Row(
-        [
-            tagged("detail-back", back, button=True),
-            ft.Column(
-                [
-                    tagged(
-                        "detail-reference",
-                        ft.Text(job.reference, size=20, weight=ft.FontWeight.BOLD),
-                    ),
-                    ft.Text(detail.type_label, size=15, color=ft.Colors.ON_SURFACE_VARIANT),
-                ],
-                spacing=0,
-                expand=True,
-            ),
-            *([tagged("detail-priority", marker)] if marker else []),
-            tagged("detail-status", status_chip(tr, job.status)),
-        ],
-        spacing=8,
-        vertical_alignment=ft.CrossAxisAlignment.CENTER,
-    )
+def unbroken(text: str) -> str:
+    """``text`` kept on one line when it wraps (a phone number, "69007 Lyon")."""
+    return text.replace(" ", "\u00a0")
 
 
 def _line(icon: ft.IconData, text: str, *, strong: bool = False) -> ft.Control:
@@ -76,24 +48,31 @@ def _block(title: str, controls: list[ft.Control]) -> ft.Control:
     )
 
 
-def _equipment(tr: Translator, detail: InterventionDetail) -> ft.Control:
+def meter_text(tr: Translator, meter, last: float | None) -> str:
+    if last is None:
+        return tr("detail.meter_none", name=meter.name, unit=meter.unit)
+    return tr("detail.meter_value", name=meter.name, value=number(tr, last), unit=meter.unit)
+
+
+def equipment(tr: Translator, detail: InterventionDetail) -> tuple[ft.Control, list[ft.Text]]:
+    """The equipment block, and the text of each meter line (updated in place by
+    ``DetailHeader`` after a reading)."""
     eq = detail.equipment
     if eq is None:
-        return _block(tr("detail.equipment"), [ft.Text(tr("detail.no_equipment"), italic=True)])
+        block = _block(tr("detail.equipment"), [ft.Text(tr("detail.no_equipment"), italic=True)])
+        return block, []
     name = " ".join(p for p in (eq.brand, eq.model) if p) or tr("detail.equipment")
     lines = [_line(ft.Icons.PRECISION_MANUFACTURING_OUTLINED, name, strong=True)]
     if eq.serial_number:
         lines.append(_line(ft.Icons.TAG, tr("detail.serial", serial=eq.serial_number)))
     if eq.location:
         lines.append(_line(ft.Icons.MEETING_ROOM_OUTLINED, eq.location))
+    texts: list[ft.Text] = []
     for index, (meter, last) in enumerate(detail.meters):
-        text = (
-            tr("detail.meter_value", name=meter.name, value=number(tr, last), unit=meter.unit)
-            if last is not None
-            else tr("detail.meter_none", name=meter.name, unit=meter.unit)
-        )
-        lines.append(tagged(f"detail-meter-{index}", _line(ft.Icons.SPEED, text)))
-    return tagged("detail-equipment", _block(tr("detail.equipment"), lines))
+        line = _line(ft.Icons.SPEED, meter_text(tr, meter, last))
+        texts.append(line.controls[1])
+        lines.append(tagged(f"detail-meter-{index}", line))
+    return tagged("detail-equipment", _block(tr("detail.equipment"), lines)), texts
 
 
 def _coverage(tr: Translator, what: str, covered: bool) -> ft.Control:
@@ -115,7 +94,7 @@ def _coverage(tr: Translator, what: str, covered: bool) -> ft.Control:
     )
 
 
-def _contract(tr: Translator, detail: InterventionDetail) -> ft.Control:
+def contract(tr: Translator, detail: InterventionDetail) -> ft.Control:
     contract = detail.contract
     if contract is None:
         body = [
@@ -156,10 +135,12 @@ def _contact(tr: Translator, detail: InterventionDetail) -> list[ft.Control]:
         name = " ".join(p for p in (contact.first_name, contact.last_name) if p)
         text = ", ".join(p for p in (name, contact.job_title) if p)
         if phone:
-            text += f" — {phone}"
+            text += f" — {unbroken(phone)}"
         lines.append(tagged("detail-contact", _line(ft.Icons.CONTACT_PHONE_OUTLINED, text)))
     elif phone:
-        lines.append(tagged("detail-contact", _line(ft.Icons.CONTACT_PHONE_OUTLINED, phone)))
+        lines.append(
+            tagged("detail-contact", _line(ft.Icons.CONTACT_PHONE_OUTLINED, unbroken(phone)))
+        )
     number_link = call_link(phone)
     address = f"{site.address_line}, {site.postal_code} {site.city}"
 
@@ -180,37 +161,48 @@ def _contact(tr: Translator, detail: InterventionDetail) -> list[ft.Control]:
     return lines
 
 
-def summary(tr: Translator, detail: InterventionDetail) -> ft.Control:
-    """Customer, site, schedule and problem; equipment with meters; contract coverage."""
-    job, site = detail.intervention, detail.site
+def where(tr: Translator, detail: InterventionDetail) -> list[ft.Control]:
+    """Where he is going: customer, site address, contact with "Appeler" / "Itinéraire",
+    access notes."""
+    site = detail.site
+    lines = [
+        _line(ft.Icons.PERSON_OUTLINE, detail.customer.name, strong=True),
+        tagged(
+            "detail-address",
+            _line(
+                ft.Icons.PLACE_OUTLINED,
+                f"{site.name} — {site.address_line}, {unbroken(f'{site.postal_code} {site.city}')}",
+            ),
+        ),
+        *_contact(tr, detail),
+    ]
+    if site.access_notes:
+        lines.append(tagged("detail-access", _line(ft.Icons.KEY_OUTLINED, site.access_notes)))
+    return lines
+
+
+def where_key(detail: InterventionDetail) -> tuple:
+    """What ``where`` shows: its controls are rebuilt only when this changes."""
+    site, contact = detail.site, detail.contact
+    people = (
+        (contact.first_name, contact.last_name, contact.job_title, contact.phone) if contact else ()
+    )
+    return (
+        detail.customer.name, detail.customer.phone, site.name, site.address_line,
+        site.postal_code, site.city, site.latitude, site.longitude, site.access_notes, people,
+    )  # fmt: skip
+
+
+def visit(tr: Translator, detail: InterventionDetail) -> list[ft.Control]:
+    """When, and what was reported."""
+    job = detail.intervention
     schedule = tr(
         "detail.schedule",
         date=tr.long_date(job.scheduled_start.date()),
         start=tr.time(job.scheduled_start),
         end=tr.time(job.scheduled_end),
     )
-    where = [
-        _line(ft.Icons.PERSON_OUTLINE, detail.customer.name, strong=True),
-        _line(
-            ft.Icons.PLACE_OUTLINED,
-            f"{site.name} — {site.address_line}, {site.postal_code} {site.city}",
-        ),
-        *_contact(tr, detail),
-        _line(ft.Icons.SCHEDULE, schedule),
-    ]
-    if site.access_notes:
-        where.append(_line(ft.Icons.KEY_OUTLINED, site.access_notes))
+    lines = [_line(ft.Icons.SCHEDULE, schedule)]
     if job.problem_reported:
-        where.append(_line(ft.Icons.REPORT_PROBLEM_OUTLINED, job.problem_reported))
-    return tagged(
-        "detail-header",
-        ft.Column(
-            [
-                tagged("detail-customer", ft.Column(where, spacing=6)),
-                _equipment(tr, detail),
-                _contract(tr, detail),
-            ],
-            spacing=16,
-            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
-        ),
-    )
+        lines.append(_line(ft.Icons.REPORT_PROBLEM_OUTLINED, job.problem_reported))
+    return lines

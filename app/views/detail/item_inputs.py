@@ -95,7 +95,7 @@ class ItemInput:
         self.field = ft.TextField(
             label=self.tr(f"item.field.{self.kind.value}"),
             suffix=unit or None,
-            helper=hint or None,
+            helper=(hint or None) if not numeric else None,
             helper_max_lines=2,
             keyboard_type=ft.KeyboardType.NUMBER if numeric else ft.KeyboardType.MULTILINE,
             multiline=not numeric,
@@ -114,11 +114,17 @@ class ItemInput:
         self.save_button = save.content
         if not numeric:  # text: the whole width to write in, the button under it
             return under_field(tagged(self.ident, self.field), save)
-        return ft.Row(
+        row = ft.Row(
             [tagged(self.ident, self.field, expand=True), save],
             spacing=8,
             vertical_alignment=ft.CrossAxisAlignment.START,
         )
+        if not hint:
+            return row
+        # The tolerance or last reading on the whole width under the field and its button:
+        # as the field's helper it wrapped in the narrow field of a phone.
+        note = ft.Text(hint, size=14, color=ft.Colors.ON_SURFACE_VARIANT)
+        return ft.Column([row, tagged(f"{self.ident}-hint", note)], spacing=4)
 
     # -- events ------------------------------------------------------------------------------
 

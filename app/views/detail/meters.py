@@ -32,6 +32,8 @@ class MetersSection:
         self.ctx = ctx
         self.writing = asyncio.Lock()  # one write at a time (SQLite; no double sends)
         self.fields: dict[str, ft.TextField] = {}  # meter id -> its new-reading field
+        self.cards: dict[str, tuple[ft.Text, ft.Semantics]] = {}  # meter id -> last, current
+        self.card_controls: dict[str, ft.Control] = {}
         self.dialog: ft.AlertDialog | None = None
         tr = ctx.tr
         self.meters = ft.Column(spacing=12, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
@@ -68,10 +70,34 @@ class MetersSection:
         refresh(self.root)
 
     def _meter(self, state) -> ft.Control:
+        """The meter's card, built once and then updated in place: a reload (after a reading)
+        never replaces the field or the button the technician is about to tap."""
         tr, meter = self.ctx.tr, state.meter
+        card = self.cards.get(meter.id)
+        if card is None:
+            card = self.cards[meter.id] = self._card(meter)
+        last, current = card
+        if state.previous is not None:
+            p = state.previous
+            value = f"{number(tr, p.value)} {meter.unit}"
+            last.value = tr("meters.last", value=value, date=f"{p.read_at:%d/%m/%Y}")
+        else:
+            last.value = tr("meters.never")
+        current.visible = state.current is not None
+        if state.current is not None:
+            c = state.current
+            text = tr("meters.this_visit", value=f"{number(tr, c.value)} {meter.unit}")
+            if c.counter_replaced:
+                text += " — " + tr("meters.replaced")
+            current.content.value = text
+        return self.card_controls[meter.id]
+
+    def _card(self, meter) -> tuple[ft.Text, ft.Semantics]:
+        tr = self.ctx.tr
         ident = f"meter-{slug(meter.name)}"
-        field = self.fields.get(meter.id) or ft.TextField(
-            label=tr("meters.new", unit=meter.unit),
+        field = ft.TextField(
+            label=tr("meters.new_reading"),
+            suffix=meter.unit or None,  # the unit in the field: a short label fits a phone
             keyboard_type=ft.KeyboardType.NUMBER,
             text_size=18,
             expand=True,
@@ -82,23 +108,14 @@ class MetersSection:
             await self._record(meter, (field.value or "").strip())
 
         field.on_submit = save
-        lines: list[ft.Control] = [ft.Text(meter.name, size=17, weight=ft.FontWeight.W_600)]
-        if state.previous is not None:
-            p = state.previous
-            value = f"{number(tr, p.value)} {meter.unit}"
-            last = tr("meters.last", value=value, date=f"{p.read_at:%d/%m/%Y}")
-        else:
-            last = tr("meters.never")
-        lines.append(tagged(f"{ident}-last", ft.Text(last, size=15)))
-        if state.current is not None:
-            c = state.current
-            text = tr("meters.this_visit", value=f"{number(tr, c.value)} {meter.unit}")
-            if c.counter_replaced:
-                text += " — " + tr("meters.replaced")
-            lines.append(
-                tagged(f"{ident}-current", ft.Text(text, size=15, color=ft.Colors.PRIMARY))
-            )
-        lines.append(
+        last = ft.Text("", size=15)
+        current = tagged(
+            f"{ident}-current", ft.Text("", size=15, color=ft.Colors.PRIMARY), visible=False
+        )
+        lines: list[ft.Control] = [
+            ft.Text(meter.name, size=17, weight=ft.FontWeight.W_600),
+            tagged(f"{ident}-last", last),
+            current,
             ft.Row(
                 [
                     tagged(ident, field, expand=True),
@@ -106,9 +123,12 @@ class MetersSection:
                 ],
                 spacing=8,
                 vertical_alignment=ft.CrossAxisAlignment.START,
-            )
+            ),
+        ]
+        self.card_controls[meter.id] = ft.Container(
+            ft.Column(lines, spacing=6), padding=ft.Padding.symmetric(vertical=6)
         )
-        return ft.Container(ft.Column(lines, spacing=6), padding=ft.Padding.symmetric(vertical=6))
+        return last, current
 
     def _measurement(self, n: int, m) -> ft.Control:
         tr = self.ctx.tr

@@ -80,6 +80,15 @@ class ProcedureSection:
     def build(self) -> ft.Control:
         return self.root
 
+    def unsaved(self) -> list[tuple[str, str]]:
+        typed = []
+        for row in self.rows.values():
+            field = row.input.field
+            text = (field.value or "").strip() if field is not None else ""
+            if text and text != row.input.saved_text:
+                typed.append((row.item.label, text))
+        return typed
+
     async def load(self) -> None:
         ctx = self.ctx
         checklist = await ctx.call(ctx.services.checklist.checklist, ctx.intervention_id, ctx.who)

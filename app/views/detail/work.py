@@ -96,6 +96,12 @@ class WorkSection:
             if self.root is not None:
                 refresh(self.saved)
 
+    def unsaved(self) -> list[tuple[str, str]]:
+        if not self.dirty:
+            return []
+        fields = (self.diagnosis, self.operations)
+        return [(f.label, f.value.strip()) for f in fields if (f.value or "").strip()]
+
     async def save(self, _e: ft.Event | None = None) -> None:
         ctx = self.ctx
         result = await ctx.call(
