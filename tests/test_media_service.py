@@ -180,7 +180,7 @@ def test_media_of_another_device_are_fetched_on_demand_and_checked(demo_db, tmp_
             self.calls += 1
             data = remote.open(sha256).read()
             if self.damaged:
-                raise RemoteError("damaged", code="hash_mismatch")
+                raise RemoteError("damaged", status=200, code="hash_mismatch")
             Path(dest).write_bytes(data)
 
     session = Session()
