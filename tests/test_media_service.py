@@ -163,3 +163,30 @@ def test_import_media_command_names_an_unknown_reference(demo_template, tmp_path
     )  # fmt: skip
     assert done.returncode != 0 and "INT-0000-99999" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_media_of_another_device_are_fetched_on_demand_and_checked(demo_db, tmp_path):
+    from app.errors import RemoteError
+
+    remote = BlobStore(tmp_path / "headoffice")
+    sha = remote.put_bytes(b"a thumbnail made on another device")
+    local = BlobStore(tmp_path / "device")
+
+    class Session:  # what media_service needs of the signed-in session: get_blob
+        calls = 0
+        damaged = False
+
+        def get_blob(self, sha256, dest):
+            self.calls += 1
+            data = remote.open(sha256).read()
+            if self.damaged:
+                raise RemoteError("damaged", status=200, code="hash_mismatch")
+            Path(dest).write_bytes(data)
+
+    session = Session()
+    assert not media_service.fetch(local, sha, None)  # no session: later
+    assert media_service.fetch(local, sha, session) and local.has(sha)
+    assert media_service.fetch(local, sha, session) and session.calls == 1  # kept, not again
+    other = remote.put_bytes(b"another one")
+    session.damaged = True
+    assert not media_service.fetch(local, other, session) and not local.has(other)

@@ -113,6 +113,27 @@ def import_picked(
     ]
 
 
+def fetch(store: BlobStore, sha256: str | None, session) -> bool:
+    """Make sure this device holds the blob ``sha256``: downloaded from head office through
+    the signed-in ``session`` when missing (checked against its hash). False when it cannot
+    be had now (no session, no network, not at head office yet): the caller shows a
+    placeholder and tries again later."""
+    if not sha256:
+        return False
+    if store.has(sha256):
+        return True
+    if session is None:
+        return False
+    try:
+        with store.temp_file() as tmp:
+            session.get_blob(sha256, tmp)
+            store.put_verified(tmp, sha256)
+    except TerrainError as err:
+        log.info("media %s… not downloaded: %s", sha256[:12], err)
+        return False
+    return True
+
+
 def read_blob(store: BlobStore, sha256: str | None) -> bytes | None:
     """A blob's bytes if this device holds it (media of other devices download on demand)."""
     path = store.locate(sha256) if sha256 else None

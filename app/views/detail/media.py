@@ -10,6 +10,8 @@ swipe), its phase and caption, delete. A media not yet on this device shows a pl
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass
 
 import flet as ft
@@ -22,9 +24,12 @@ from app.views.detail.dropbox_picker import DropboxPicker
 from app.views.detail.photo_editor import PhotoEditor
 from app.views.semantic_ids import tagged
 
+log = logging.getLogger(__name__)
+
 PHASES = ("before", "after", "other")
 TILE = 148  # px: three tiles across a phone, five on a tablet
 SWIPE_VELOCITY = 300  # px/s: a horizontal fling in the viewer moves to the next media
+FETCH_PER_LOAD = 40  # thumbnails downloaded per opening of the section (the rest next time)
 
 
 @dataclass
@@ -92,6 +97,9 @@ class MediaSection:
         detail = ctx.services.detail.load_detail(ctx.intervention_id, history_limit=0)
         store = media.device_store()
         rows = media.for_intervention(ctx.intervention_id, ctx.who)
+        session = ctx.services.session
+        for row in [r for r in rows if not store.has(r.thumb_sha256 or "")][:FETCH_PER_LOAD]:
+            media.fetch(store, row.thumb_sha256, session)  # other devices' media: thumbnails
         shown = [Shown(row, media.picture(store, row)) for row in rows]
         return detail.intervention.status, shown
 
@@ -251,11 +259,12 @@ class MediaSection:
 
     # --- viewer -------------------------------------------------------------------------------
 
-    def _viewer_content(self, index: int) -> ft.Control:
+    def _viewer_content(self, index: int, data: bytes | None) -> ft.Control:
+        """The viewer for media ``index``; ``data``: the photo to show (``_full``, read off
+        the UI loop), None for a video or a photo not on this device."""
         tr = self.ctx.tr
         shown = self.items[index]
         row = shown.row
-        data = self._full(row)
         editable = self.status not in CLOSED
         picture = ft.InteractiveViewer(
             content=self._picture(data or shown.thumbnail, fit=ft.BoxFit.CONTAIN, height=420),
@@ -316,11 +325,21 @@ class MediaSection:
             )
         return tagged("media-viewer", ft.Column(controls, spacing=10, tight=True, width=640))
 
+    async def _full_async(self, index: int) -> bytes | None:
+        try:
+            return await asyncio.to_thread(self._full, self.items[index].row)
+        except Exception:  # a damaged file: the viewer shows the thumbnail instead
+            log.warning("media %s not readable", self.items[index].row.id, exc_info=True)
+            return None
+
     def _full(self, row, *, drawn: bool = True) -> bytes | None:
+        """The stored photo (downloaded first if this device lacks it), with its drawings
+        unless ``drawn`` is False. Blocking: call it in a worker thread."""
         if row.kind != "photo":
             return None
         media = self.ctx.services.media
         store = media.device_store()
+        media.fetch(store, row.blob_sha256, self.ctx.services.session)  # on demand
         return (
             media.picture(store, row, full=True)
             if drawn
@@ -361,7 +380,8 @@ class MediaSection:
         ]  # fmt: skip
         self.editor = None
         self.viewer = ft.AlertDialog(
-            content=self._viewer_content(index), actions=self.viewer_actions
+            content=self._viewer_content(index, await self._full_async(index)),
+            actions=self.viewer_actions,
         )
         e.page.show_dialog(self.viewer)
 
@@ -369,7 +389,8 @@ class MediaSection:
         if self.viewer is None or not self.items:
             return
         self.viewer_index = index % len(self.items)
-        self.viewer.content = self._viewer_content(self.viewer_index)
+        data = await self._full_async(self.viewer_index)
+        self.viewer.content = self._viewer_content(self.viewer_index, data)
         self.viewer.actions = self.viewer_actions
         self.editor = None
         refresh(self.viewer)
@@ -401,7 +422,7 @@ class MediaSection:
     async def _annotate(self, index: int) -> None:
         """Swap the viewer's content for the photo editor (the same dialog)."""
         row = self.items[index].row
-        photo = self._full(row, drawn=False)
+        photo = await asyncio.to_thread(self._full, row, drawn=False)
         if photo is None or self.viewer is None:
             return
         ctx = self.ctx
