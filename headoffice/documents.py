@@ -35,7 +35,7 @@ from datetime import datetime
 
 from app.errors import NotFoundError, TerrainError, ValidationError
 from app.models import ReportVersion, Signature, db, utcnow
-from app.models.enums import DocumentKind, DocumentStatus
+from app.models.enums import DocumentKind, DocumentStatus, SignatureOutcome
 from app.reports.canonical import content_sha256
 from app.reports.pdf import ATTACHMENT_NAME, slip_pdf, visit_report_pdf
 from app.reports.signature import SignatureEvidence, render_png
@@ -130,7 +130,8 @@ def version_pdf(version: ReportVersion, *, language: str | None = None) -> bytes
     kwargs = {} if version.kind == DocumentKind.SLIP else {"photos": _loader(docs)}
     try:
         evidence = _evidence(signature, docs) if signature is not None else None
-        pdf = render(content, language=language, signature=evidence, **kwargs)
+        missing = _missing_of(version) if signature is None else None
+        pdf = render(content, language=language, signature=evidence, missing=missing, **kwargs)
         company = str(content["company"]["name"])
     except (ValidationError, *_MALFORMED) as exc:
         raise _undrawable(version, exc) from exc
@@ -175,11 +176,27 @@ def _signature_of(version: ReportVersion) -> Signature | None:
             (Signature.intervention == version.intervention_id)
             & (Signature.document_kind == version.kind)
             & (Signature.content_sha256 == version.content_sha256)
+            & (Signature.outcome == SignatureOutcome.SIGNED)  # not a refusal / absence record
             & (Signature.deleted == False)
         )
         .order_by(Signature.signed_at.desc())
         .first()
     )
+
+
+def _missing_of(version: ReportVersion) -> tuple[str, str] | None:
+    """(outcome, reason) of the technician's record of a missing signature, if any."""
+    record = (
+        Signature.select()
+        .where(
+            (Signature.intervention == version.intervention_id)
+            & Signature.outcome.in_([SignatureOutcome.REFUSED, SignatureOutcome.ABSENT])
+            & (Signature.deleted == False)
+        )
+        .order_by(Signature.signed_at.desc())
+        .first()
+    )
+    return (str(record.outcome), record.reason) if record is not None else None
 
 
 def _latest_signature(version: ReportVersion) -> Signature | None:

@@ -7,12 +7,15 @@ at tablet (1024x768) and desktop (1440x900) sizes in tests/artifacts/screenshots
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 from conftest import require
 from e2e_support import (
+    ROOT,
     browser_page,
     by_id,
     chromium,
@@ -118,6 +121,14 @@ def test_office_corrects_and_validates_and_the_client_gets_the_pdf(world):
         assert reference in attachment.get_filename() and reference in message["Subject"]
         reader = PdfReader(io.BytesIO(attachment.get_content()))
         assert CORRECTED in "".join(p.extract_text() for p in reader.pages)
+        sealed = world.headoffice_db.parent / f"{reference}-mailed.pdf"
+        sealed.write_bytes(attachment.get_content())
+        verified = subprocess.run(  # the sealed final version, checked as a client would
+            [sys.executable, "main.py", "verify", str(sealed),
+             "--data-dir", str(world.headoffice_db.parent)],
+            cwd=ROOT, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert verified.returncode == 0, verified.stdout + verified.stderr
         with read_only(world.headoffice_db) as con:
             [(to,)] = con.execute(
                 "SELECT recipient FROM email_deliveries WHERE intervention_id = ?",

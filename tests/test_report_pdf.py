@@ -333,3 +333,18 @@ def test_a_summary_longer_than_a_page_still_keeps_the_signature_with_the_totals(
     [page] = [text for text in pages if "Bon pour accord" in text]
     assert "Synthèse très détaillée" in page and "travail 1 h 35" in page  # with its end
     assert "Synthèse très détaillée" in pages[pages.index(page) - 1]  # it began before
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_slip_the_client_did_not_sign_says_why_not_draft(final, language):
+    reason = "Client absent, bon déposé dans la boîte aux lettres"
+    data = report_pdf.slip_pdf(final, language=language, missing=("absent", reason))
+    pages = _check_file(data, f"slip-absent-{language}")
+    text = "\n".join(pages)
+    draft = {"fr": "Brouillon", "en": "Draft"}[language]
+    absent = {"fr": "Non signé — client absent", "en": "Not signed — the client was absent"}
+    assert draft not in text  # a recorded absence is not a draft
+    assert absent[language] in pages[0] and absent[language] in pages[-1]
+    assert reason in " ".join(pages[-1].split())
+    refused = report_pdf.slip_pdf(final, language="fr", missing=("refused", "Désaccord"))
+    assert "le client a refusé de signer" in _check_file(refused, "slip-refused-fr")[-1]

@@ -147,6 +147,10 @@ def test_validation_emails_the_final_pdf_once_and_syncs_back(office_server, smtp
     pdf = attachment.get_content()
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "Électrodes usées, remplacées" in text  # the corrected, final version
+    from headoffice.verify import verify_pdf
+
+    verdict = verify_pdf(pdf, [])  # the seal holds (the demo certificate is not trusted here)
+    assert "seal intact" not in [c.name for c in verdict.failed], verdict.checks
 
     version_id = final_id(v1)
     wait_until(lambda: delivery_of(version_id).state == "sent", what="the delivery sent")

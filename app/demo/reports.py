@@ -95,6 +95,14 @@ def build(w: Writer, today) -> int:
             if signed:
                 fields = _signature(visit, kind, digest, signer, strokes, report["schema"])
                 w.add(Signature, finished, **fields)
+            else:  # the technician's record of the missing signature (docs/reports.md)
+                w.add(
+                    Signature, finished, intervention=visit.id, document_kind=str(kind),
+                    signer_name="", signer_role="", signed_at=finished, content_sha256=digest,
+                    image_blob_sha256=None, strokes=None, outcome="absent",
+                    reason=UNSIGNED_NOTE, device_id=f"demo-tablet-{visit.technician_id[:8]}",
+                    audit={"reference": visit.reference, "content_sha256": digest},
+                )  # fmt: skip
     return len(visits)
 
 

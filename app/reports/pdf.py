@@ -150,12 +150,13 @@ class _Doc(FPDF):
 class _Report:
     """Draws one document; ``sections`` says which parts, in order."""
 
-    def __init__(self, content, kind, language, signature, photos) -> None:
+    def __init__(self, content, kind, language, signature, photos, missing=None) -> None:
         if "totals" not in content:
             raise ValueError("Draw the final content (report_service.final_content), not a draft.")
         self.c, self.kind = content, kind
         self.tr, self.f = Translator(language), Formats(language)
         self.signature, self.photo_loader = signature, photos
+        self.missing = missing  # (outcome "refused" / "absent", reason): recorded, not a draft
         self.sha256 = content_sha256(content)
         if signature is not None and signature.content_sha256 != self.sha256:
             raise ValidationError(
@@ -220,7 +221,8 @@ class _Report:
         if self.signature is None:
             doc.set_text_color(*RED)
             doc.set_font(FONT, "B", 9)
-            doc.cell(doc.epw - 100, 5, tr("report.draft"), align="R")
+            label = tr(f"report.unsigned.{self.missing[0]}") if self.missing else tr("report.draft")
+            doc.cell(doc.epw - 100, 5, label, align="R")
             doc.set_text_color(*DARK)
         doc.set_xy(MARGIN, max(left_bottom, doc.y) + 3)
         self._parties()
@@ -568,9 +570,19 @@ class _Report:
         doc.set_font(FONT, "B", 9)
         doc.cell(half - 4, 5, tr("report.signature.client"), new_x=XPos.LEFT, new_y=YPos.NEXT)
         doc.set_font(FONT, "B", 8.5)
-        doc.cell(half - 4, 4.6, tr("report.signature.approval"), new_x=XPos.LEFT, new_y=YPos.NEXT)
+        if not (sig is None and self.missing):  # "Bon pour accord" only where it may be given
+            doc.cell(half - 4, 4.6, tr("report.signature.approval"), new_x=XPos.LEFT,
+                     new_y=YPos.NEXT)  # fmt: skip
         doc.set_font(FONT, size=8.5)
-        if sig is None:
+        if sig is None and self.missing:
+            outcome, reason = self.missing
+            doc.set_font(FONT, "B", 8.5)
+            doc.cell(half - 4, 4.6, tr(f"report.unsigned.{outcome}"), new_x=XPos.LEFT,
+                     new_y=YPos.NEXT)  # fmt: skip
+            doc.set_font(FONT, size=8.5)
+            doc.multi_cell(half - 4, 4.2, tr("report.unsigned.reason", reason=reason),
+                           max_line_height=4.2, new_x=XPos.LEFT, new_y=YPos.NEXT)  # fmt: skip
+        elif sig is None:
             doc.set_text_color(*GREY)
             for key in ("signer", "role", "date"):
                 doc.cell(half - 4, 4.6, tr(f"report.signature.{key}", name="", role="", date=""),
@@ -642,14 +654,18 @@ def visit_report_pdf(
     language: str = "fr",
     signature=None,
     photos: PhotoLoader | None = None,
+    missing: tuple[str, str] | None = None,
 ) -> bytes:
     """The visit report of ``content`` (a report's final content). ``signature``: the
-    ``SignatureEvidence`` of this very content, or None for an unsigned draft; ``photos``
-    gives a photo's bytes from its blob SHA-256 (None when it has none)."""
-    report = _Report(content, "visit_report", language, signature, photos)
+    ``SignatureEvidence`` of this very content, or None for an unsigned draft; ``missing``:
+    (``refused`` / ``absent``, reason) when the technician recorded why it is not signed;
+    ``photos`` gives a photo's bytes from its blob SHA-256 (None when it has none)."""
+    report = _Report(content, "visit_report", language, signature, photos, missing)
     return report.render(VISIT_REPORT_SECTIONS)
 
 
-def slip_pdf(content: dict, *, language: str = "fr", signature=None) -> bytes:
+def slip_pdf(
+    content: dict, *, language: str = "fr", signature=None, missing: tuple[str, str] | None = None
+) -> bytes:
     """The intervention slip (*bon d'intervention*) of ``content``."""
-    return _Report(content, "slip", language, signature, None).render(SLIP_SECTIONS)
+    return _Report(content, "slip", language, signature, None, missing).render(SLIP_SECTIONS)

@@ -34,7 +34,7 @@ from app.models import (
     User,
     db,
 )
-from app.models.enums import DocumentStatus, InterventionStatus
+from app.models.enums import DocumentStatus, InterventionStatus, SignatureOutcome
 from app.reports.canonical import content_sha256, plain
 from app.services.auth_service import CurrentUser
 
@@ -101,6 +101,7 @@ class Slip:
     evidence: Evidence | None
     corrections: list[dict] = field(default_factory=list)
     fields: list[CorrectableField] = field(default_factory=list)
+    missing: tuple[str, str] | None = None  # (refused / absent, reason) the technician noted
 
     @property
     def content(self) -> dict:
@@ -180,6 +181,7 @@ def _signed_ids(ids: list[str]) -> set[str]:
         Signature.intervention.in_(ids)
         & (Signature.deleted == False)
         & Signature.document_kind.in_(SIGNING_KINDS)
+        & (Signature.outcome == SignatureOutcome.SIGNED)  # a refusal record is no signature
     )
     return {r.intervention_id for r in query}
 
@@ -239,14 +241,15 @@ def slip(intervention_id: str, who: CurrentUser) -> Slip:
     if signed is None:
         signed = next((v for v in versions if v.status not in CONTENT_EDITABLE), None)
     current = versions[-1] if versions else None
-    signature = (
+    records = (
         Signature.live()
         .where(
             (Signature.intervention == intervention_id) & Signature.document_kind.in_(SIGNING_KINDS)
         )
         .order_by(Signature.signed_at.desc())
-        .first()
     )
+    signature = next((r for r in records if r.outcome == SignatureOutcome.SIGNED), None)
+    refusal = next((r for r in records if r.outcome != SignatureOutcome.SIGNED), None)
     technician = _technician_names({intervention.technician_id} - {None}).get(
         intervention.technician_id, ""
     )
@@ -271,6 +274,7 @@ def slip(intervention_id: str, who: CurrentUser) -> Slip:
         signed_version=signed,
         current=current,
         evidence=evidence,
+        missing=(str(refusal.outcome), refusal.reason) if refusal and not signature else None,
     )
     if current is not None:
         result.corrections = list((current.content or {}).get("corrections") or [])

@@ -100,6 +100,10 @@ def evidence_panel(tr, slip, png: bytes | None) -> ft.Control:
     evidence = slip.evidence
     if evidence is None:
         controls = [line(tr("validation.evidence.none"), color=ft.Colors.DEEP_ORANGE_900)]
+        if slip.missing:  # the technician's record of why
+            outcome, reason = slip.missing
+            controls += [line(tr(f"report.unsigned.{outcome}")),
+                         line(tr("report.unsigned.reason", reason=reason))]  # fmt: skip
         return panel(tr("validation.evidence"), controls, "validation-evidence")
     ok = evidence.matches
     controls = [
