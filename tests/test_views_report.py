@@ -330,3 +330,30 @@ def test_client_mode_route_and_state_without_ui():
     assert state.location() == routes.Location(
         routes.Place.INTERVENTION, intervention_id="abc", section="report"
     )
+
+
+def test_the_report_lists_the_jobs_photos_and_says_which_are_annotated(job, tmp_path):
+    from media_support import jpeg_with_orientation
+
+    from app.media.blob_store import BlobStore
+    from app.services import media_service
+
+    job, tech, _flagged = job
+    store = BlobStore(tmp_path / "blobs")
+    [before] = media_service.import_files(
+        job.id, [jpeg_with_orientation(tmp_path / "a.jpg", 1)], tech, store=store, phase="before"
+    )
+    media_service.update(before.attachment.id, tech, caption="Brûleur encrassé")
+    arrow = {"kind": "arrow", "from": [0, 0], "to": [1, 1]}
+    media_service.annotate(before.attachment.id, tech, {"shapes": [arrow]})
+
+    async def scenario():
+        h = await report_of(job, tech)
+        assert not h.has("report-photos-empty")
+        line = h.text(f"line-photo:{before.attachment.id}")
+        assert "Brûleur encrassé" in line and "Avant" in line and "annotée" in line
+        no_faults(h)
+        h.close()
+
+    with clock.frozen(NOW):
+        run(scenario())

@@ -73,7 +73,9 @@ def describe(tr: Translator, line: dict) -> tuple[str, str]:
     if prefix == "comment":
         return line.get("author") or "", line.get("body") or ""
     if prefix == "photo":
-        return line.get("caption") or line.get("phase") or "", line.get("phase") or ""
+        phase = tr(f"media.phase.{line.get('phase') or 'other'}")
+        drawn = f" · {tr('rpt.photo.annotated')}" if line.get("annotations") else ""
+        return line.get("caption") or phase, phase + drawn
     return line["id"], ""
 
 
