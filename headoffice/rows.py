@@ -1,0 +1,118 @@
+"""The rows head office's decisions read (sync rule 6), by table and id, in wire column names.
+
+A decision about a pushed row reads the row itself, the parents it hangs off (its
+intervention, its quote) and whether an intervention has a signature. ``Rows`` reads each
+from the database when asked (a single decision, the authorization matrix). A push reads
+through ``BatchRows`` (``headoffice.push``): the rows of each table it changes are loaded,
+and on PostgreSQL locked, in a few queries (chunks of ids, in id order), the parents its
+decisions ask for are read once for the whole batch, and the rows it has written are read
+again before the next table is decided, so every decision sees what the batch wrote before it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from app.domain import lifecycle, policy
+from app.models import MODELS_BY_TABLE, Signature
+from headoffice.database import lock_rows
+
+CHUNK = 500  # ids in one IN list (SQLite's parameter limit is far above)
+# Tables some row hangs off (interventions, quotes): their rows are read again once written.
+PARENT_TABLES = frozenset(link.table for p in policy.POLICIES for link in p.links)
+
+
+def select_by_column(model):
+    """Select every field under its column name (row_to_wire reads foreign keys as <x>_id)."""
+    return model.select(*[f.alias(f.column_name) for f in model._meta.sorted_fields])
+
+
+def read_rows(table: str, ids: Iterable[str], *, lock: bool = False) -> dict[str, dict]:
+    """The rows of ``table`` with these ids (id -> row), in chunks read in id order;
+    ``lock``: ``SELECT ... FOR UPDATE`` where the database has it."""
+    model = MODELS_BY_TABLE[table]
+    ordered = sorted(set(filter(None, ids)))
+    found: dict[str, dict] = {}
+    for start in range(0, len(ordered), CHUNK):
+        query = (
+            select_by_column(model)
+            .where(model.id.in_(ordered[start : start + CHUNK]))
+            .order_by(model.id)
+        )
+        for row in (lock_rows(query) if lock else query).dicts():
+            found[row["id"]] = row
+    return found
+
+
+def has_signature(intervention_id: str) -> bool:
+    """A live signature of the intervention's report or slip."""
+    return (
+        Signature.select()
+        .where(
+            (Signature.intervention == intervention_id)
+            & (Signature.deleted == False)
+            & Signature.document_kind.in_(sorted(lifecycle.SIGNING_DOCUMENTS))
+        )
+        .exists()
+    )
+
+
+class Rows:
+    """Every read goes to the database."""
+
+    def row(self, table: str, row_id: str | None) -> dict | None:
+        if not row_id:
+            return None
+        return read_rows(table, [row_id]).get(row_id)
+
+    def has_signature(self, intervention_id: str) -> bool:
+        return has_signature(intervention_id)
+
+
+class BatchRows(Rows):
+    """The reads of one push: each row read once, read again after the push writes it."""
+
+    def __init__(self) -> None:
+        self._rows: dict[tuple[str, str], dict | None] = {}
+        self._signed: dict[str, bool] = {}
+
+    def row(self, table: str, row_id: str | None) -> dict | None:
+        if not row_id:
+            return None
+        key = (table, row_id)
+        if key not in self._rows:
+            self.prefetch(table, [row_id])
+        return self._rows[key]
+
+    def has_signature(self, intervention_id: str) -> bool:
+        if intervention_id not in self._signed:
+            self._signed[intervention_id] = has_signature(intervention_id)
+        return self._signed[intervention_id]
+
+    def prefetch(self, table: str, ids: Iterable[str]) -> None:
+        """Read the rows of these ids not read yet, in a few queries."""
+        missing = [i for i in set(filter(None, ids)) if (table, i) not in self._rows]
+        if missing:
+            self._remember(table, missing, read_rows(table, missing))
+
+    def load(self, table: str, ids: list[str]) -> dict[str, dict]:
+        """The rows a push is about to change, read now and locked (PostgreSQL: in id
+        order, table after table, so two pushes lock their common rows in the same order)."""
+        found = read_rows(table, ids, lock=True)
+        self._remember(table, ids, found)
+        return found
+
+    def written(self, table: str, ids: list[str]) -> None:
+        """The push wrote these rows: later decisions read them as written."""
+        if table == "signatures":
+            self._signed.clear()
+        if not ids:
+            return
+        for row_id in ids:
+            self._rows.pop((table, row_id), None)
+        if table in PARENT_TABLES:
+            self.prefetch(table, ids)
+
+    def _remember(self, table: str, ids: Iterable[str], found: dict[str, dict]) -> None:
+        for row_id in ids:
+            self._rows[(table, row_id)] = found.get(row_id)
