@@ -26,9 +26,9 @@ from app.sync import schema
 from app.sync.bounds import encodable
 from app.sync.push_request import Conflict, PushChange, PushRequest, PushResult, Rejection
 from app.sync.schema import MODELS
-from app.sync.wire import COLUMNS, columns_at, row_to_wire, to_wire
+from app.sync.wire import COLUMNS, columns_at, dumps, loads, row_to_wire, to_wire
 from headoffice.database import executemany, insert_rows, write_transaction
-from headoffice.models import Device, PushBatch, RowMeta, SyncConflict
+from headoffice.models import Device, PushBatch, SyncConflict
 from headoffice.permissions import Refused, decide, decision_order, stamp_authorship
 from headoffice.pull import redact
 from headoffice.rows import BatchRows, select_by_column
@@ -333,24 +333,28 @@ def _execute(model, writes: list[_Write], device_id: str) -> None:
         sets = ", ".join(f'"{c}" = {db.param}' for c in (*names, "sync_version"))
         sql = f'UPDATE "{model._meta.table_name}" SET {sets} WHERE "id" = {db.param}'
         executemany(sql, [[f.db_value(v) for f, v in zip(fields, p, strict=True)] for p in params])
-    meta = RowMeta.fields.db_value
     table = model._meta.table_name
     executemany(
         "INSERT INTO sync_row_meta (table_name, row_id, fields) VALUES "
         f"({db.param}, {db.param}, {db.param}) ON CONFLICT (table_name, row_id) "
         "DO UPDATE SET fields = excluded.fields",
-        [(table, w.change.id, meta(_written(w, device_id))) for w in writes],
+        [(table, w.change.id, dumps(_written(w, device_id)).decode()) for w in writes],
     )
 
 
 def _read_meta(table: str, ids: list[str]) -> dict[str, dict]:
-    """Row id -> its per-field metadata (rule 4), for the rows of ``ids`` that have some."""
+    """Row id -> its per-field metadata (rule 4), for the rows of ``ids`` that have some.
+    (``sync_row_meta.fields`` is JSON text: written and read here with the wire's codec, the
+    ``RowMeta`` model reads it too.)"""
     found: dict[str, dict] = {}
     for start in range(0, len(ids), CHUNK):
-        query = RowMeta.select(RowMeta.row_id, RowMeta.fields).where(
-            (RowMeta.table_name == table) & RowMeta.row_id.in_(ids[start : start + CHUNK])
+        chunk = ids[start : start + CHUNK]
+        marks = ", ".join([db.param] * len(chunk))
+        sql = (
+            "SELECT row_id, fields FROM sync_row_meta "
+            f"WHERE table_name = {db.param} AND row_id IN ({marks})"
         )
-        found.update(query.tuples())
+        found.update((i, loads(f)) for i, f in db.execute_sql(sql, [table, *chunk]).fetchall())
     return found
 
 
