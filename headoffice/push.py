@@ -1,10 +1,19 @@
 """Apply a push batch (sync rules 3 to 6; docs/sync-protocol.md).
 
 The batch runs in one transaction that also stores its answer under (user, batch_id), so a
-retried batch gets the same answer and applies nothing twice. Each row runs in a savepoint:
-a row that breaks a rule or a constraint is rejected with a reason, the others apply. A row
-is planned (the merge: what it would change, rule 4), decided (``headoffice.permissions``,
-rule 6), then written.
+retried batch gets the same answer and applies nothing twice. A row that breaks a rule or a
+constraint is rejected with a reason, the others apply. Each row is planned (the merge: what
+it would change, rule 4), decided (``headoffice.permissions``, rule 6), then written.
+
+A push may carry 5,000 rows and must not hold SQLite's write lock for long, so it is applied
+in batches (``_Batch``): table after table in the decision order, the table's rows and their
+metadata are read in a few queries, every row is planned and decided in memory (the parents
+the decisions read come from ``headoffice.rows.BatchRows``, read once), then the table's
+writes go to the database as ``executemany`` in chunks, one savepoint per chunk. A chunk the
+database refuses is halved until the refused rows are found (each then rejected alone), so a
+bad row costs a few statements, not a savepoint for every row. Versions are handed out in
+memory in the order rows are written and taken from the counter once, at the end
+(``headoffice.versions.VersionBlock``): a batch's versions are contiguous.
 """
 
 from __future__ import annotations
