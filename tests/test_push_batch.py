@@ -104,7 +104,11 @@ def test_a_5000_row_push_is_applied_row_by_row_as_the_rules_say(server):
 
     # every row again, one field changed: updates, contiguous versions, metadata of that field
     edits = [
-        {"id": r["id"], "base_version": by_id[r["id"]], "fields": {"body": r["fields"]["body"] + "!"}}
+        {
+            "id": r["id"],
+            "base_version": by_id[r["id"]],
+            "fields": {"body": f"{r['fields']['body']}!"},
+        }
         for r in kept
     ]
     batch_id = str(uuid.uuid4())
