@@ -103,11 +103,28 @@ def executemany(sql: str, params: list) -> None:
         execute_batch(cursor, sql, params, page_size=250)
 
 
-def insert_rows(model, rows: list[dict]) -> None:
-    """Insert ``rows`` (field name -> Python value) as ``model.insert`` would, each missing
-    field taking its default, with one ``executemany`` per set of fields given."""
+def insert_values(into: str, params: list, tail: str = "") -> None:
+    """``INSERT INTO <into> VALUES (...) <tail>`` for every parameter row: ``executemany``
+    on SQLite, multi-row ``VALUES`` statements of 500 rows on PostgreSQL (one statement per
+    row costs it a parse and a round trip each)."""
     from app.models import db
 
+    if not params:
+        return
+    marks = "(" + ", ".join([db.param] * len(params[0])) + ")"
+    if isinstance(db.obj, SqliteDatabase):
+        executemany(f"INSERT INTO {into} VALUES {marks}{tail}", params)
+        return
+    from psycopg2.extras import execute_values
+
+    with peewee.__exception_wrapper__:
+        sql = f"INSERT INTO {into} VALUES %s{tail}"
+        execute_values(db.cursor(), sql, params, template=marks, page_size=500)
+
+
+def insert_rows(model, rows: list[dict]) -> None:
+    """Insert ``rows`` (field name -> Python value) as ``model.insert`` would, each missing
+    field taking its default, with one ``insert_values`` per set of fields given."""
     defaults = model._meta.defaults
     shapes: dict[tuple[str, ...], list[dict]] = {}
     for row in rows:
@@ -117,8 +134,6 @@ def insert_rows(model, rows: list[dict]) -> None:
         filled = [f for f in defaults if f.name not in names]
         fields = [*given, *filled]
         columns = ", ".join(f'"{f.column_name}"' for f in fields)
-        marks = ", ".join([db.param] * len(fields))
-        sql = f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ({marks})'
         params = []
         for row in group:
             values = [f.db_value(row[f.name]) for f in given]
@@ -126,4 +141,4 @@ def insert_rows(model, rows: list[dict]) -> None:
                 default = defaults[f]
                 values.append(f.db_value(default() if callable(default) else default))
             params.append(values)
-        executemany(sql, params)
+        insert_values(f'"{model._meta.table_name}" ({columns})', params)

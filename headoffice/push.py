@@ -36,7 +36,7 @@ from app.sync.bounds import encodable
 from app.sync.push_request import Conflict, PushChange, PushRequest, PushResult, Rejection
 from app.sync.schema import MODELS
 from app.sync.wire import COLUMNS, columns_at, dumps, loads, row_to_wire, to_wire
-from headoffice.database import executemany, insert_rows, write_transaction
+from headoffice.database import executemany, insert_rows, insert_values, write_transaction
 from headoffice.models import Device, PushBatch, SyncConflict
 from headoffice.permissions import Refused, decide, decision_order, stamp_authorship
 from headoffice.pull import redact
@@ -201,11 +201,10 @@ def _hold(device_id: str, applied: list[dict]) -> None:
         return
     seq = Device.select(Device.last_pull_seq).where(Device.id == device_id).scalar() or 0
     shared = shared_tables()
-    marks = ", ".join([db.param] * 4)
-    executemany(
-        "INSERT INTO sync_device_rows (device_id, table_name, row_id, page_seq) "
-        f"VALUES ({marks}) ON CONFLICT DO NOTHING",
+    insert_values(
+        "sync_device_rows (device_id, table_name, row_id, page_seq)",
         [(device_id, a["table"], a["id"], seq) for a in applied if a["table"] not in shared],
+        " ON CONFLICT DO NOTHING",
     )
 
 
@@ -343,11 +342,10 @@ def _execute(model, writes: list[_Write], device_id: str) -> None:
         sql = f'UPDATE "{model._meta.table_name}" SET {sets} WHERE "id" = {db.param}'
         executemany(sql, [[f.db_value(v) for f, v in zip(fields, p, strict=True)] for p in params])
     table = model._meta.table_name
-    executemany(
-        "INSERT INTO sync_row_meta (table_name, row_id, fields) VALUES "
-        f"({db.param}, {db.param}, {db.param}) ON CONFLICT (table_name, row_id) "
-        "DO UPDATE SET fields = excluded.fields",
+    insert_values(
+        "sync_row_meta (table_name, row_id, fields)",
         [(table, w.change.id, dumps(_written(w, device_id)).decode()) for w in writes],
+        " ON CONFLICT (table_name, row_id) DO UPDATE SET fields = excluded.fields",
     )
 
 
