@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlparse
 
+import peewee
 from peewee import Database, OperationalError, SqliteDatabase
 from playhouse.db_url import parse
 from playhouse.pool import PooledPostgresqlDatabase
@@ -82,3 +83,62 @@ def admin_sql(sql: str, **dsn) -> None:
             cur.execute(sql)
     finally:
         con.close()
+
+
+def executemany(sql: str, params: list) -> None:
+    """Run ``sql`` (placeholders ``db.param``) once per parameter row in the current
+    transaction: ``executemany`` on SQLite, pages of statements per round trip on PostgreSQL
+    (psycopg2's ``executemany`` makes one round trip per row)."""
+    from app.models import db
+
+    if not params:
+        return
+    cursor = db.cursor()
+    with peewee.__exception_wrapper__:  # the driver's errors as peewee's (IntegrityError, ...)
+        if isinstance(db.obj, SqliteDatabase):
+            cursor.executemany(sql, params)
+            return
+        from psycopg2.extras import execute_batch
+
+        execute_batch(cursor, sql, params, page_size=250)
+
+
+def insert_values(into: str, params: list, tail: str = "") -> None:
+    """``INSERT INTO <into> VALUES (...) <tail>`` for every parameter row: ``executemany``
+    on SQLite, multi-row ``VALUES`` statements of 500 rows on PostgreSQL (one statement per
+    row costs it a parse and a round trip each)."""
+    from app.models import db
+
+    if not params:
+        return
+    marks = "(" + ", ".join([db.param] * len(params[0])) + ")"
+    if isinstance(db.obj, SqliteDatabase):
+        executemany(f"INSERT INTO {into} VALUES {marks}{tail}", params)
+        return
+    from psycopg2.extras import execute_values
+
+    with peewee.__exception_wrapper__:
+        sql = f"INSERT INTO {into} VALUES %s{tail}"
+        execute_values(db.cursor(), sql, params, template=marks, page_size=500)
+
+
+def insert_rows(model, rows: list[dict]) -> None:
+    """Insert ``rows`` (field name -> Python value) as ``model.insert`` would, each missing
+    field taking its default, with one ``insert_values`` per set of fields given."""
+    defaults = model._meta.defaults
+    shapes: dict[tuple[str, ...], list[dict]] = {}
+    for row in rows:
+        shapes.setdefault(tuple(sorted(row)), []).append(row)
+    for names, group in shapes.items():
+        given = [model._meta.fields[n] for n in names]
+        filled = [f for f in defaults if f.name not in names]
+        fields = [*given, *filled]
+        columns = ", ".join(f'"{f.column_name}"' for f in fields)
+        params = []
+        for row in group:
+            values = [f.db_value(row[f.name]) for f in given]
+            for f in filled:
+                default = defaults[f]
+                values.append(f.db_value(default() if callable(default) else default))
+            params.append(values)
+        insert_values(f'"{model._meta.table_name}" ({columns})', params)

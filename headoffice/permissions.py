@@ -32,7 +32,8 @@ from typing import Any
 
 from app.domain import annotation, corrections, lifecycle, policy
 from app.domain.lifecycle import S
-from app.models import MODELS_BY_TABLE, Signature
+from app.models import MODELS_BY_TABLE
+from headoffice.rows import Rows
 from headoffice.scope import Principal, may_write
 
 INTERVENTIONS = policy.INTERVENTIONS
@@ -64,10 +65,13 @@ def decide(
     effective: dict[str, Any],
     *,
     deleted: bool,
+    rows: Rows | None = None,
 ) -> None:
     """Raise ``Refused`` unless ``who`` may make the change. ``current``: head office's row
     (wire column names) or None for an insert; ``effective``: the columns the change would
-    write (every pushed column for an insert); ``deleted``: the change deletes the row."""
+    write (every pushed column for an insert); ``deleted``: the change deletes the row;
+    ``rows``: where the parents are read (default: the database, each time; a push reads
+    them once per batch)."""
     after = {**(current or {}), "id": row_id, **effective}
     if table == "attachments" and effective.get("annotations") is not None:
         try:  # the drawing over a photo: the same rule the editor and the device apply
@@ -81,18 +85,18 @@ def decide(
         if report and (reason := corrections.office_version_refusal(current, after)):
             raise Refused(reason)
         return
-    _decide_technician(who, table, current, effective, after, deleted=deleted)
+    _decide_technician(who, table, current, effective, after, deleted=deleted, rows=rows or Rows())
 
 
-def _decide_technician(who, table, current, effective, after, *, deleted: bool) -> None:
+def _decide_technician(who, table, current, effective, after, *, deleted: bool, rows) -> None:
     rules = policy.policy(table)
     if not rules.technician:
         raise Refused(f"Technicians cannot change {table}; ask the office.")
     inserting = current is None
     if table == INTERVENTIONS and inserting:
         raise Refused("Only the office creates interventions.")
-    if (current is not None and not may_write(who, table, current)) or not may_write(
-        who, table, after
+    if (current is not None and not may_write(who, table, current, rows)) or not may_write(
+        who, table, after, rows
     ):
         raise Refused(OUTSIDE)
     if not inserting and not deleted and not set(effective) - TOUCHED:
@@ -114,10 +118,10 @@ def _decide_technician(who, table, current, effective, after, *, deleted: bool) 
     if rules.document is not None:
         _check_document(rules.document, current, effective)
     if current is not None:  # a record leaving a closed intervention changes it too
-        _check_parents(rules, current, inserting=False)
-    _check_parents(rules, after, inserting)
+        _check_parents(rules, current, False, rows)
+    _check_parents(rules, after, inserting, rows)
     if table == INTERVENTIONS:
-        _check_intervention(current, effective, columns)
+        _check_intervention(current, effective, columns, rows)
 
 
 def _check_fields(rules, table: str, columns: set[str], effective: dict, inserting: bool) -> None:
@@ -144,15 +148,14 @@ def _check_document(rules: lifecycle.DocumentRules, current: dict | None, effect
         raise Refused(f"Only the office can mark a {rules.name} {status}.")
 
 
-def _check_parents(rules: policy.TablePolicy, row: dict, inserting: bool) -> None:
+def _check_parents(rules: policy.TablePolicy, row: dict, inserting: bool, rows: Rows) -> None:
     """A row of a closed intervention, or of a document no longer editable, does not change."""
     for link in rules.links:
         parent_id = row.get(link.column)
         if not parent_id:
             continue
-        model = MODELS_BY_TABLE[link.table]
         parent_rules = policy.policy(link.table)
-        parent = model.select().where(model.id == parent_id).dicts().first()
+        parent = rows.row(link.table, parent_id)
         if parent is None:
             continue  # the foreign key refuses it
         status = parent.get("status")
@@ -164,14 +167,18 @@ def _check_parents(rules: policy.TablePolicy, row: dict, inserting: bool) -> Non
             document = parent_rules.document
             if status not in document.editable and not late:
                 raise Refused(f"This {document.name} is {status}: it can no longer change.")
-        _check_parents(parent_rules, _by_column(model, parent), inserting)
+        _check_parents(parent_rules, parent, inserting, rows)
 
 
-def _check_intervention(current: dict, effective: dict, columns: set[str]) -> None:
+def _check_intervention(current: dict, effective: dict, columns: set[str], rows: Rows) -> None:
+    """``rows.signature_outcomes``: the outcomes of the live signature rows of the
+    intervention's report or slip (stored, or applied earlier in this batch:
+    ``decision_order`` puts the locking move after them): ``signed`` lets it be signed,
+    ``refused`` / ``absent`` let it be submitted unsigned."""
     status = current["status"]
     target = effective.get("status")
     if target is not None:
-        outcomes = _signature_outcomes(current["id"]) if target in lifecycle.LOCKED else set()
+        outcomes = rows.signature_outcomes(current["id"]) if target in lifecycle.LOCKED else set()
         reason = lifecycle.refusal(
             status,
             target,
@@ -189,18 +196,6 @@ def _closed_reason(status: str, what: str) -> str:
     if status == S.CANCELLED:
         return f"The office cancelled this intervention: {what} can no longer change."
     return f"The intervention is {status}: {what} can no longer change."
-
-
-def _signature_outcomes(intervention_id: str) -> set[str]:
-    """The outcomes of the live signature rows of the intervention's report or slip (stored,
-    or applied earlier in this batch: ``decision_order`` puts the locking move after them):
-    ``signed`` lets it be signed, ``refused`` / ``absent`` let it be submitted unsigned."""
-    rows = Signature.select(Signature.outcome).where(
-        (Signature.intervention == intervention_id)
-        & (Signature.deleted == False)
-        & Signature.document_kind.in_(sorted(lifecycle.SIGNING_DOCUMENTS))
-    )
-    return {row.outcome for row in rows}
 
 
 def _is_author(who: Principal, rules: policy.TablePolicy, current: dict) -> bool:
@@ -223,11 +218,6 @@ def decision_order(changes: list, technician: bool) -> list:
 def _default(model, column: str):
     default = model._meta.columns[column].default
     return None if callable(default) else default
-
-
-def _by_column(model, row: dict) -> dict:
-    fields = model._meta.fields
-    return {fields[k].column_name if k in fields else k: v for k, v in row.items()}
 
 
 def _words(column: str) -> str:

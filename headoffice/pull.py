@@ -30,6 +30,7 @@ from app.sync.schema import FIRST_SCHEMA, MODELS, TABLE_INDEX, TABLES
 from app.sync.wire import ProtocolError, dumps, rows_encoder
 from headoffice.database import lock_rows, write_transaction
 from headoffice.models import Device, DeviceRow
+from headoffice.rows import select_by_column
 from headoffice.scope import SHARED_TABLES, Principal, scope_queries
 from headoffice.versions import VERSION, committed_version
 
@@ -191,11 +192,6 @@ class _Page:
     @property
     def size(self) -> int:
         return sum(map(len, self.changes.values())) + sum(map(len, self.evicted.values()))
-
-
-def select_by_column(model):
-    """Select every field under its column name (row_to_wire reads foreign keys as <x>_id)."""
-    return model.select(*[f.alias(f.column_name) for f in model._meta.sorted_fields])
 
 
 @functools.cache

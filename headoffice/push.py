@@ -1,41 +1,54 @@
 """Apply a push batch (sync rules 3 to 6; docs/sync-protocol.md).
 
 The batch runs in one transaction that also stores its answer under (user, batch_id), so a
-retried batch gets the same answer and applies nothing twice. Each row runs in a savepoint:
-a row that breaks a rule or a constraint is rejected with a reason, the others apply. A row
-is planned (the merge: what it would change, rule 4), decided (``headoffice.permissions``,
-rule 6), then written.
+retried batch gets the same answer and applies nothing twice. A row that breaks a rule or a
+constraint is rejected with a reason, the others apply. Each row is planned (the merge: what
+it would change, rule 4), decided (``headoffice.permissions``, rule 6), then written.
+
+A push may carry 5,000 rows and must not hold SQLite's write lock for long, so it is applied
+in batches (``_Batch``): table after table in the decision order, the table's rows and their
+metadata are read in a few queries, every row is planned and decided in memory (the parents
+the decisions read come from ``headoffice.rows.BatchRows``, read once), then the table's
+writes go to the database as ``executemany`` in chunks, one savepoint per chunk. A chunk the
+database refuses is halved until the refused rows are found (each then rejected alone), so a
+bad row costs a few statements, not a savepoint for every row. Versions are handed out in
+memory in the order rows are written and taken from the counter once, at the end
+(``headoffice.versions.VersionBlock``): a batch's versions are contiguous.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from operator import attrgetter
 from typing import Any
 
 from peewee import DataError, IntegrityError
 
-from app.domain.policy import DEVICE, conflict_winner, shared_tables
+from app.domain.policy import DEVICE, conflict_winner, policy, shared_tables
 from app.errors import PermissionDeniedError
 from app.models import db
 from app.sync import schema
 from app.sync.bounds import encodable
 from app.sync.push_request import Conflict, PushChange, PushRequest, PushResult, Rejection
 from app.sync.schema import MODELS
-from app.sync.wire import COLUMNS, columns_at, row_to_wire, to_wire
-from headoffice.database import lock_rows, write_transaction
-from headoffice.models import Device, DeviceRow, PushBatch, RowMeta, SyncConflict
+from app.sync.wire import COLUMNS, columns_at, dumps, loads, row_to_wire, to_wire
+from headoffice.database import executemany, insert_rows, insert_values, write_transaction
+from headoffice.models import Device, PushBatch, SyncConflict
 from headoffice.permissions import Refused, decide, decision_order, stamp_authorship
-from headoffice.pull import redact, select_by_column
+from headoffice.pull import redact
+from headoffice.rows import BatchRows, select_by_column
 from headoffice.scope import Principal, scope_queries
-from headoffice.versions import lock_versions, take_version
+from headoffice.versions import VersionBlock, lock_versions
 
 log = logging.getLogger(__name__)
 
 DELETED = "_deleted"
+CHUNK = 500  # rows written in one savepoint
 
 # Called after each push batch commits (and for a replayed batch, with its stored answer):
 # ``hook(who, answer)``. Head office's services register theirs (``headoffice.app``); a hook
@@ -70,9 +83,11 @@ def _push(who: Principal, device_id: str, request: PushRequest, today: date) -> 
         )
         if done is not None:
             return done.response
-        result = PushResult()
-        for change in decision_order(request.changes, technician=not who.sees_everything):
-            _apply(who, device_id, change, result)
+        batch = _Batch(who, device_id)
+        order = decision_order(request.changes, technician=not who.sees_everything)
+        for _, changes in itertools.groupby(order, key=attrgetter("table")):
+            batch.apply(list(changes))
+        result = batch.finish()
         _attach_server_rows(who, result.rejected, today, request.schema)
         _make_encodable(result)
         if not who.sees_everything:
@@ -84,39 +99,120 @@ def _push(who: Principal, device_id: str, request: PushRequest, today: date) -> 
     return answer
 
 
-def _apply(who: Principal, device_id: str, change: PushChange, result: PushResult) -> None:
-    model = MODELS[change.table]
-    try:
-        with db.atomic():
-            current = lock_rows(model.select().where(model.id == change.id)).dicts().first()
-            if current is not None:
-                current = _by_column(model, current)
+@dataclass
+class _Write:
+    """One decided change: its plan, then (once written) its version, or the database's
+    refusal. ``current`` None: an insert; ``kind`` None: nothing to write (applied as is)."""
+
+    change: PushChange
+    current: dict | None
+    plan: _Plan
+    kind: str | None  # "insert" | "update" | None
+    version: int | None = None
+    refusal: Rejection | None = None
+
+
+class _Batch:
+    """A push's changes, applied table after table (the decision order): the rows of a
+    table and their metadata are read in a few queries, each change is decided and merged
+    in memory, then the table's writes go to the database in chunks (``CHUNK`` rows, one
+    statement per shape of row), before the next table is decided. A chunk the database
+    refuses (a constraint) is split in halves until the offending rows are found: they are
+    rejected, the others written. Versions are handed out in the order rows are written,
+    so a batch's versions are contiguous whatever is refused."""
+
+    def __init__(self, who: Principal, device_id: str):
+        self.who, self.device_id = who, device_id
+        self.rows = BatchRows()
+        self.versions = VersionBlock()
+        self.result = PushResult()
+
+    def apply(self, changes: list[PushChange]) -> None:
+        table = changes[0].table
+        ids = [c.id for c in changes]
+        current = self.rows.load(table, ids)
+        metas = _read_meta(table, ids)
+        for link in policy(table).links:  # the parents the decisions read
+            self.rows.prefetch(
+                link.table,
+                [c.fields.get(link.column) for c in changes]
+                + [r.get(link.column) for r in current.values()],
+            )
+        outcomes = [self._decide(c, current.get(c.id), metas.get(c.id)) for c in changes]
+        writes = [o for o in outcomes if isinstance(o, _Write) and o.kind is not None]
+        for start in range(0, len(writes), CHUNK):
+            self._write(table, writes[start : start + CHUNK])
+        self.rows.written(table, [w.change.id for w in writes if w.version is not None])
+        for outcome in outcomes:
+            if isinstance(outcome, Rejection):
+                self.result.rejected.append(outcome)
+            elif outcome.refusal is not None:
+                self.result.rejected.append(outcome.refusal)
             else:
-                stamp_authorship(who, change.table, change.fields)
-            plan = _plan(device_id, change, current)
-            effective = change.fields if current is None else plan.updates
-            deleted = change.deleted if current is None else "deleted" in plan.updates
-            decide(who, change.table, change.id, current, effective, deleted=deleted)
-            version, conflicts = _write(model, device_id, change, current, plan)
-            for c in conflicts:
-                _record_conflict(c, device_id, who.user_id)
-    except Refused as exc:
-        result.rejected.append(Rejection(change.table, change.id, exc.reason))
-        return
-    except (IntegrityError, DataError) as exc:  # a constraint, or a value the column cannot hold
-        # the database's text names its tables and constraints: logged, never sent
-        log.info("push: %s %s rejected by the database: %s", change.table, change.id, exc)
-        column = _offending_column(change.table, exc)
-        where = f" (field {column})" if column else ""
-        reason = (
-            f"The row breaks a rule of head office's database{where}: a required value is "
-            "missing, a reference points to no row, a value must be unique or is out of "
-            "range; correct it and save again."
-        )
-        result.rejected.append(Rejection(change.table, change.id, reason))
-        return
-    result.applied.append({"table": change.table, "id": change.id, "version": version})
-    result.conflicts.extend(conflicts)
+                version = outcome.version or outcome.current["sync_version"]
+                applied = {"table": table, "id": outcome.change.id, "version": version}
+                self.result.applied.append(applied)
+                self.result.conflicts.extend(outcome.plan.conflicts)
+
+    def finish(self) -> PushResult:
+        """Take the versions from the counter and record the conflicts."""
+        self.versions.close()
+        _record_conflicts(self.result.conflicts, self.device_id, self.who.user_id)
+        return self.result
+
+    def _decide(self, change: PushChange, current: dict | None, meta: dict | None):
+        """The change merged (rule 4) and decided (rule 6): a ``_Write`` or a Rejection."""
+        who, table = self.who, change.table
+        if current is None:
+            stamp_authorship(who, table, change.fields)
+        plan = _plan(self.device_id, change, current, meta)
+        effective = change.fields if current is None else plan.updates
+        deleted = change.deleted if current is None else "deleted" in plan.updates
+        try:
+            decide(who, table, change.id, current, effective, deleted=deleted, rows=self.rows)
+        except Refused as exc:
+            return Rejection(table, change.id, exc.reason)
+        if current is None:
+            return _Write(change, None, plan, "insert")
+        if not plan.updates and not plan.conflicts:
+            return _Write(change, current, plan, None)
+        return _Write(change, current, plan, "update")
+
+    def _write(self, table: str, writes: list[_Write]) -> None:
+        """Write ``writes`` in one savepoint; if the database refuses, halve and retry."""
+        first = self.versions.next
+        for i, w in enumerate(writes):
+            w.version = first + i
+        try:
+            with db.atomic():
+                _execute(MODELS[table], writes, self.device_id)
+        except (IntegrityError, DataError) as exc:  # a constraint, or a value out of range
+            for w in writes:
+                w.version = None
+            if len(writes) == 1:
+                writes[0].refusal = _database_refusal(table, writes[0].change.id, exc)
+                return
+            half = len(writes) // 2
+            self._write(table, writes[:half])
+            self._write(table, writes[half:])
+            return
+        self.versions.take(len(writes))
+        for w in writes:
+            for c in w.plan.conflicts:
+                c.version = w.version
+
+
+def _database_refusal(table: str, row_id: str, exc: Exception) -> Rejection:
+    # the database's text names its tables and constraints: logged, never sent
+    log.info("push: %s %s rejected by the database: %s", table, row_id, exc)
+    column = _offending_column(table, exc)
+    where = f" (field {column})" if column else ""
+    reason = (
+        f"The row breaks a rule of head office's database{where}: a required value is "
+        "missing, a reference points to no row, a value must be unique or is out of "
+        "range; correct it and save again."
+    )
+    return Rejection(table, row_id, reason)
 
 
 def _hold(device_id: str, applied: list[dict]) -> None:
@@ -127,13 +223,11 @@ def _hold(device_id: str, applied: list[dict]) -> None:
         return
     seq = Device.select(Device.last_pull_seq).where(Device.id == device_id).scalar() or 0
     shared = shared_tables()
-    rows = [
-        {"device_id": device_id, "table_name": a["table"], "row_id": a["id"], "page_seq": seq}
-        for a in applied
-        if a["table"] not in shared
-    ]
-    for start in range(0, len(rows), 500):
-        DeviceRow.insert_many(rows[start : start + 500]).on_conflict_ignore().execute()
+    insert_values(
+        "sync_device_rows (device_id, table_name, row_id, page_seq)",
+        [(device_id, a["table"], a["id"], seq) for a in applied if a["table"] not in shared],
+        " ON CONFLICT DO NOTHING",
+    )
 
 
 def _attach_server_rows(
@@ -191,12 +285,6 @@ def _offending_column(table: str, exc: Exception) -> str | None:
     return None
 
 
-def _by_column(model, row: dict) -> dict:
-    """peewee dict rows are keyed by field name; the wire uses column names."""
-    fields = model._meta.fields
-    return {fields[name].column_name if name in fields else name: v for name, v in row.items()}
-
-
 @dataclass
 class _Plan:
     """What a change would write: ``updates`` (column -> value, ``deleted`` included) and
@@ -205,13 +293,11 @@ class _Plan:
     updates: dict[str, Any] = field(default_factory=dict)
     conflicts: list[Conflict] = field(default_factory=list)
     written: dict = field(default_factory=dict)
-    meta_exists: bool = False
 
 
-def _plan(device_id: str, change: PushChange, current: dict | None) -> _Plan:
+def _plan(device_id: str, change: PushChange, current: dict | None, meta: dict | None) -> _Plan:
     table = change.table
-    meta = RowMeta.get_or_none((RowMeta.table_name == table) & (RowMeta.row_id == change.id))
-    plan = _Plan(written=dict(meta.fields) if meta else {}, meta_exists=meta is not None)
+    plan = _Plan(written=dict(meta or {}))
     if current is None:
         return plan
     written = plan.written
@@ -242,32 +328,63 @@ def _plan(device_id: str, change: PushChange, current: dict | None) -> _Plan:
     return plan
 
 
-def _write(model, device_id: str, change: PushChange, current: dict | None, plan: _Plan):
-    """Write the planned change; returns (version, conflicts)."""
-    table = change.table
-    to_field = {c: model._meta.columns[c].name for c in change.fields}
-    written = plan.written
-    if current is None:
-        version = take_version()
-        values = {to_field[c]: v for c, v in change.fields.items()}
-        model.insert(id=change.id, deleted=change.deleted, sync_version=version, **values).execute()
-        written = {c: [version, device_id] for c in change.fields}
-        if change.deleted:
-            written[DELETED] = [version, device_id]
-        _save_meta(table, change.id, written, exists=plan.meta_exists)
-        return version, []
-    updates, conflicts = plan.updates, plan.conflicts
-    if not updates and not conflicts:
-        return current["sync_version"], []
-    version = take_version()
-    values = {(to_field.get(c) or c): v for c, v in updates.items()}
-    model.update(sync_version=version, **values).where(model.id == change.id).execute()
-    for column in updates:
-        written[DELETED if column == "deleted" else column] = [version, device_id]
-    _save_meta(table, change.id, written, exists=plan.meta_exists)
-    for c in conflicts:
-        c.version = version
-    return version, conflicts
+def _written(w: _Write, device_id: str) -> dict:
+    """The row's per-field metadata once ``w`` is written at ``w.version``."""
+    stamp = [w.version, device_id]
+    if w.kind == "insert":
+        written = {c: stamp for c in w.change.fields}
+        if w.change.deleted:
+            written[DELETED] = stamp
+        return written
+    written = dict(w.plan.written)
+    for column in w.plan.updates:
+        written[DELETED if column == "deleted" else column] = stamp
+    return written
+
+
+def _execute(model, writes: list[_Write], device_id: str) -> None:
+    """The rows and their metadata, one ``executemany`` per shape of row."""
+    columns = model._meta.columns
+    inserts: list[dict] = []
+    updates: dict[tuple[str, ...], list[list]] = {}
+    for w in writes:
+        if w.kind == "insert":
+            row = {columns[c].name: v for c, v in w.change.fields.items()}
+            row.update(id=w.change.id, deleted=w.change.deleted, sync_version=w.version)
+            inserts.append(row)
+        else:
+            names = tuple(sorted(w.plan.updates))
+            updates.setdefault(names, []).append(
+                [*(w.plan.updates[c] for c in names), w.version, w.change.id]
+            )
+    insert_rows(model, inserts)
+    for names, params in updates.items():
+        fields = [columns[c] for c in (*names, "sync_version", "id")]
+        sets = ", ".join(f'"{c}" = {db.param}' for c in (*names, "sync_version"))
+        sql = f'UPDATE "{model._meta.table_name}" SET {sets} WHERE "id" = {db.param}'
+        executemany(sql, [[f.db_value(v) for f, v in zip(fields, p, strict=True)] for p in params])
+    table = model._meta.table_name
+    insert_values(
+        "sync_row_meta (table_name, row_id, fields)",
+        [(table, w.change.id, dumps(_written(w, device_id)).decode()) for w in writes],
+        " ON CONFLICT (table_name, row_id) DO UPDATE SET fields = excluded.fields",
+    )
+
+
+def _read_meta(table: str, ids: list[str]) -> dict[str, dict]:
+    """Row id -> its per-field metadata (rule 4), for the rows of ``ids`` that have some.
+    (``sync_row_meta.fields`` is JSON text: written and read here with the wire's codec, the
+    ``RowMeta`` model reads it too.)"""
+    found: dict[str, dict] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        marks = ", ".join([db.param] * len(chunk))
+        sql = (
+            "SELECT row_id, fields FROM sync_row_meta "
+            f"WHERE table_name = {db.param} AND row_id IN ({marks})"
+        )
+        found.update((i, loads(f)) for i, f in db.execute_sql(sql, [table, *chunk]).fetchall())
+    return found
 
 
 def _same(old: Any, new: Any) -> bool:
@@ -276,25 +393,21 @@ def _same(old: Any, new: Any) -> bool:
     return old == new
 
 
-def _save_meta(table: str, row_id: str, written: dict, *, exists: bool) -> None:
-    if exists:
-        RowMeta.update(fields=written).where(
-            (RowMeta.table_name == table) & (RowMeta.row_id == row_id)
-        ).execute()
-    else:
-        RowMeta.create(table_name=table, row_id=row_id, fields=written)
-
-
-def _record_conflict(c: Conflict, device_id: str, user_id: str) -> None:
-    kind = COLUMNS[c.table][c.field].kind if c.field in COLUMNS[c.table] else "bool"
-    SyncConflict.create(
-        table_name=c.table,
-        row_id=c.id,
-        field=c.field,
-        winner=c.winner,
-        kept=to_wire(kind, c.kept),
-        lost=to_wire(kind, c.lost),
-        version=c.version,
-        device_id=device_id,
-        user_id=user_id,
-    )
+def _record_conflicts(conflicts: list[Conflict], device_id: str, user_id: str) -> None:
+    rows = []
+    for c in conflicts:
+        kind = COLUMNS[c.table][c.field].kind if c.field in COLUMNS[c.table] else "bool"
+        rows.append(
+            {
+                "table_name": c.table,
+                "row_id": c.id,
+                "field": c.field,
+                "winner": c.winner,
+                "kept": to_wire(kind, c.kept),
+                "lost": to_wire(kind, c.lost),
+                "version": c.version,
+                "device_id": device_id,
+                "user_id": user_id,
+            }
+        )
+    insert_rows(SyncConflict, rows)

@@ -36,6 +36,7 @@ from app.models import (
     Vehicle,
 )
 from app.models.enums import Role
+from headoffice.rows import Rows
 
 RECENT_DAYS = 30
 # Tables everyone receives whole (catalogues and the team's names): app.domain.policy's
@@ -174,8 +175,9 @@ def scope_queries(who: Principal, today: date) -> ScopeQueries | None:
 # app.domain.policy says how each table hangs off an intervention.
 
 
-def may_write(who: Principal, table: str, row: dict) -> bool:
-    """May ``who`` hold ``row`` (wire column names) of ``table`` as written?"""
+def may_write(who: Principal, table: str, row: dict, rows: Rows | None = None) -> bool:
+    """May ``who`` hold ``row`` (wire column names) of ``table`` as written? ``rows``: where
+    the parents are read (default: the database, each time)."""
     if who.sees_everything:
         return True
     tech = who.technician_id
@@ -184,19 +186,21 @@ def may_write(who: Principal, table: str, row: dict) -> bool:
         return False
     if rules.owner and row.get(rules.owner) != tech:
         return False
+    rows = rows or Rows()
     if table == policy.INTERVENTIONS:
-        return _own_intervention(tech, row.get("id"))
-    jobs = interventions_of(table, row)
+        return _own_intervention(tech, row.get("id"), rows)
+    jobs = interventions_of(table, row, rows)
     if jobs is None:
         return False
     if not jobs:  # hangs off no intervention: his own rows only (his van, his orders)
         return rules.owner is not None
-    return all(_own_intervention(tech, job) for job in jobs)
+    return all(_own_intervention(tech, job, rows) for job in jobs)
 
 
-def interventions_of(table: str, row: dict) -> set[str] | None:
+def interventions_of(table: str, row: dict, rows: Rows | None = None) -> set[str] | None:
     """The interventions ``row`` hangs off, through every link set in it (a quote line through
     its quote); None when a link leads to a row that does not exist, or to no intervention."""
+    rows = rows or Rows()
     found: set[str] = set()
     for link in policy.policy(table).links:
         parent_id = row.get(link.column)
@@ -205,29 +209,14 @@ def interventions_of(table: str, row: dict) -> set[str] | None:
         if link.table == policy.INTERVENTIONS:
             found.add(parent_id)
             continue
-        parent = _row(MODELS_BY_TABLE[link.table], parent_id)
-        above = interventions_of(link.table, parent) if parent is not None else None
+        parent = rows.row(link.table, parent_id)
+        above = interventions_of(link.table, parent, rows) if parent is not None else None
         if not above:
             return None
         found |= above
     return found
 
 
-def _own_intervention(tech: str, intervention_id: str | None) -> bool:
-    if not intervention_id:
-        return False
-    return (
-        Intervention.select()
-        .where((Intervention.id == intervention_id) & (Intervention.technician == tech))
-        .exists()
-    )
-
-
-def _row(model, row_id: str | None) -> dict | None:
-    if not row_id:
-        return None
-    row = model.select().where(model.id == row_id).dicts().first()
-    if row is None:
-        return None
-    fields = model._meta.fields
-    return {fields[k].column_name if k in fields else k: v for k, v in row.items()}
+def _own_intervention(tech: str, intervention_id: str | None, rows: Rows) -> bool:
+    job = rows.row(policy.INTERVENTIONS, intervention_id)
+    return job is not None and job["technician_id"] == tech

@@ -42,6 +42,33 @@ def take_version() -> int:
     return _increment(1)
 
 
+class VersionBlock:
+    """The versions of one push, handed out in memory and taken from the counter in one
+    statement when the push ends (``close``). Only under the counter's lock (``lock_versions``
+    at the start of the push; SQLite's write transaction): nobody else can move the counter
+    until the push commits, so the versions it hands out are the counter's next ones."""
+
+    def __init__(self) -> None:
+        self.first = committed_version() + 1
+        self.used = 0
+
+    @property
+    def next(self) -> int:
+        """The version the next written row gets (``take`` marks it used)."""
+        return self.first + self.used
+
+    def take(self, n: int) -> None:
+        self.used += n
+
+    def close(self) -> None:
+        """Move the counter past every version handed out (before the commit)."""
+        if not self.used:
+            return
+        last = _increment(self.used)
+        if last != self.first + self.used - 1:  # the lock did not hold: never commit that
+            raise RuntimeError(f"the version counter moved during a push ({last})")
+
+
 def committed_version() -> int:
     """The highest version whose transaction has committed (the pull high water)."""
     return SyncCounter.select(SyncCounter.value).where(SyncCounter.name == VERSION).scalar() or 0

@@ -3,9 +3,11 @@
 For every synced table, every role (the technician owning the job, another technician, the
 office, an admin), every operation (create, update of each field group, delete) and every
 state of the parent intervention (open, signed, validated, cancelled), the decision of
-``headoffice.permissions.decide`` (on a real SQLite database holding the rows) is compared
-with the one derived by ``expected`` below: a small truth table written from the rules of
-docs/sync-protocol.md (rule 6), without reading ``app.domain.policy``.
+``headoffice.permissions.decide`` is compared with the one derived by ``expected`` below: a
+small truth table written from the rules of docs/sync-protocol.md (rule 6), without reading
+``app.domain.policy``. The decision reads the rows as a push does (``BatchRows``), from a
+real head office database holding them, on SQLite and on PostgreSQL (``backend``; one
+database per module and backend, built once: decisions write nothing).
 """
 
 from __future__ import annotations
@@ -14,12 +16,15 @@ import uuid
 from datetime import date, datetime
 
 import pytest
+from conftest import require
+from server_support import create_pg_database, drop_pg_database, pg_reachable
 
 from app.models import MODELS_BY_TABLE, Technician, User
-from app.models.database import open_sqlite
 from app.models.enums import Role
 from app.sync.schema import TABLES
+from headoffice.database import open_database
 from headoffice.permissions import OUTSIDE, Refused, decide, stamp_authorship
+from headoffice.rows import BatchRows
 from headoffice.scope import Principal
 
 NOW = datetime(2026, 3, 2, 10, 0)
@@ -219,15 +224,25 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def world(backend, tmp_path_factory):
     from app.models import db
 
-    database = open_sqlite(tmp_path_factory.mktemp("matrix") / "headoffice.db")
+    if backend == "sqlite":
+        url, name = f"sqlite:///{tmp_path_factory.mktemp('matrix') / 'headoffice.db'}", None
+    else:
+        require(pg_reachable(), "PostgreSQL is not reachable at 127.0.0.1:5432 (user postgres)")
+        name, url = create_pg_database()
+    database = open_database(url)
+    db.initialize(database)
     try:
-        yield World()
+        with database.connection_context():
+            yield World()
     finally:
-        database.close()
+        close_all = getattr(database, "close_all", None)  # the PostgreSQL pool
+        close_all() if close_all is not None else database.close()
         db.initialize(None)
+        if name:
+            drop_pg_database(name)
 
 
 # --- the cases -------------------------------------------------------------------------------
@@ -287,7 +302,7 @@ def decision(world: World, table: str, role: str, op: str, group: str, state: st
                 effective = {column: new_value(world, table, column, current[column])}
     row_id = (current or {}).get("id") or str(uuid.uuid4())
     try:
-        decide(who, table, row_id, current, effective, deleted=op == "delete")
+        decide(who, table, row_id, current, effective, deleted=op == "delete", rows=BatchRows())
     except Refused as refused:
         return refused.reason
     return ALLOW

@@ -692,14 +692,14 @@ def test_rule3_a_batch_failing_midway_applies_nothing(demo_server, new_device, m
         failing = Comment.create(
             intervention=job, author=tech1.user["id"], visibility="internal", body="second"
         )
-    real_write = headoffice_push._write
+    real_execute = headoffice_push._execute
 
-    def write(model, device_id, change, current, plan):
-        if change.id == failing.id:  # the last row of the batch: an unexpected server error
+    def execute(model, writes, device_id):
+        if any(w.change.id == failing.id for w in writes):  # an unexpected server error
             raise RuntimeError("disk on fire")
-        return real_write(model, device_id, change, current, plan)
+        return real_execute(model, writes, device_id)
 
-    monkeypatch.setattr(headoffice_push, "_write", write)
+    monkeypatch.setattr(headoffice_push, "_execute", execute)
     high = server_version(demo_server)
     with pytest.raises(Exception) as failed:
         tech1.sync()
@@ -713,7 +713,7 @@ def test_rule3_a_batch_failing_midway_applies_nothing(demo_server, new_device, m
         assert not PushBatch.select().where(PushBatch.batch_id == batch_id).exists()
     with tech1.active():
         assert SyncOutbox.select().count() == 3  # nothing was marked synced
-    monkeypatch.setattr(headoffice_push, "_write", real_write)
+    monkeypatch.setattr(headoffice_push, "_execute", real_execute)
     report = tech1.sync()  # the saved batch is sent again, whole
     assert report.push.replayed and report.push.applied == 3
     assert tech1.transport.pushed[-1]["batch_id"] == batch_id

@@ -6,7 +6,7 @@ version (rule 9): a field that version does not know is refused like any unknown
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from app.errors import PayloadTooLargeError
@@ -65,13 +65,24 @@ class PushResult:
         return {
             "applied": self.applied,
             "conflicts": [_wire_conflict(c) for c in self.conflicts],
-            "rejected": [asdict(r) for r in self.rejected],
+            "rejected": [
+                {"table": r.table, "id": r.id, "reason": r.reason, "row": r.row}
+                for r in self.rejected
+            ],
         }
 
 
 def _wire_conflict(c: Conflict) -> dict:
     kind = COLUMNS[c.table][c.field].kind if c.field in COLUMNS[c.table] else K_BOOL
-    return {**asdict(c), "kept": to_wire(kind, c.kept), "lost": to_wire(kind, c.lost)}
+    return {
+        "table": c.table,
+        "id": c.id,
+        "field": c.field,
+        "winner": c.winner,
+        "kept": to_wire(kind, c.kept),
+        "lost": to_wire(kind, c.lost),
+        "version": c.version,
+    }
 
 
 def _is_uuid_like(value: Any) -> bool:
