@@ -387,7 +387,7 @@ def _paths() -> dict:
                         "name": "intervention_id",
                         "in": "query",
                         "required": True,
-                        "schema": {"type": "string", "maxLength": 64},
+                        "schema": ID,
                     }
                 ],
                 "responses": _responses(

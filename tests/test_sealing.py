@@ -300,7 +300,8 @@ def test_serve_makes_a_demo_certificate_and_its_demo_reports_verify(tmp_path):
                 "SELECT v.id, json_extract(v.content, '$.reference') FROM report_versions v "
                 "JOIN signatures s ON s.intervention_id = v.intervention_id "
                 "AND s.document_kind = v.kind AND s.content_sha256 = v.content_sha256 "
-                "WHERE v.status = 'validated' AND v.kind = 'slip' ORDER BY v.id LIMIT 1"
+                "AND s.outcome = 'signed' "
+                "WHERE v.status = 'validated' AND v.kind = 'visit_report' ORDER BY v.id LIMIT 1"
             ).fetchone()
             signatures = con.execute("SELECT count(*) FROM signatures").fetchone()[0]
         assert signatures > 0

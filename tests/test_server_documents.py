@@ -174,11 +174,14 @@ def test_a_version_without_a_device_pdf_is_made_sealed_and_kept_on_first_request
     assert Intervention.get_by_id(job.id).technician_id == tech.technician_id
 
 
-def test_a_head_office_database_of_version_2_gains_the_pdf_tables(tmp_path):
+def test_a_head_office_database_before_the_pdf_tables_gains_them(tmp_path):
     import sqlite3
 
     from app.models import db
     from headoffice.database import open_database
+    from headoffice.models import SERVER_SCHEMA
+
+    PDF_MIGRATION = next(m.version for m in SERVER_SCHEMA.migrations if "PDF" in m.name)
 
     path = tmp_path / "headoffice.db"
     open_database(f"sqlite:///{path}").close()
@@ -186,14 +189,14 @@ def test_a_head_office_database_of_version_2_gains_the_pdf_tables(tmp_path):
         new = {r[0]: r[1] for r in con.execute("SELECT name, sql FROM sqlite_master")}
         con.execute("DROP TABLE report_pdfs")
         con.execute("DROP TABLE report_pdfs_held_aside")
-        con.execute("DELETE FROM headoffice_schema_migrations WHERE version = 3")
+        con.execute(f"DELETE FROM headoffice_schema_migrations WHERE version = {PDF_MIGRATION}")
     database = open_database(f"sqlite:///{path}")
     database.close()
     db.initialize(None)
     with sqlite3.connect(path) as con:
         upgraded = {r[0]: r[1] for r in con.execute("SELECT name, sql FROM sqlite_master")}
         version = con.execute("SELECT MAX(version) FROM headoffice_schema_migrations").fetchone()
-    assert version == (3,)
+    assert version == (SERVER_SCHEMA.latest,)
     assert {k: v for k, v in upgraded.items() if "report_pdfs" in k} == {
         k: v for k, v in new.items() if "report_pdfs" in k
     }

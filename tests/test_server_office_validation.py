@@ -61,7 +61,7 @@ def office_server(demo_db_url, tmp_path, make_server):
 
 def signed_slip(signed: bool = True) -> ReportVersion:
     """A submitted slip of the demo with the version its technician sent."""
-    with_signature = {s.intervention_id for s in Signature.select()}
+    with_signature = {s.intervention_id for s in Signature.select() if s.outcome == "signed"}
     for version in ReportVersion.select().where(ReportVersion.status == "submitted"):
         if (version.intervention_id in with_signature) == signed:
             return version
