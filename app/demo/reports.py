@@ -64,13 +64,13 @@ def build(w: Writer, today) -> int:
         .limit(MAX_VISITS)
     )[::-1]
     rng = w.rng
-    # the office's queue always shows an unsigned slip: the oldest one waiting is unsigned
+    # the office's queue always shows an unsigned slip (the oldest) and signed ones
     waiting = [v.id for v in visits if v.status == S.SUBMITTED]
     for visit in visits:
         finished = visit.finished_at or visit.started_at or visit.scheduled_start
         signed = visit.status == S.SIGNED or rng.random() >= 1 / 6
-        if waiting and visit.id == waiting[0]:
-            signed = False
+        if visit.id in waiting:  # the queue: the oldest slip unsigned, the others signed
+            signed = visit.id != waiting[0]
         if not signed:  # the note is a record: written before the content is built
             Comment.insert(
                 id=w.new_id(), intervention=visit.id, author=visit.technician.user_id,
