@@ -3,6 +3,7 @@ app's, falcon's and waitress' own) in the JSON shape, and servers that stop clea
 
 from __future__ import annotations
 
+import gc
 import os
 import socket
 import threading
@@ -110,6 +111,7 @@ def test_protocol_and_routing_errors_are_json(demo_server):
 
 
 def _counts() -> tuple[int, int]:
+    gc.collect()  # descriptors only unreachable objects still hold are closed first
     return len(os.listdir("/proc/self/fd")), threading.active_count()
 
 
@@ -139,6 +141,9 @@ def test_starting_and_stopping_a_server_leaks_no_descriptor_nor_thread(demo_db_u
         baseline = _counts()
         for _ in range(30):
             one_server()
-        assert _counts() == baseline
+        descriptors, threads = _counts()
+        # never more than before (fewer happens: a pooled connection of the test's database
+        # set-up, open at the baseline, may be closed meanwhile)
+        assert descriptors <= baseline[0] and threads == baseline[1], (descriptors, baseline)
     finally:
         cleanup()
