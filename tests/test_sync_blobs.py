@@ -2,7 +2,8 @@
 
 Before pushing rows, the engine uploads the blob of every pending attachment / signature /
 report version that head office lacks: deduplicated, resumable in chunks, and a row whose
-file is missing on the device is held back (stays pending) while the others go.
+file is missing on the device is held back (stays pending) while the others go. Each test
+runs with head office's blobs in its local directory and in an S3-compatible bucket.
 """
 # ruff: noqa: F811  (pytest fixtures imported from sync_support)
 
@@ -13,6 +14,7 @@ import shutil
 
 import pytest
 import requests
+from server_support import blob_bytes, make_bucket
 from sync_support import open_device, server_template  # noqa: F401
 
 from app.media.blob_store import BlobStore
@@ -54,11 +56,14 @@ class Recorder:
 
 
 @pytest.fixture
-def device(tmp_path, server_template, make_server):
+def device(tmp_path, server_template, make_server, blob_store, request):
     """tech1's device in ``<tmp>/device`` (blobs in its ``blobs`` folder), first sync done,
-    against a live head office on loopback."""
+    against a live head office on loopback (its blobs in ``blob_store``)."""
     shutil.copy2(server_template, tmp_path / "headoffice.db")
-    server = make_server(f"sqlite:///{tmp_path / 'headoffice.db'}")
+    config = {}
+    if blob_store == "s3":
+        config["s3"] = make_bucket(request.getfixturevalue("s3_endpoint"))
+    server = make_server(f"sqlite:///{tmp_path / 'headoffice.db'}", **config)
     (tmp_path / "device").mkdir()
     database = open_device(tmp_path / "device" / "terrain.db")
     tracking.install()
@@ -99,10 +104,9 @@ def server_has_row(server, row_id: str) -> bool:
 
 
 def server_blob(server, sha256: str) -> bytes | None:
-    path = server.config.blob_dir / sha256[:2] / sha256[2:4] / sha256
     if not on_server(server, lambda: Blob.get_or_none(Blob.sha256 == sha256)):
         return None
-    return path.read_bytes()
+    return blob_bytes(server, sha256)
 
 
 def test_blob_is_uploaded_before_its_row(device):
