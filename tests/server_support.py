@@ -465,16 +465,25 @@ class ServeProcess:
 
 @contextlib.contextmanager
 def running_serve(
-    data_dir: Path, *args: str, port: int | None = None, timeout: float = 60
+    data_dir: Path,
+    *args: str,
+    port: int | None = None,
+    timeout: float = 60,
+    env: dict[str, str] | None = None,
 ) -> Iterator[ServeProcess]:
-    """Run ``main.py serve --data-dir <data_dir> --port <port> *args`` until the block ends."""
+    """Run ``main.py serve --data-dir <data_dir> --port <port> *args`` until the block ends
+    (``env``: variables added to this process' environment)."""
     port = port or free_port()
     log_path = data_dir.parent / f"serve-{port}.log"
     command = [sys.executable, "main.py", "serve", "--data-dir", str(data_dir)]
     command += ["--port", str(port), *args]
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ}
+            command,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
         )
     served = ServeProcess(process, f"http://127.0.0.1:{port}/api/v1", log_path)
     try:
