@@ -16,17 +16,27 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
+import signal
+import subprocess
+import sys
 import threading
+import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+import psycopg2
 import pytest
 import requests
 from server_support import (
     DEMO_PASSWORD,
+    PG_ADMIN,
+    ROOT,
     Client,
     LiveServer,
+    free_port,
     make_bucket,
     open_intervention_of,
     running_serve,
@@ -299,3 +309,167 @@ def test_devices_alternating_between_two_processes_follow_the_sync_rules(two_pro
     office.transport.close()
     tech.database.close()
     office.database.close()
+
+
+# --- serve --workers N ----------------------------------------------------------------------
+
+HEALTH_LINE = re.compile(r'^<(\d+)> \S+ "GET /api/v1/health HTTP/1\.1" 200 ', re.MULTILINE)
+
+
+def children_of(pid: int) -> set[int]:
+    found = set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        if int(stat.rpartition(")")[2].split()[1]) == pid:
+            found.add(int(entry))
+    return found
+
+
+def database_sessions(url: str) -> int:
+    con = psycopg2.connect(connect_timeout=5, **PG_ADMIN)
+    try:
+        with con.cursor() as cur:
+            cur.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s",
+                (url.rsplit("/", 1)[1],),
+            )
+            return cur.fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_serve_with_two_workers_answers_from_both_and_stops_cleanly(pg_url, tmp_path):
+    port = free_port()
+    log_path = tmp_path / "workers.log"
+    command = [
+        sys.executable, "main.py", "serve", "--data-dir", str(tmp_path / "data"),
+        "--db", pg_url, "--port", str(port), "--workers", "2", "--threads", "2",
+        "--access-log", "--demo",
+    ]  # fmt: skip
+    base = f"http://127.0.0.1:{port}/api/v1"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert process.poll() is None, log_path.read_text()
+            with contextlib.suppress(requests.RequestException):
+                if requests.get(f"{base}/health", timeout=2).status_code == 200:
+                    break
+            assert time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.2)
+        workers = children_of(process.pid)
+        assert len(workers) == 2, workers
+
+        # new connections until both workers have answered (bounded: 40 rounds of 16)
+        def health(_):
+            answer = requests.get(f"{base}/health", headers={"Connection": "close"}, timeout=10)
+            return answer.status_code, answer.json()["status"]
+
+        answered: set[int] = set()
+        with ThreadPoolExecutor(8) as pool:
+            for _ in range(40):
+                assert set(pool.map(health, range(16))) == {(200, "ok")}
+                time.sleep(0.2)  # the access log is written after the answer
+                answered = {int(p) for p in HEALTH_LINE.findall(log_path.read_text())}
+                if answered >= workers:
+                    break
+        assert answered == workers  # each worker process answered /health, nobody else
+        # a token issued by one worker is good on any: sign in, then pull on new connections
+        login = requests.post(f"{base}/auth/login", timeout=30, json={
+            "username": "tech1", "password": DEMO_PASSWORD, "device_id": str(uuid.uuid4()),
+        })  # fmt: skip
+        assert login.status_code == 200, login.text
+        token = {"Authorization": f"Bearer {login.json()['token']}", "Connection": "close"}
+        for _ in range(4):
+            pulled = requests.get(f"{base}/sync/pull", headers=token, timeout=30,
+                                  params={"cursor": "", "limit": 10})  # fmt: skip
+            assert pulled.status_code == 200, pulled.text
+
+        # what must happen once happened once, in the master, before the workers
+        text = log_path.read_text()
+        assert text.count("demo seal certificate created") == 1
+        assert text.count("created head office schema") == 1
+        assert text.count("Demo data:") == 1
+
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0, log_path.read_text()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    text = log_path.read_text()
+    assert "Shutting down: Master" in text
+    assert text.count("Terrain head office stopped") == 1  # the master's, not each worker's
+    assert not [pid for pid in workers if os.path.exists(f"/proc/{pid}")]
+    assert database_sessions(pg_url) == 0  # every worker closed its pool
+
+
+def test_serve_refuses_several_workers_where_they_cannot_run(tmp_path, monkeypatch, capsys):
+    from app.cli import main
+    from headoffice.cli import serve
+
+    args = ["serve", "--data-dir", str(tmp_path), "--workers", "2"]
+    assert main(args, serve=serve) == 2  # SQLite: one process
+    assert "Several worker processes need PostgreSQL" in capsys.readouterr().err
+    monkeypatch.setattr(sys, "platform", "win32")
+    assert main([*args, "--db", "postgresql://postgres@127.0.0.1/x"], serve=serve) == 2
+    assert "does not run on Windows" in capsys.readouterr().err
+    assert not (tmp_path / "headoffice-seal").exists()  # refused before anything was made
+
+
+# --- migrations --------------------------------------------------------------------------
+
+OPENER = """
+import pathlib, sys, time
+from headoffice.database import close_database, open_database
+ready, go = pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3])
+ready.touch()
+while not go.exists():
+    time.sleep(0.002)
+close_database(open_database(sys.argv[1]))
+"""
+
+
+def test_processes_opening_a_new_database_together_migrate_it_once(pg_url, tmp_path):
+    from app.models.database import DOMAIN_SCHEMA
+    from headoffice.models import SERVER_SCHEMAS
+
+    go = tmp_path / "go"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-c", OPENER, pg_url]
+    openers = [
+        subprocess.Popen(
+            [*command, str(tmp_path / f"ready-{n}"), str(go)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        for n in range(4)
+    ]
+    deadline = time.monotonic() + 60
+    while len(list(tmp_path.glob("ready-*"))) < len(openers):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    go.touch()  # all four open the empty database at once
+    outputs = [opener.communicate(timeout=120)[0].decode() for opener in openers]
+    assert [o.returncode for o in openers] == [0] * 4, outputs
+    dsn = {**PG_ADMIN, "dbname": pg_url.rsplit("/", 1)[1]}
+    con = psycopg2.connect(connect_timeout=5, **dsn)
+    try:
+        with con.cursor() as cur:
+            for schema in SERVER_SCHEMAS:
+                cur.execute(f'SELECT version FROM "{schema.version_table}" ORDER BY version')
+                assert [r[0] for r in cur.fetchall()] == [m.version for m in schema.migrations]
+            cur.execute('SELECT count(*) FROM "sync_counters"')
+            assert cur.fetchone()[0] == 1
+    finally:
+        con.close()
+    assert DOMAIN_SCHEMA in SERVER_SCHEMAS
