@@ -473,3 +473,51 @@ def test_processes_opening_a_new_database_together_migrate_it_once(pg_url, tmp_p
     finally:
         con.close()
     assert DOMAIN_SCHEMA in SERVER_SCHEMAS
+
+
+# --- the e-mail delivery worker of each process -----------------------------------------
+
+
+def test_delivery_workers_of_several_processes_never_take_the_same_delivery(pg_url):
+    """Each worker process runs its own delivery thread: a due delivery is claimed by one of
+    them only (a conditional update of its row), whatever their number."""
+    from headoffice.mail import DeliveryPolicy, DeliveryWorker, SmtpSettings
+    from headoffice.models import EmailDelivery
+
+    databases = [open_database(pg_url) for _ in range(4)]  # one pool each, as processes have
+    try:
+        with db.using(databases[0]):
+            ids = [str(uuid.uuid4()) for _ in range(80)]
+            EmailDelivery.insert_many(
+                [{"report_version_id": i, "intervention_id": i, "recipient": "a@b.fr"} for i in ids]
+            ).execute()
+        workers = [DeliveryWorker(d, SmtpSettings(), DeliveryPolicy()) for d in databases]
+        claimed: list[list[str]] = [[] for _ in workers]
+        round_ = [None] * len(workers)
+        # in lockstep: every round, all workers claim at the same moment (the same rows due)
+        barrier = threading.Barrier(len(workers))
+
+        def claim_all(index: int) -> None:
+            with db.using(databases[index]):
+                while True:
+                    barrier.wait(60)
+                    delivery = workers[index]._claim()
+                    round_[index] = delivery
+                    if delivery is not None:
+                        claimed[index].append(delivery.report_version_id)
+                    barrier.wait(60)
+                    if all(d is None for d in round_):
+                        break
+                    barrier.wait(60)  # everyone read the round before it is overwritten
+                db.close()
+
+        threads = [threading.Thread(target=claim_all, args=(i,)) for i in range(len(workers))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        everything = [i for taken in claimed for i in taken]
+        assert sorted(everything) == sorted(ids)  # each once: none twice, none forgotten
+    finally:
+        for database in databases:
+            close_database(database)
