@@ -97,7 +97,11 @@ def serve(args: argparse.Namespace) -> int:
         open_blob_files(config).close()  # an unreachable bucket stops here, once
         close_database(database)  # the workers open their own connections after the fork
         return _serve_workers(args, config, seal, url, where, workers)
-    app = create_app(config, database, seal)
+    try:
+        app = create_app(config, database, seal)  # an unreachable bucket stops here
+    except Exception:
+        close_database(database)
+        raise
     try:
         server = HeadOfficeServer(app, host=args.host, port=args.port, threads=args.threads)
     except OSError as exc:

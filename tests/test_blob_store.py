@@ -258,3 +258,59 @@ def test_concurrent_puts_to_a_store_leave_one_complete_blob(files):
     assert kept(files) == [layout(sha(data))]
     with contextlib.closing(files.open(sha(data))) as stream:
         assert stream.read() == data
+
+
+def test_the_object_store_is_configured_by_url_and_environment(monkeypatch):
+    from app.errors import ConfigError
+    from headoffice.app import ServerConfig, blob_store_from
+
+    env = {
+        "TERRAIN_S3_ENDPOINT": "http://127.0.0.1:9000",
+        "TERRAIN_S3_REGION": "eu-west-3",
+        "TERRAIN_S3_ACCESS_KEY_ID": "key",
+        "TERRAIN_S3_SECRET_ACCESS_KEY": "secret",
+    }
+    s3 = blob_store_from("s3://terrain-blobs/prod/eu", env)
+    assert (s3.bucket, s3.prefix, s3.endpoint_url, s3.region) == (
+        "terrain-blobs", "prod/eu/", "http://127.0.0.1:9000", "eu-west-3"
+    )  # fmt: skip
+    assert (s3.access_key_id, s3.secret_access_key) == ("key", "secret")
+    assert "secret" not in repr(s3) and s3.url == "s3://terrain-blobs/prod/eu"
+    assert blob_store_from("", env) is None and blob_store_from(None, env) is None
+    with pytest.raises(ConfigError, match="s3://bucket"):
+        blob_store_from("s3:///no-bucket", env)
+    # for gunicorn and other WSGI servers: TERRAIN_BLOB_STORE, then TERRAIN_BLOB_DIR optional
+    for name, value in {**env, "TERRAIN_DB_URL": "sqlite:///x.db"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("TERRAIN_BLOB_DIR", raising=False)
+    monkeypatch.delenv("TERRAIN_BLOB_STORE", raising=False)
+    with pytest.raises(ConfigError, match="TERRAIN_BLOB_DIR"):
+        ServerConfig.from_env()
+    monkeypatch.setenv("TERRAIN_BLOB_STORE", "s3://terrain-blobs")
+    config = ServerConfig.from_env()
+    assert config.s3.bucket == "terrain-blobs" and config.s3.prefix == ""
+
+
+def test_serve_stops_with_a_message_when_the_bucket_is_missing(
+    s3_endpoint, tmp_path, monkeypatch, capsys
+):
+    from server_support import free_port
+
+    from app.cli import main
+    from app.models import db
+    from headoffice.cli import serve
+
+    monkeypatch.setenv("TERRAIN_S3_ENDPOINT", s3_endpoint)
+    monkeypatch.setenv("TERRAIN_S3_REGION", "us-east-1")
+    monkeypatch.setenv("TERRAIN_S3_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("TERRAIN_S3_SECRET_ACCESS_KEY", "test")
+    args = ["serve", "--data-dir", str(tmp_path), "--port", str(free_port())]
+    try:
+        code = main([*args, "--blob-store", "s3://no-such-bucket"], serve=serve)
+    finally:
+        if db.obj is not None:
+            db.obj.close()
+        db.initialize(None)
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "no-such-bucket" in err and "Create the bucket" in err
