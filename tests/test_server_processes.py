@@ -521,3 +521,14 @@ def test_delivery_workers_of_several_processes_never_take_the_same_delivery(pg_u
     finally:
         for database in databases:
             close_database(database)
+
+
+def test_serve_in_one_process_stops_cleanly_on_sigterm(pg_url, tmp_path):
+    with running_serve(tmp_path / "data", "--db", pg_url, "--demo", timeout=120) as served:
+        client = LiveServer(served.base, None, None, None).login("office")
+        assert client.get("/sync/pull", params={"cursor": "", "limit": 10}).status_code == 200
+        assert database_sessions(pg_url) >= 1  # the pool keeps its connection
+        served.process.send_signal(signal.SIGTERM)
+        assert served.process.wait(timeout=60) == 0, served.log()
+    assert "Terrain head office stopped" in served.log()
+    assert database_sessions(pg_url) == 0  # threads stopped, connections closed
