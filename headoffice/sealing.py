@@ -75,7 +75,10 @@ class Seal:
         path = directory / TRUST_FILE
         pem = b"".join(c.public_bytes(Encoding.PEM) for c in self.trust_anchors())
         if not path.is_file() or path.read_bytes() != pem:
-            path.write_bytes(pem)
+            # written aside, then renamed: a process reading it meanwhile sees all or nothing
+            tmp = directory / f".{TRUST_FILE}.{os.getpid()}.tmp"
+            tmp.write_bytes(pem)
+            os.replace(tmp, path)
         return path
 
     def seal(self, pdf: bytes, *, content_sha256: str, company: str = "") -> bytes:
