@@ -1,6 +1,7 @@
 """Head office's WSGI application: ``create_app(ServerConfig(...))``.
 
-Serve it with waitress (``python main.py serve``) or any WSGI server, for instance::
+Serve it with waitress (``python main.py serve``), with gunicorn worker processes
+(``python main.py serve --workers N``, ``headoffice/workers.py``) or any WSGI server, e.g.::
 
     gunicorn --workers 4 --threads 8 \\
       'headoffice.app:create_app(headoffice.app.ServerConfig.from_env())'
