@@ -39,6 +39,7 @@ CHROMIUM_ARGS = [
 STARTUP_TIMEOUT = 120  # s: the embedded head office creates the demo data first
 UI_TIMEOUT = 30_000  # ms: Flutter's first load from local files
 EXPECT_TIMEOUT = 15_000  # ms: default of expect(...) assertions
+DEMO_PASSWORD = "demo"  # every demo user's
 
 
 def chromium_path() -> str | None:
@@ -209,6 +210,14 @@ def type_into(page, label: str, value: str) -> None:
         arg=[label, is_password],
     )
     page.keyboard.type(value)
+
+
+def sign_in(page, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Fill the sign-in form and press Enter (what follows is the caller's to wait for)."""
+    by_id(page, "signin-submit").wait_for()
+    type_into(page, "Identifiant", username)
+    type_into(page, "Mot de passe", password)
+    page.keyboard.press("Enter")
 
 
 def by_id(page, identifier: str):

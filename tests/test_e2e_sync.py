@@ -18,6 +18,7 @@ import pytest
 import requests
 from conftest import require
 from e2e_support import (
+    DEMO_PASSWORD,
     RunningApp,
     browser_page,
     by_id,
@@ -26,7 +27,7 @@ from e2e_support import (
     read_only,
     running_app,
     screenshot,
-    type_into,
+    sign_in,
 )
 from server_support import running_serve
 
@@ -34,7 +35,6 @@ from app import clock
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "demo"
 NEW_REFERENCE = "INT-E2E-0001"
 
 TODAY_OF = """
@@ -86,13 +86,6 @@ def world(tmp_path_factory) -> Iterator[World]:
             yield World(served.base, root / "headoffice" / "headoffice.db", a, b, browser)
 
 
-def sign_in(page, username: str) -> None:
-    by_id(page, "signin-submit").wait_for()
-    type_into(page, "Identifiant", username)
-    type_into(page, "Mot de passe", PASSWORD)
-    page.keyboard.press("Enter")
-
-
 def office_plans_an_urgent_job_for(world: World, username: str) -> str:
     """The office, through the HTTP API, pushes a new intervention today for ``username``."""
     with read_only(world.headoffice_db) as con:
@@ -103,7 +96,7 @@ def office_plans_an_urgent_job_for(world: World, username: str) -> str:
     with requests.Session() as http:
         login = http.post(
             f"{world.api}/auth/login",
-            json={"username": "office", "password": PASSWORD, "device_id": device_id},
+            json={"username": "office", "password": DEMO_PASSWORD, "device_id": device_id},
             timeout=30,
         )
         assert login.status_code == 200, login.text
