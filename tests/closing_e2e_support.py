@@ -203,15 +203,19 @@ def replace_text(page, identifier: str, text: str) -> None:
     raise AssertionError(f"{identifier} holds {box.input_value()!r}, not {text!r}")
 
 
-def open_slip(page, reference: str, shot: str | None) -> None:
-    """Signed in as the office: "Bons à valider", then the slip ``reference`` with the pages
-    of its signed PDF."""
+def open_queue(page) -> None:
+    """Signed in as the office: "Bons à valider" (once the first sync brought the slips)."""
     from playwright.sync_api import expect
 
     by_id(page, "office-open-validation").click()
     expect(by_id(page, "validation-count")).to_be_visible()
-    item = by_id(page, f"validation-item-{reference}")
-    expect(item).to_be_attached()
+
+
+def open_slip(page, reference: str, shot: str | None) -> None:
+    """In the queue: the slip ``reference``, with the pages of its signed PDF."""
+    from playwright.sync_api import expect
+
+    expect(by_id(page, f"validation-item-{reference}")).to_be_attached()
     snap(page, shot, "queue")
     tap(page, f"validation-item-{reference}")
     expect(by_id(page, "slip-status")).to_be_visible()

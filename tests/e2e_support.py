@@ -83,6 +83,15 @@ class RunningApp:
         """The embedded head office's database, read-only: what the device will receive."""
         return read_only(self.headoffice_db_path)
 
+    def wait_listening(self, timeout: float = STARTUP_TIMEOUT) -> RunningApp:
+        """Return once the app accepts connections (for ``running_app(..., wait=False)``)."""
+        _wait_for_port(self.port, self.process, self.log_path, timeout)
+        return self
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rstrip("/").rsplit(":", 1)[1])
+
     def log_tail(self, lines: int = 40) -> str:
         text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
         return "\n".join(text.splitlines()[-lines:])
@@ -110,12 +119,15 @@ def running_app(
     *extra: str,
     server: str | None = None,
     timeout: float = STARTUP_TIMEOUT,
+    wait: bool = True,
 ) -> Iterator[RunningApp]:
     """``python main.py run --web`` on a free port with ``data_dir``; stopped (by PID) after.
 
     Without ``server`` the app starts its embedded head office (a ``main.py serve --demo``
     subprocess in ``<data_dir>/headoffice``, stopped with the app); with it, the app syncs
-    with that head office. ``extra``: more ``run`` options.
+    with that head office. ``extra``: more ``run`` options. ``wait=False`` hands the app
+    over as soon as it is started, so that several start at once: then call
+    ``app.wait_listening()`` before using it.
     """
     port = free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -128,8 +140,8 @@ def running_app(
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
-        _wait_for_port(port, process, log_path, timeout)
-        yield RunningApp(f"http://127.0.0.1:{port}/", data_dir, process, log_path)
+        app = RunningApp(f"http://127.0.0.1:{port}/", data_dir, process, log_path)
+        yield app.wait_listening(timeout) if wait else app
     finally:
         process.terminate()
         try:

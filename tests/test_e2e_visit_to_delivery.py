@@ -16,7 +16,9 @@ and poppler's `pdfsig` that its signature is valid and covers the whole file; it
 the corrected diagnosis, the summary, the client's comment, the signer and the hash of what
 the client signed, and neither the internal comment nor the line left out.
 
-Screenshots: tests/artifacts/screenshots/visit-1024x768-*.png; the mailed PDF:
+Screenshots (signed, validated: fewer pictures, a faster test; the step-by-step pictures come
+from tests/signing_screenshots.py and test_e2e_office_validation.py):
+tests/artifacts/screenshots/visit-1024x768-*.png; the mailed PDF:
 tests/artifacts/reports/visit-to-delivery-mailed.pdf.
 """
 
@@ -41,6 +43,7 @@ from closing_e2e_support import (
     edit_report,
     enter_follow_up,
     leave_out_candidate,
+    open_queue,
     open_slip,
     submitted_slip,
     sync_now,
@@ -91,15 +94,18 @@ def world(tmp_path) -> Iterator[World]:
     mail = ("--smtp-host", "127.0.0.1", "--smtp-port", str(smtp.port), "--smtp-tls", "none",
             "--smtp-sender", SENDER)  # fmt: skip
     quiet = ("--sync-interval", "600")  # only sign-in and "sync now" sync in this test
-    try:
-        with running_serve(tmp_path / "headoffice", "--demo", *mail) as served:
-            server = served.base.removesuffix("/api/v1")
-            with (
-                running_app(tmp_path / "technician", *quiet, server=server) as technician,
-                running_app(tmp_path / "office", *quiet, server=server) as office,
-                chromium() as browser,
-            ):
-                yield World(smtp, tmp_path / "headoffice", technician, office, browser)
+    port = free_port()
+    server = f"http://127.0.0.1:{port}"
+    try:  # the devices start (offline first) while head office builds its demo data
+        with (
+            running_app(tmp_path / "technician", *quiet, server=server, wait=False) as tech,
+            running_app(tmp_path / "office", *quiet, server=server, wait=False) as office,
+            running_serve(tmp_path / "headoffice", "--demo", *mail, port=port),
+            chromium() as browser,
+        ):
+            tech.wait_listening()
+            office.wait_listening()
+            yield World(smtp, tmp_path / "headoffice", tech, office, browser)
     finally:
         smtp.stop()
 
@@ -124,10 +130,11 @@ def test_a_visit_from_the_report_to_the_clients_mailbox(world):
         left_out = leave_out_candidate(plan)
         carry_out(tech, page, plan, shot=None)
         write_comments(page, internal=INTERNAL, client=CLIENT)
-        edit_report(page, SHOT, summary=SUMMARY, leave_out=left_out)
+        edit_report(page, None, summary=SUMMARY, leave_out=left_out)
         expect(by_id(page, "preview-comments")).to_contain_text(CLIENT)
         expect(by_id(page, "report-preview")).not_to_contain_text(INTERNAL)
-        client_signs(page, plan, SHOT, summary=SUMMARY, leave_out=left_out)
+        client_signs(page, plan, None, summary=SUMMARY, leave_out=left_out)
+        screenshot(page, f"{SHOT}-signed")
         expect(by_id(page, "report-preview")).not_to_contain_text(INTERNAL)
         enter_follow_up(page, None)
         sync_now(page)
@@ -153,8 +160,9 @@ def test_a_visit_from_the_report_to_the_clients_mailbox(world):
 
     with browser_page(world.browser, world.office.url, TABLET, "visit-office") as page:
         sign_in(page, "office")
-        open_slip(page, plan.reference, SHOT)
-        correct_and_validate(page, "field-work-diagnosis", CORRECTED, REASON, SHOT)
+        open_queue(page)
+        open_slip(page, plan.reference, None)
+        correct_and_validate(page, "field-work-diagnosis", CORRECTED, REASON, None)
         [(recipients, message)] = world.smtp.mailbox.wait_for(1, timeout=120)  # after the sync
         delivery_shows(page, "Envoyé")
         screenshot(page, f"{SHOT}-validated")
