@@ -206,22 +206,30 @@ def type_into(page, label: str, value: str) -> None:
     Flutter edits either in the semantics ``<input aria-label=...>`` or in its own hidden
     ``input.flt-text-editing``; typing before the right one has focus sends the keys to the
     previous field. So: click, wait until one of them has focus (a password field has
-    ``type=password``), then type.
+    ``type=password``), then type; and since keys typed while Flutter re-renders can be
+    lost (seen on a loaded machine: an empty password), check the field holds ``value``,
+    else select all and type again.
     """
     field = page.get_by_label(label, exact=True)
     is_password = field.get_attribute("type") == "password"
-    field.click()
-    page.wait_for_function(
-        """([label, password]) => {
-            const el = document.activeElement;
-            return !!el && el.tagName === "INPUT"
-                && (el.getAttribute("aria-label") === label
-                    || el.classList.contains("flt-text-editing"))
-                && (el.getAttribute("type") === "password") === password;
-        }""",
-        arg=[label, is_password],
-    )
-    page.keyboard.type(value)
+    for _attempt in range(3):
+        field.click()
+        page.wait_for_function(
+            """([label, password]) => {
+                const el = document.activeElement;
+                return !!el && el.tagName === "INPUT"
+                    && (el.getAttribute("aria-label") === label
+                        || el.classList.contains("flt-text-editing"))
+                    && (el.getAttribute("type") === "password") === password;
+            }""",
+            arg=[label, is_password],
+        )
+        page.keyboard.press("Control+A")
+        page.keyboard.type(value)
+        if page.evaluate("() => document.activeElement && document.activeElement.value") == value:
+            return
+        page.wait_for_timeout(300)
+    raise AssertionError(f"the field {label!r} never held the {len(value)} characters typed")
 
 
 def sign_in(page, username: str, password: str = DEMO_PASSWORD) -> None:
