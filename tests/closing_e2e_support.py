@@ -77,7 +77,7 @@ def carry_out(app, page, plan: JobPlan, shot: str | None) -> None:
     tap(page, "action-in_progress")
     expect(by_id(page, "action-work_done")).to_be_visible()
     open_section(page, "procedure")
-    answer_procedure(app, page, plan, shot or "no-shot")
+    answer_procedure(app, page, plan, shot)
     scroll_to_top(page)
     tap(page, "action-work_done")
     expect(by_id(page, "detail-status")).to_contain_text("Travaux terminés")

@@ -19,6 +19,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -57,6 +58,32 @@ def free_port() -> int:
 def read_only(path: Path) -> sqlite3.Connection:
     """A plain read-only connection to an SQLite file (for expected values)."""
     return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+
+
+def office_push(api: str, changes: dict[str, list[dict]]) -> dict:
+    """The office's device (a fresh one, signed in as ``office``) pushes ``changes``
+    (table -> ``[{"id", "base_version", "fields"...}]``) to head office's HTTP API at
+    ``api`` (``http://127.0.0.1:<port>/api/v1``); returns the answer, none of it refused."""
+    import requests
+
+    device_id = f"office-e2e-{uuid.uuid4()}"
+    with requests.Session() as http:
+        login = http.post(
+            f"{api}/auth/login",
+            json={"username": "office", "password": DEMO_PASSWORD, "device_id": device_id},
+            timeout=30,
+        )
+        assert login.status_code == 200, login.text
+        answer = http.post(
+            f"{api}/sync/push",
+            json={"batch_id": str(uuid.uuid4()), "device_id": device_id, "changes": changes},
+            headers={"Authorization": f"Bearer {login.json()['token']}"},
+            timeout=30,
+        )
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        assert not body["rejected"], body["rejected"]
+        return body
 
 
 @dataclass

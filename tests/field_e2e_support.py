@@ -288,7 +288,7 @@ def open_section(page, name: str) -> None:
     by_id(page, f"section-body-{name}").wait_for()
 
 
-def answer_procedure(app, page, plan, shot: str) -> list:
+def answer_procedure(app, page, plan, shot: str | None) -> list:
     """Every required item, and the first measurement with a tolerance out of it.
 
     What counts is the device's database: after each pass the items it does not hold are
@@ -302,7 +302,7 @@ def answer_procedure(app, page, plan, shot: str) -> list:
             if attempt:
                 print(f"pass {attempt + 1}: answering {item.ident} ({item.kind}) again")
             answer(page, plan, item, flagged=item is flagged)
-            if item is flagged:
+            if item is flagged and shot is not None:
                 screenshot(page, f"{shot}-procedure-flagged")
         done = answered(app.db_path, plan.id)
         missing = [i for i in todo if i.ident not in done or (i is flagged and not done[i.ident])]
