@@ -15,6 +15,7 @@ copies) and fails if either card is missing.
 
 from __future__ import annotations
 
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -91,11 +92,14 @@ def sync_screen(page, size: tuple[int, int]) -> None:
     tap(page, "sync-badge")
     tap(page, "sync-now")
     expect(by_id(page, "sync-pending")).to_contain_text("Aucune modification", timeout=30_000)
-    rejection = page.locator('[flt-semantics-identifier^="sync-rejection-"]').first
-    expect(rejection).to_contain_text(REFUSED)
-    conflict = page.locator('[flt-semantics-identifier^="sync-conflict-"]').first
-    expect(conflict).to_contain_text(KEPT)
-    expect(conflict).to_contain_text(LOST)
+    cards = {  # each card reads as one group: its texts are its accessible name
+        "sync-rejection-": [REFUSED],
+        "sync-conflict-": [KEPT, LOST],
+    }
+    for prefix, texts in cards.items():
+        card = page.locator(f'[flt-semantics-identifier^="{prefix}"]').first
+        for text in texts:
+            expect(card.get_by_role("group", name=re.compile(re.escape(text)))).to_be_attached()
     screenshot(page, f"sync-{size[0]}x{size[1]}")
 
 
