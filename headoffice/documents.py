@@ -33,6 +33,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from app.domain.corrections import CONTENT_EDITABLE
 from app.errors import NotFoundError, TerrainError, ValidationError
 from app.models import ReportVersion, Signature, db, utcnow
 from app.models.enums import DocumentKind, DocumentStatus, SignatureOutcome
@@ -167,21 +168,53 @@ def _final(version: ReportVersion) -> dict:
 
 
 def _signature_of(version: ReportVersion) -> Signature | None:
-    """The live signature of this version's content (same intervention, document, hash)."""
-    if not version.content_sha256:
+    """The live signature of this version's content (same intervention, document, hash);
+    for a version the office corrected after the signature, the signature of the signed
+    version it is based on (``_signed_base``)."""
+    base = _signed_base(version)
+    signed_sha256 = base.content_sha256 if base is not None else version.content_sha256
+    if not signed_sha256:
         return None
     return (
         Signature.select()
         .where(
             (Signature.intervention == version.intervention_id)
             & (Signature.document_kind == version.kind)
-            & (Signature.content_sha256 == version.content_sha256)
+            & (Signature.content_sha256 == signed_sha256)
             & (Signature.outcome == SignatureOutcome.SIGNED)  # not a refusal / absence record
             & (Signature.deleted == False)
         )
         .order_by(Signature.signed_at.desc())
         .first()
     )
+
+
+def _signed_base(version: ReportVersion) -> ReportVersion | None:
+    """The earlier version a corrected one names in ``based_on`` (``app.domain.corrections``),
+    if it is really there: the same intervention and document, that number and hash, no
+    longer editable, its content hashing to that hash. A ``based_on`` naming anything else
+    (a hostile or broken device) gives None: the version is drawn as unsigned."""
+    content = version.content if isinstance(version.content, dict) else {}
+    based_on = content.get("based_on")
+    if not isinstance(based_on, dict):
+        return None
+    number, sha256 = based_on.get("version"), based_on.get("content_sha256")
+    if not isinstance(number, int) or not isinstance(sha256, str) or number >= version.version:
+        return None
+    base = ReportVersion.get_or_none(
+        (ReportVersion.intervention == version.intervention_id)
+        & (ReportVersion.kind == version.kind)
+        & (ReportVersion.version == number)
+        & (ReportVersion.content_sha256 == sha256)
+        & ReportVersion.status.not_in(list(CONTENT_EDITABLE))
+        & (ReportVersion.deleted == False)
+    )
+    try:
+        if base is None or content_sha256(base.content) != sha256:
+            return None
+    except TerrainError:
+        return None
+    return base
 
 
 def _missing_of(version: ReportVersion) -> tuple[str, str] | None:

@@ -4,6 +4,7 @@ aside for the office, a PDF made on first request and served again from its blob
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 import uuid
@@ -19,6 +20,7 @@ from app.models import Intervention, ReportVersion, Signature
 from app.models.enums import DocumentKind, DocumentStatus
 from app.models.enums import InterventionStatus as S
 from app.reports import pdf as report_pdf
+from app.reports.canonical import content_sha256, plain
 from app.reports.signature import build_evidence
 from app.services import report_service
 from headoffice import documents
@@ -172,6 +174,58 @@ def test_a_version_without_a_device_pdf_is_made_sealed_and_kept_on_first_request
     assert french.status_code == 200 and french.content != first.content
     assert "Bon d'intervention" in PdfReader(io.BytesIO(french.content)).pages[0].extract_text()
     assert Intervention.get_by_id(job.id).technician_id == tech.technician_id
+
+
+def _corrected(v1: ReportVersion, *, based_on: dict | None = None) -> ReportVersion:
+    """Version 2 as the office's device makes it (``validation_service.correct``): version
+    1's content, the diagnosis corrected, ``corrections`` and ``based_on``."""
+    content = copy.deepcopy(v1.content)
+    before = next(w for w in content["work"] if w["field"] == "diagnosis")
+    was, before["text"] = before["text"], "Électrodes d'allumage usées, remplacées"
+    content["corrections"] = [
+        {"field": "work:diagnosis", "label": "Diagnostic", "before": was,
+         "after": before["text"], "reason": "Erreur de saisie notée par le bureau",
+         "by": "x", "by_name": "Bureau", "at": "2026-03-10T12:00:00"},
+    ]  # fmt: skip
+    content["based_on"] = based_on or {"version": 1, "content_sha256": v1.content_sha256}
+    content = plain(content)
+    return ReportVersion.create(
+        intervention=v1.intervention_id, kind=v1.kind, version=2,
+        status=DocumentStatus.VALIDATED, content=content,
+        content_sha256=content_sha256(content), validated_at=NOW,
+    )  # fmt: skip
+
+
+def _text(pdf: bytes) -> str:
+    return " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
+
+
+def test_the_corrected_version_shows_the_signature_of_the_version_the_client_signed(server):
+    """The final PDF the client receives after the office's correction: the client's
+    signature (of version 1, whose hash it prints), what was corrected, never "draft"."""
+    v1, _pdf = _signed_on_device(status=DocumentStatus.SUBMITTED)
+    v2 = _corrected(v1)
+    pdf = documents.version_pdf(v2)
+    text = _text(pdf)
+    assert "Mme Claire Dubois" in text and "Gérante" in text  # the signer, from version 1
+    assert "Brouillon" not in text and "Non signé" not in text
+    assert "Corrigé par le bureau après la signature du client" in text
+    assert "Électrodes d'allumage usées, remplacées" in text
+    assert "Corrections après la signature du client (version 1)" in text
+    assert "Diagnostic : « " in text  # the field named as the office reads it
+    assert "Erreur de saisie" not in text  # the reason stays the office's
+    assert v1.content_sha256 in text and v2.content_sha256 in text
+    assert verify_pdf(pdf, _trust(server)).code == INTACT
+
+
+def test_a_corrected_version_naming_no_real_signed_version_is_drawn_unsigned(server):
+    """``based_on`` is the office device's word: a hash (or number) that is not the signed
+    version's gets no signature printed."""
+    v1, _pdf = _signed_on_device(status=DocumentStatus.SUBMITTED)
+    v2 = _corrected(v1, based_on={"version": 1, "content_sha256": "0" * 64})
+    text = _text(documents.version_pdf(v2))
+    assert "Mme Claire Dubois" not in text and "Brouillon — non signé" in text
+    assert "Corrigé par le bureau" not in text
 
 
 def test_a_head_office_database_before_the_pdf_tables_gains_them(tmp_path):

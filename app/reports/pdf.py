@@ -158,7 +158,12 @@ class _Report:
         self.signature, self.photo_loader = signature, photos
         self.missing = missing  # (outcome "refused" / "absent", reason): recorded, not a draft
         self.sha256 = content_sha256(content)
-        if signature is not None and signature.content_sha256 != self.sha256:
+        # A version the office corrected after the signature (``app.domain.corrections``)
+        # carries the client's signature of the version it is based on, not of itself.
+        self.based_on = _based_on(content)
+        self.corrections = [c for c in content.get("corrections") or [] if isinstance(c, dict)]
+        signed = self.based_on["content_sha256"] if self.based_on else self.sha256
+        if signature is not None and signature.content_sha256 != signed:
             raise ValidationError(
                 "The signature was given for another content than this report's.",
                 key="error.report.hash_mismatch",
@@ -224,6 +229,9 @@ class _Report:
             label = tr(f"report.unsigned.{self.missing[0]}") if self.missing else tr("report.draft")
             doc.cell(doc.epw - 100, 5, label, align="R")
             doc.set_text_color(*DARK)
+        elif self.based_on:
+            doc.set_font(FONT, "B", 9)
+            doc.cell(doc.epw - 100, 5, tr("report.corrected"), align="R")
         doc.set_xy(MARGIN, max(left_bottom, doc.y) + 3)
         self._parties()
         self._intervention()
@@ -602,7 +610,45 @@ class _Report:
             doc.image(io.BytesIO(sig.image_png), x=x, y=image_top, w=half - 8, h=image_height,
                       keep_aspect_ratio=True)  # fmt: skip
         doc.set_xy(MARGIN, top + height + 1.5)
-        doc.para(tr("report.signature.hash", sha256=self.sha256), size=6.5, color=GREY)
+        signed = sig.content_sha256 if sig is not None else self.sha256
+        doc.para(tr("report.signature.hash", sha256=signed), size=6.5, color=GREY)
+        if self.based_on:
+            doc.para(tr("report.corrected.hash", sha256=self.sha256), size=6.5, color=GREY)
+        self._corrections()
+
+    def _corrections(self) -> None:
+        """What the office changed after the signature: each field, signed value, new value
+        (the reasons stay the office's)."""
+        if not self.corrections:
+            return
+        doc, tr = self.doc, self.tr
+        empty = tr("report.corrected.empty")
+        doc.ln(2)
+        version = (self.based_on or {}).get("version", 1)
+        doc.para(tr("report.corrected.title", version=version), bold=True)
+        for c in self.corrections:
+            before, after = (f"« {v} »" if v else empty for v in (c.get("before"), c.get("after")))
+            line = tr("report.corrected.line", label=self._field_label(c), before=before,
+                      after=after)  # fmt: skip
+            doc.para(f"• {line}")
+
+    def _field_label(self, correction: dict) -> str:
+        """ "Diagnostic", "Problème signalé", "Commentaire visible client (author)"…"""
+        field = str(correction.get("field") or "")
+        kind, _, name = field.partition(":")
+        key = "validation.field.comment" if kind == "comment" else f"validation.field.{name}"
+        if not self.tr.has(key):
+            return field
+        author = correction.get("label") if kind == "comment" else ""
+        return f"{self.tr(key)} ({author})" if author else self.tr(key)
+
+
+def _based_on(content: dict) -> dict | None:
+    """``{"version", "content_sha256"}`` of the signed version a corrected one is based on."""
+    based_on = content.get("based_on")
+    if isinstance(based_on, dict) and isinstance(based_on.get("content_sha256"), str):
+        return based_on
+    return None
 
 
 def _prepared_photo(photo: dict, loader: PhotoLoader | None) -> io.BytesIO | None:
