@@ -27,8 +27,10 @@ from app.errors import NotFoundError, TerrainError, ValidationError
 from app.media import annotation, dropbox_source
 from app.media.blob_store import BlobStore, default_blob_dir
 from app.media.ingest import Ingested, IngestSettings, MediaError, ingest
+from app.media.render_cache import RenderCache
 from app.models import Attachment, db
 from app.models.enums import MediaKind, MediaPhase, MediaSource
+from app.services import storage_service
 from app.services.auth_service import CurrentUser
 from app.services.guards import editable_intervention, load_intervention
 
@@ -131,7 +133,21 @@ def fetch(store: BlobStore, sha256: str | None, session) -> bool:
     except TerrainError as err:
         log.info("media %s… not downloaded: %s", sha256[:12], err)
         return False
+    storage_service.downloaded(store, sha256)
     return True
+
+
+def grid_pictures(
+    store: BlobStore, rows: Sequence[Attachment], session, *, fetch_limit: int = 40
+) -> list[bytes | None]:
+    """The thumbnails of ``rows`` for the grid, drawings included (rendered once per
+    annotation version): missing ones of other devices are downloaded first (at most
+    ``fetch_limit`` per call, the rest next time); the cached ones count as shown now."""
+    missing = [r for r in rows if r.thumb_sha256 and not store.has(r.thumb_sha256)]
+    for row in missing[:fetch_limit]:
+        fetch(store, row.thumb_sha256, session)
+    storage_service.shown(r.thumb_sha256 for r in rows)
+    return [picture(store, row) for row in rows]
 
 
 def read_blob(store: BlobStore, sha256: str | None) -> bytes | None:
@@ -142,15 +158,27 @@ def read_blob(store: BlobStore, sha256: str | None) -> bytes | None:
 
 def picture(store: BlobStore, row: Attachment, *, full: bool = False) -> bytes | None:
     """What to show of a media: its thumbnail (or, ``full``, the stored photo) with its
-    annotations drawn over; None when this device does not hold it."""
+    annotations drawn over; None when this device does not hold it. An annotated thumbnail
+    is rendered once per annotation version (``render_cache``)."""
     data = read_blob(store, row.blob_sha256 if full else row.thumb_sha256)
     if data is None or not row.annotations:
         return data
     try:
-        return annotation.render(data, row.annotations)
+        if full:
+            return annotation.render(data, row.annotations)
+        cache = renders(store)
+        version = cache.version(row.thumb_sha256, row.annotations, annotation.VERSION)
+        return cache.get_or_render(
+            row.id, version, lambda: annotation.render(data, row.annotations)
+        )
     except Exception:  # a damaged file: shown without its drawings rather than not at all
         log.warning("media %s: annotations not drawn", row.id, exc_info=True)
         return data
+
+
+def renders(store: BlobStore) -> RenderCache:
+    """The annotated thumbnails kept next to the blob store (``<data-dir>/renders``)."""
+    return RenderCache.beside(store.root)
 
 
 # --- Dropbox ----------------------------------------------------------------------------------

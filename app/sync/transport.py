@@ -21,6 +21,7 @@ import hashlib
 import logging
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ RETRY_STATUSES = {429, 500, 502, 503, 504}
 MAX_RETRY_AFTER = 60.0  # seconds: never sleep longer than this on a Retry-After
 _CHUNK = 1024 * 1024
 BLOB_CHUNK = 8 * 1024 * 1024  # files above this size are uploaded in resumable chunks
+Progress = Callable[[int, int], None]  # (bytes sent, size) of a file being uploaded
 
 
 class HttpTransport:
@@ -110,14 +112,15 @@ class HttpTransport:
         except ValueError:
             return 0
 
-    def put_blob(self, sha256: str, path: Path | str) -> dict:
+    def put_blob(self, sha256: str, path: Path | str, progress: Progress | None = None) -> dict:
+        """Upload the file at ``path``; ``progress(bytes sent, size)`` as it goes."""
         path = Path(path)
         size = path.stat().st_size
         if size > self.blob_chunk:
-            return self._put_resumable(sha256, path, size)
+            return self._put_resumable(sha256, path, size, progress)
 
         def body():
-            return path.open("rb")
+            return _Reading(path, size, progress)
 
         response = self._request(
             "PUT",
@@ -128,13 +131,17 @@ class HttpTransport:
         )
         return _decode(response)
 
-    def _put_resumable(self, sha256: str, path: Path, size: int) -> dict:
+    def _put_resumable(
+        self, sha256: str, path: Path, size: int, progress: Progress | None = None
+    ) -> dict:
         """Upload ``path`` in chunks, from where head office's last upload of it stopped."""
         offset, failures = self.upload_offset(sha256), 0
         if offset is None:  # already there (complete)
             return {"sha256": sha256, "size": size}
         with path.open("rb") as source:
             while True:
+                if progress is not None:
+                    progress(offset, size)
                 last = min(offset + self.blob_chunk, size) - 1
                 source.seek(offset)
                 chunk = source.read(last - offset + 1)
@@ -261,6 +268,28 @@ class HttpTransport:
             with contextlib.suppress(ValueError):
                 delay = max(delay, float(retry_after))
         time.sleep(min(delay, MAX_RETRY_AFTER))
+
+
+class _Reading:
+    """A file body that reports the bytes ``requests`` has read from it (sent or buffered)."""
+
+    def __init__(self, path: Path, size: int, progress: Progress | None) -> None:
+        self._file = path.open("rb")
+        self._size, self._done, self._progress = size, 0, progress
+        self._step = max(size // 50, 64 * 1024)  # about every 2 %
+        self._told = 0
+        self.len = size  # requests' length probe: a Content-Length, not chunked encoding
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._file.read(n)
+        self._done += len(data)
+        if self._progress is not None and (self._done - self._told >= self._step or not data):
+            self._told = self._done
+            self._progress(self._done, self._size)
+        return data
+
+    def close(self) -> None:
+        self._file.close()
 
 
 def _unreachable(api: str, exc: Exception) -> TransportError:
