@@ -14,7 +14,7 @@ import weakref
 from collections.abc import Callable
 
 from app.i18n import Translator
-from app.sync.uploads import UploadBoard
+from app.services.uploads import UploadBoard
 from app.views.detail.blocks import number
 
 

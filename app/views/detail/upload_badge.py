@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 import flet as ft
 
 from app.i18n import Translator
-from app.sync.uploads import FileState, FileUpload
+from app.services.uploads import FileState, FileUpload
 from app.views.semantic_ids import tagged
 
 _LOOK = {
