@@ -68,7 +68,7 @@ def import_files(
     for path in paths:
         path = Path(path)
         try:
-            media = ingest(path, settings)
+            media = ingest(path, settings or IngestSettings.from_env())
             row = _store(media, intervention.id, who, store, phase, source)
             result = ImportResult(path.name, attachment=row)
         except MediaError as err:

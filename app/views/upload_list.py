@@ -103,7 +103,8 @@ class UploadList:
             body.append(ft.ProgressBar(value=file.percent / 100, border_radius=4))
         if file.state == FileState.FAILED:
             if file.error is not None:
-                body.append(ft.Text(tr.error(file.error), size=13, color=ft.Colors.ERROR))
+                reason = tr.error(file.error).split("\n")[0]  # what to do: the sync's error box
+                body.append(ft.Text(reason, size=13, color=ft.Colors.ERROR))
 
             async def retry(_e: ft.Event, sha256: str = file.sha256) -> None:
                 await asyncio.to_thread(self.session.retry_upload, sha256)
