@@ -115,11 +115,13 @@ def import_picked(
     ]
 
 
-def fetch(store: BlobStore, sha256: str | None, session) -> bool:
+def fetch(store: BlobStore, sha256: str | None, session, *, enforce: bool = True) -> bool:
     """Make sure this device holds the blob ``sha256``: downloaded from head office through
     the signed-in ``session`` when missing (checked against its hash). False when it cannot
     be had now (no session, no network, not at head office yet): the caller shows a
-    placeholder and tries again later."""
+    placeholder and tries again later. A downloaded file joins the bounded download cache
+    (``storage_service``), brought back under its limit unless ``enforce`` is False (the
+    caller does it once for a batch)."""
     if not sha256:
         return False
     if store.has(sha256):
@@ -133,7 +135,7 @@ def fetch(store: BlobStore, sha256: str | None, session) -> bool:
     except TerrainError as err:
         log.info("media %s… not downloaded: %s", sha256[:12], err)
         return False
-    storage_service.downloaded(store, sha256)
+    storage_service.downloaded(store, sha256, enforce=enforce)
     return True
 
 
@@ -144,9 +146,10 @@ def grid_pictures(
     annotation version): missing ones of other devices are downloaded first (at most
     ``fetch_limit`` per call, the rest next time); the cached ones count as shown now."""
     missing = [r for r in rows if r.thumb_sha256 and not store.has(r.thumb_sha256)]
-    for row in missing[:fetch_limit]:
-        fetch(store, row.thumb_sha256, session)
+    fetched = [fetch(store, r.thumb_sha256, session, enforce=False) for r in missing[:fetch_limit]]
     storage_service.shown(r.thumb_sha256 for r in rows)
+    if any(fetched):  # the cache grew: back under its limit, keeping what this grid shows
+        storage_service.enforce_cache(store, keep={r.thumb_sha256 for r in rows})
     return [picture(store, row) for row in rows]
 
 

@@ -176,11 +176,13 @@ def _delete(store: BlobStore, shas: Iterable[str], sizes: dict[str, int]) -> Fre
 # --- the download cache ------------------------------------------------------------------------
 
 
-def downloaded(store: BlobStore, sha256: str, *, limit: int | None = None) -> Freed:
+def downloaded(
+    store: BlobStore, sha256: str, *, limit: int | None = None, enforce: bool = True
+) -> Freed:
     """``sha256`` was just downloaded from head office: it joins the cache, which is then
-    brought back under its limit."""
+    brought back under its limit (unless ``enforce`` is False)."""
     blob_ledger.record_download(sha256)
-    return enforce_cache(store, limit=limit, keep={sha256})
+    return enforce_cache(store, limit=limit, keep={sha256}) if enforce else Freed()
 
 
 def shown(shas: Iterable[str | None]) -> None:
