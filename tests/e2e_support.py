@@ -178,9 +178,13 @@ def running_app(
             process.wait(timeout=10)
 
 
+# Chromium's own test camera (a moving pattern) and "allow" on the permission question.
+FAKE_CAMERA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+
+
 @contextmanager
-def chromium() -> Iterator:
-    """A headless Debian Chromium driven by Playwright."""
+def chromium(extra_args: tuple[str, ...] | list[str] = ()) -> Iterator:
+    """A headless Debian Chromium driven by Playwright (``extra_args``: e.g. FAKE_CAMERA)."""
     from playwright.sync_api import expect, sync_playwright
 
     # A first sign-in syncs with head office before showing anything, and the machine may
@@ -188,7 +192,7 @@ def chromium() -> Iterator:
     expect.set_options(timeout=EXPECT_TIMEOUT)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
+            executable_path=chromium_path(), headless=True, args=[*CHROMIUM_ARGS, *extra_args]
         )
         try:
             yield browser

@@ -11,9 +11,20 @@ from app.locales import (
     customer_record,
     field,
     media,
+    media_sync,
     seal,
     signing,
     validation,
 )
 
-MODULES = (base, validation, customer_record, media, seal, signing, field, corrected_report)
+MODULES = (
+    base,
+    validation,
+    customer_record,
+    media,
+    seal,
+    signing,
+    field,
+    corrected_report,
+    media_sync,
+)

@@ -25,6 +25,7 @@ from app.services import (
     report_service,
     signing_service,
     stock_service,
+    storage_service,
     sync_service,
     time_service,
     validation_service,
@@ -52,6 +53,7 @@ class Services:
     reports: ModuleType = report_service
     signing: ModuleType = signing_service
     follow_ups: ModuleType = follow_up_service
+    storage: ModuleType = storage_service
     clock: Callable[[], datetime] = field(default=clock.now)
     # Long work off the UI loop (first sync, PDF rendering, media ingest, imports).
     jobs: JobRunner = field(default_factory=JobRunner)
