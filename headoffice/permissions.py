@@ -21,9 +21,10 @@ first reason that applies, in words he understands:
    unsigned only with a refusal or absence record (``lifecycle.VIA_REFUSAL``).
 
 Office users' writes go through ``app.domain.lifecycle.office_refusal`` (the office's
-lifecycle moves) and, for report versions, ``app.domain.corrections.office_version_refusal``
-(a signed version never changes, each correction has a reason); the rest of their writes is
-theirs to make.
+lifecycle moves), for report versions ``app.domain.corrections.office_version_refusal``
+(a signed version never changes, each correction has a reason), and for new rows the
+table's ``row_rule`` (a signed ``signatures`` row holds a real signature and its signer,
+``app.domain.signature``); the rest of their writes is theirs to make.
 """
 
 from __future__ import annotations
@@ -81,9 +82,13 @@ def decide(
     if who.sees_everything:
         if table == INTERVENTIONS and (reason := lifecycle.office_refusal(current, after)):
             raise Refused(reason)
-        report = policy.policy(table).document is lifecycle.REPORT_VERSION
-        if report and (reason := corrections.office_version_refusal(current, after)):
+        rules = policy.policy(table)
+        if rules.document is lifecycle.REPORT_VERSION and (
+            reason := corrections.office_version_refusal(current, after)
+        ):
             raise Refused(reason)
+        if current is None and rules.row_rule is not None and (reason := rules.row_rule(after)):
+            raise Refused(reason)  # a signature is one, whoever pushes it
         return
     _decide_technician(who, table, current, effective, after, deleted=deleted, rows=rows or Rows())
 
