@@ -257,3 +257,54 @@ def test_the_office_cannot_push_a_dot_as_a_signature_either(devices, server):
               "content_sha256": "c" * 64, "strokes": [[[300, 100, 0]]]}  # fmt: skip
     answer = push(office, {"signatures": [{"id": row_id, "fields": fields}]})
     assert "Too little ink" in answer.json()["rejected"][0]["reason"]
+
+
+def test_head_office_refuses_hostile_parts_to_order_from_the_shared_rule(devices, server):
+    """A signed job; a hostile device pushes follow-ups whose lines break
+    ``app.domain.follow_up``: each is rejected with its reason and not stored; a good one
+    (catalogue part, whole units) is applied."""
+    device = devices("tech")
+    tech1 = device.session.sign_in("tech1", "demo")
+    client = server.login("tech1", device_id=str(uuid.uuid4()))
+
+    def signed():
+        job_id = _work_done(tech1)
+        signing_service.sign(job_id, tech1, strokes=signature_strokes(), signer_name="M. Petit",
+                             signer_role="Gérant")  # fmt: skip
+        part = Part.get((Part.fractional == False) & (Part.deleted == False))
+        return job_id, part.id, part.reference
+
+    job_id, part_id, reference = device(signed)
+    assert device.session.sync_once() is not None
+
+    def line(**change):
+        return {"part_id": part_id, "reference": reference, "name": "Pièce", "unit": "u",
+                "quantity": 2, **change}  # fmt: skip
+
+    hostile = {
+        "huge list": ([line(part_id=str(uuid.uuid4())) for _ in range(200)], "At most 50"),
+        "nested object": ([line(name={"a": {"b": {"c": 1}}})], "name must be text"),
+        "negative": ([line(quantity=-3)], "above 0"),
+        "NaN as text": ([line(quantity="NaN")], "must be a number"),
+        "a string": ([line(quantity="2")], "must be a number"),
+        "not in the catalogue": ([line(part_id=str(uuid.uuid4()))], "not in the catalogue"),
+        "half a whole part": ([line(quantity=1.5)], "whole units"),
+        "not a list": ({"part_id": part_id}, "at least one line"),
+    }
+    for name, (lines, words) in hostile.items():
+        row_id = str(uuid.uuid4())
+        fields = {"intervention_id": job_id, "kind": "parts_order", "lines": lines}
+        answer = push(client, {"follow_ups": [{"id": row_id, "fields": fields}]})
+        rejected = {r["id"]: r["reason"] for r in answer.json()["rejected"]}
+        assert rejected.get(row_id, "").startswith("The parts to order cannot be accepted"), name
+        assert words in rejected[row_id], (name, rejected[row_id])
+        assert on_server(server, lambda r=row_id: FollowUp.get_or_none(FollowUp.id == r)) is None
+    good = str(uuid.uuid4())
+    fields = {"intervention_id": job_id, "kind": "parts_order", "lines": [line()]}
+    answer = push(client, {"follow_ups": [{"id": good, "fields": fields}]})
+    assert answer.json()["rejected"] == []
+    # and a later edit of the good row is judged by the same rule
+    answer = push(client, {"follow_ups": [{"id": good, "base_version": 0,
+                                           "fields": {"lines": [line(quantity=-1)]}}]})  # fmt: skip
+    assert "above 0" in answer.json()["rejected"][0]["reason"]
+    assert on_server(server, lambda: FollowUp.get_by_id(good).lines)[0]["quantity"] == 2
