@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from app.errors import NotFoundError, TerrainError, ValidationError
-from app.models import ReportVersion, Signature, db, utcnow
+from app.models import Intervention, ReportVersion, Signature, Technician, User, db, utcnow
 from app.models.enums import DocumentKind, DocumentStatus, SignatureOutcome
 from app.reports.canonical import content_sha256
 from app.reports.pdf import ATTACHMENT_NAME, slip_pdf, visit_report_pdf
@@ -394,7 +394,9 @@ def _held(version: ReportVersion) -> HeldAsidePdf | None:
 
 
 def held_aside(*, include_resolved: bool = False) -> list[dict]:
-    """The PDFs (and records) held aside, newest first, for the office to look at."""
+    """The PDFs (and records) held aside, newest first, for the office to look at: which
+    version of which intervention, its technician, when, the content hash the record
+    expects and the SHA-256 of the file received, and why."""
     query = HeldAsidePdf.select().order_by(HeldAsidePdf.detected_at.desc(), HeldAsidePdf.id.desc())
     if not include_resolved:
         query = query.where(HeldAsidePdf.resolved == False)
@@ -405,19 +407,28 @@ def held_aside(*, include_resolved: bool = False) -> list[dict]:
             ReportVersion.id.in_([r.report_version_id for r in rows])
         )
     }
+    jobs = {
+        j.id: j
+        for j in Intervention.select().where(
+            Intervention.id.in_([v.intervention_id for v in versions.values()])
+        )
+    }
+    names = _technician_names({j.technician_id for j in jobs.values() if j.technician_id})
     out = []
     for row in rows:
         version = versions.get(row.report_version_id)
+        job = jobs.get(version.intervention_id) if version else None
+        content = version.content if version and isinstance(version.content, dict) else {}
         out.append(
             {
                 "id": row.id,
                 "report_version_id": row.report_version_id,
                 "intervention_id": version.intervention_id if version else None,
-                "reference": str(version.content.get("reference", ""))
-                if version and isinstance(version.content, dict)
-                else "",
+                "reference": str(content.get("reference") or (job.reference if job else "")),
+                "technician": names.get(job.technician_id, "") if job else "",
                 "kind": version.kind if version else None,
                 "version": version.version if version else None,
+                "expected_sha256": version.content_sha256 if version else None,
                 "blob_sha256": row.blob_sha256,
                 "reason": row.reason,
                 "detected_at": row.detected_at,
@@ -425,6 +436,17 @@ def held_aside(*, include_resolved: bool = False) -> list[dict]:
             }
         )
     return out
+
+
+def _technician_names(ids: set[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    query = (
+        Technician.select(Technician.id, User.display_name)
+        .join(User, on=(Technician.user == User.id))
+        .where(Technician.id.in_(sorted(ids)))
+    )
+    return {t.id: t.user.display_name for t in query}
 
 
 def resolve_held_aside(held_id: int) -> None:

@@ -1,4 +1,5 @@
-"""Office home: a welcome, the way to the slips to validate, and the main figures."""
+"""Office home: a welcome, the way to the slips to validate and to the documents held aside
+(with their counts), and the main figures."""
 
 from __future__ import annotations
 
@@ -51,6 +52,12 @@ class OfficeHomeView:
             height=56,
             on_click=lambda _e: state.open_office("validation"),
         )
+        self.held_button = ft.OutlinedButton(
+            state.tr("held_aside.open_unknown"),
+            icon=ft.Icons.REPORT_PROBLEM,
+            height=56,
+            on_click=lambda _e: state.open_office("held-aside"),
+        )
         self.figures = ft.Row(
             [ft.ProgressRing(width=24, height=24), ft.Text(state.tr("day.loading"))],
             wrap=True,
@@ -70,7 +77,15 @@ class OfficeHomeView:
                         tr("office.welcome", name=name), theme_style=ft.TextThemeStyle.TITLE_LARGE
                     ),
                     ft.Text(tr("office.placeholder"), size=16, color=ft.Colors.ON_SURFACE_VARIANT),
-                    ft.Row([tagged("office-open-validation", self.queue_button)]),
+                    ft.Row(
+                        [
+                            tagged("office-open-validation", self.queue_button),
+                            tagged("office-open-held-aside", self.held_button),
+                        ],
+                        wrap=True,
+                        spacing=12,
+                        run_spacing=12,
+                    ),
                     self.figures,
                 ],
                 spacing=16,
@@ -87,8 +102,29 @@ class OfficeHomeView:
             self.figures.controls = [tagged("office-error", ft.Text(tr.error(err)))]
         else:
             self.queue_button.content = tr("validation.open_queue", n=waiting)
+            await self._load_held(tr)
             self.figures.controls = [
                 figure_card(tr(f"office.figure.{name}"), getattr(overview, name), f"office-{name}")
                 for name in FIGURES
             ]
         self.on_update()
+
+    async def _load_held(self, tr) -> None:
+        """The count of PDFs held aside, from head office (the button stays without a count
+        when head office cannot be asked now)."""
+        session = self.services.session
+        transport = getattr(session, "transport", None) if session is not None else None
+        try:
+            held = await asyncio.to_thread(
+                self.services.held_aside.count, self.state.user, transport
+            )
+        except Exception as err:
+            log.info("count of the PDFs held aside not available: %s", err)
+            held = None
+        if held is None:
+            return
+        self.held_button.content = tr("held_aside.open", n=held)
+        if held:
+            self.held_button.style = ft.ButtonStyle(
+                color=ft.Colors.BROWN_900, bgcolor=ft.Colors.AMBER_100
+            )

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import flet as ft
 
 from app.services.registry import Services
-from app.views import slip_panels
+from app.views import held_aside, slip_panels
 from app.views.semantic_ids import tagged
 from app.views.state import AppState
 from app.views.theme import TOUCH_TARGET
@@ -38,6 +38,7 @@ class SlipValidationView:
         self.slip = None
         self.document = None
         self.deliveries: list[dict] | None = None
+        self.held: list = []  # this slip's PDFs held aside by head office
         self.editing: str | None = None
         self.phone = False
         tr = state.tr
@@ -124,7 +125,10 @@ class SlipValidationView:
                 vertical_alignment=ft.CrossAxisAlignment.START,
                 spacing=16,
             )
-        self.body.controls = [header, columns]
+        warning = held_aside.slip_warning(
+            tr, self.held, lambda _e: self.state.open_office("held-aside")
+        )
+        self.body.controls = [header, *([warning] if warning else []), columns]
 
     def _signature_png(self) -> bytes | None:
         return getattr(self, "_png", None)
@@ -226,8 +230,18 @@ class SlipValidationView:
             log.exception("rendering the signed PDF failed")
             self.document = None
         await self._load_deliveries(render=False)
+        await self._load_held()
         self.render()
         self.on_update()
+
+    async def _load_held(self) -> None:
+        service = self.services.held_aside
+        try:
+            items = await asyncio.to_thread(service.held_aside, self.state.user, self._transport())
+        except Exception as err:  # the slip opens anyway; the office list says it
+            log.info("PDFs held aside not available: %s", err)
+            items = None
+        self.held = service.for_intervention(items, self.intervention_id)
 
     async def _load_deliveries(self, *, render: bool = True) -> None:
         if self.slip is None or not self.slip.validated:
