@@ -37,7 +37,7 @@ from app.errors import NotFoundError, TerrainError, ValidationError
 from app.models import Intervention, ReportVersion, Signature, Technician, User, db, utcnow
 from app.models.enums import DocumentKind, DocumentStatus, SignatureOutcome
 from app.reports.canonical import content_sha256
-from app.reports.pdf import ATTACHMENT_NAME, slip_pdf, visit_report_pdf
+from app.reports.pdf import ATTACHMENT_NAME, Corrects, slip_pdf, visit_report_pdf
 from app.reports.signature import SignatureEvidence, render_png
 from headoffice.http import HeldAsideError
 from headoffice.models import Blob, HeldAsidePdf, SealedPdf
@@ -131,6 +131,7 @@ def version_pdf(version: ReportVersion, *, language: str | None = None) -> bytes
     try:
         evidence = _evidence(signature, docs) if signature is not None else None
         missing = _missing_of(version) if signature is None else None
+        kwargs["corrects"] = _corrects(version, content)
         pdf = render(content, language=language, signature=evidence, missing=missing, **kwargs)
         company = str(content["company"]["name"])
     except (ValidationError, *_MALFORMED) as exc:
@@ -184,9 +185,50 @@ def _signature_of(version: ReportVersion) -> Signature | None:
     )
 
 
+def _corrects(version: ReportVersion, content: dict) -> Corrects | None:
+    """For a version the office corrected (``based_on``): the version it corrects and how
+    that one was closed (signed by whom and when, or the record of a missing signature)."""
+    based_on = content.get("based_on")
+    if not isinstance(based_on, dict):
+        return None
+    number = based_on.get("version")
+    number = number if isinstance(number, int) and not isinstance(number, bool) else 1
+    base = (
+        ReportVersion.select()
+        .where(
+            (ReportVersion.intervention == version.intervention_id)
+            & (ReportVersion.kind == version.kind)
+            & (ReportVersion.version == number)
+            & (ReportVersion.deleted == False)
+        )
+        .first()
+    )
+    signature = _signature_of(base) if base is not None else None
+    if signature is not None:
+        audit = signature.audit if isinstance(signature.audit, dict) else {}
+        return Corrects(
+            version=version.version, based_on=number, outcome=SignatureOutcome.SIGNED,
+            signed_at=audit.get("signed_at_local") or signature.signed_at,
+            signer_name=signature.signer_name,
+        )  # fmt: skip
+    record = _latest_missing(version)
+    if record is not None:
+        audit = record.audit if isinstance(record.audit, dict) else {}
+        return Corrects(
+            version=version.version, based_on=number, outcome=str(record.outcome),
+            signed_at=audit.get("signed_at_local") or record.signed_at,
+        )  # fmt: skip
+    return Corrects(version=version.version, based_on=number)
+
+
 def _missing_of(version: ReportVersion) -> tuple[str, str] | None:
     """(outcome, reason) of the technician's record of a missing signature, if any."""
-    record = (
+    record = _latest_missing(version)
+    return (str(record.outcome), record.reason) if record is not None else None
+
+
+def _latest_missing(version: ReportVersion) -> Signature | None:
+    return (
         Signature.select()
         .where(
             (Signature.intervention == version.intervention_id)
@@ -196,7 +238,6 @@ def _missing_of(version: ReportVersion) -> tuple[str, str] | None:
         .order_by(Signature.signed_at.desc())
         .first()
     )
-    return (str(record.outcome), record.reason) if record is not None else None
 
 
 def _latest_signature(version: ReportVersion) -> Signature | None:

@@ -11,9 +11,20 @@ from app.locales import (
     field,
     held_aside,
     media,
+    report_correction,
     seal,
     signing,
     validation,
 )
 
-MODULES = (base, validation, customer_record, media, seal, signing, field, held_aside)
+MODULES = (
+    base,
+    validation,
+    customer_record,
+    media,
+    seal,
+    signing,
+    field,
+    held_aside,
+    report_correction,
+)
