@@ -55,6 +55,7 @@ class OfficeHomeView:
         self.held_button = ft.OutlinedButton(
             state.tr("held_aside.open_unknown"),
             icon=ft.Icons.REPORT_PROBLEM,
+            icon_color=ft.Colors.AMBER_900,
             height=56,
             on_click=lambda _e: state.open_office("held-aside"),
         )
@@ -124,7 +125,3 @@ class OfficeHomeView:
         if held is None:
             return
         self.held_button.content = tr("held_aside.open", n=held)
-        if held:
-            self.held_button.style = ft.ButtonStyle(
-                color=ft.Colors.BROWN_900, bgcolor=ft.Colors.AMBER_100
-            )

@@ -91,7 +91,7 @@ class SlipValidationView:
                     [
                         tagged("slip-status", chip(status, ft.Colors.ON_SECONDARY_CONTAINER,
                                                    ft.Colors.SECONDARY_CONTAINER)),
-                        tagged("slip-signed", signed_chip(tr, slip.signed)),
+                        tagged("slip-signed", self._signed_chip()),
                         ft.Text(tr("validation.technician", name=slip.technician), size=15),
                     ],
                     wrap=True,
@@ -100,6 +100,14 @@ class SlipValidationView:
             ],
             spacing=6,
         )  # fmt: skip
+        if not slip.signed and slip.missing:  # why not signed, on the first screen
+            reason = tr("report.unsigned.reason", reason=slip.missing[1])
+            header.controls.append(
+                tagged(
+                    "slip-unsigned-reason",
+                    ft.Text(reason, size=15, color=ft.Colors.DEEP_ORANGE_900),
+                )
+            )
         if slip.current is None:
             self.body.controls = [header, ft.Text(tr("validation.no_version"), size=16)]
             return
@@ -129,6 +137,14 @@ class SlipValidationView:
             tr, self.held, lambda _e: self.state.open_office("held-aside")
         )
         self.body.controls = [header, *([warning] if warning else []), columns]
+
+    def _signed_chip(self) -> ft.Control:
+        """ "Signé", or "Non signé — client absent" / "… refus" when the technician said why."""
+        tr, slip = self.state.tr, self.slip
+        if slip.signed or not slip.missing:
+            return signed_chip(tr, slip.signed)
+        text = tr(f"report.unsigned.{slip.missing[0]}")
+        return chip(text, ft.Colors.DEEP_ORANGE_900, ft.Colors.DEEP_ORANGE_100)
 
     def _signature_png(self) -> bytes | None:
         return getattr(self, "_png", None)
