@@ -14,6 +14,7 @@ import flet as ft
 
 from app.services.registry import Services
 from app.views import slip_panels
+from app.views.office_screen import MessageBox, OfficeScreen
 from app.views.semantic_ids import tagged
 from app.views.state import AppState
 from app.views.theme import TOUCH_TARGET
@@ -66,38 +67,26 @@ def slip_warning(tr, items, on_open_list: Callable | None = None) -> ft.Control 
     return tagged("slip-held-aside", box)
 
 
-class HeldAsideView:
+class HeldAsideView(OfficeScreen):
     def __init__(
         self, state: AppState, services: Services, *, on_update: Callable[[], None]
     ) -> None:
-        self.state = state
-        self.services = services
-        self.on_update = on_update
+        super().__init__(state, services, on_update=on_update)
         tr = state.tr
         self.items = None
         self.summary = ft.Text(tr("validation.loading"), size=16)
-        self.message = ft.Text("", size=15)
-        self.message_box = tagged(
-            "held-aside-message",
-            ft.Container(self.message, padding=10, border_radius=8),
-            visible=False,
-        )
+        self.messages = MessageBox("held-aside-message")
         self.rows = ft.Column([ft.ProgressRing(width=24, height=24)], spacing=8)
 
     def build(self) -> ft.Control:
         tr = self.state.tr
-        back = ft.TextButton(
-            tr("held_aside.back_home"),
-            icon=ft.Icons.ARROW_BACK,
-            on_click=lambda _e: self.state.open_office(""),
-        )
         refresh = ft.TextButton(tr("held_aside.refresh"), icon=ft.Icons.REFRESH, on_click=self.load)
         return tagged(
             "held-aside",
             ft.Column(
                 [
-                    ft.Row([tagged("held-aside-back", back)]),
-                    ft.Text(tr("held_aside.title"), theme_style=ft.TextThemeStyle.HEADLINE_SMALL),
+                    self.back_row("held-aside-back", tr("held_aside.back_home"), ""),
+                    self.title(tr("held_aside.title")),
                     ft.Text(tr("held_aside.intro"), size=15, color=ft.Colors.ON_SURFACE_VARIANT),
                     ft.Row(
                         [
@@ -108,7 +97,7 @@ class HeldAsideView:
                         spacing=12,
                         vertical_alignment=ft.CrossAxisAlignment.CENTER,
                     ),
-                    self.message_box,
+                    self.messages.control,
                     self.rows,
                 ],
                 spacing=12,
@@ -214,9 +203,4 @@ class HeldAsideView:
         self.on_update()
 
     def _notify(self, text: str, is_error: bool) -> None:
-        self.message.value = text
-        self.message.color = ft.Colors.ON_ERROR_CONTAINER if is_error else ft.Colors.GREEN_900
-        self.message_box.content.bgcolor = (
-            ft.Colors.ERROR_CONTAINER if is_error else ft.Colors.GREEN_50
-        )
-        self.message_box.visible = True
+        self.messages.notify(text, is_error)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 import flet as ft
 
 from app.services.registry import Services
+from app.views.office_screen import OfficeScreen
 from app.views.semantic_ids import tagged
 from app.views.state import AppState
 
@@ -39,13 +40,11 @@ def figure_card(label: str, value: int, identifier: str) -> ft.Control:
     )
 
 
-class OfficeHomeView:
+class OfficeHomeView(OfficeScreen):
     def __init__(
         self, state: AppState, services: Services, *, on_update: Callable[[], None]
     ) -> None:
-        self.state = state
-        self.services = services
-        self.on_update = on_update
+        super().__init__(state, services, on_update=on_update)
         self.queue_button = ft.FilledButton(
             state.tr("validation.title"),
             icon=ft.Icons.FACT_CHECK,

@@ -13,6 +13,7 @@ import flet as ft
 
 from app.services.registry import Services
 from app.views import held_aside, slip_panels
+from app.views.office_screen import MessageBox, OfficeScreen
 from app.views.semantic_ids import tagged
 from app.views.state import AppState
 from app.views.theme import TOUCH_TARGET
@@ -25,15 +26,13 @@ def field_tag(field_id: str) -> str:
     return "field-" + field_id.replace(":", "-")
 
 
-class SlipValidationView:
+class SlipValidationView(OfficeScreen):
     max_width = 1180  # the shell's content column: two columns on a desktop
 
     def __init__(
         self, state: AppState, services: Services, *, on_update: Callable[[], None]
     ) -> None:
-        self.state = state
-        self.services = services
-        self.on_update = on_update
+        super().__init__(state, services, on_update=on_update)
         self.intervention_id = state.office_item or ""
         self.slip = None
         self.document = None
@@ -42,12 +41,7 @@ class SlipValidationView:
         self.editing: str | None = None
         self.phone = False
         tr = state.tr
-        self.message = ft.Text("", size=15)
-        self.message_box = tagged(
-            "validation-message",
-            ft.Container(self.message, padding=10, border_radius=8),
-            visible=False,
-        )
+        self.messages = MessageBox("validation-message")
         self.body = ft.Column([ft.ProgressRing(width=24, height=24)], spacing=12)
         self.value_field = ft.TextField(
             label=tr("validation.new_value"), multiline=True, min_lines=2
@@ -61,17 +55,10 @@ class SlipValidationView:
         self.phone = phone
 
     def build(self) -> ft.Control:
-        tr = self.state.tr
-        back = ft.TextButton(
-            tr("validation.back_queue"),
-            icon=ft.Icons.ARROW_BACK,
-            on_click=lambda _e: self.state.open_office("validation"),
-        )
+        back = self.back_row("slip-back", self.state.tr("validation.back_queue"), "validation")
         return tagged(
             "slip-validation",
-            ft.Column(
-                [ft.Row([tagged("slip-back", back)]), self.message_box, self.body], spacing=12
-            ),
+            ft.Column([back, self.messages.control, self.body], spacing=12),
         )
 
     def render(self) -> None:
@@ -280,12 +267,7 @@ class SlipValidationView:
     # --- actions ----------------------------------------------------------------------------
 
     def notify(self, text: str, is_error: bool) -> None:
-        self.message.value = text
-        self.message.color = ft.Colors.ON_ERROR_CONTAINER if is_error else ft.Colors.GREEN_900
-        self.message_box.content.bgcolor = (
-            ft.Colors.ERROR_CONTAINER if is_error else ft.Colors.GREEN_50
-        )
-        self.message_box.visible = True
+        self.messages.notify(text, is_error)
 
     def start_edit(self, field_id: str) -> None:
         self.editing = field_id
@@ -344,7 +326,7 @@ class SlipValidationView:
         """Hand the PDF to the browser or the desktop (a download / "save as")."""
         if self.document is None:
             return
-        page = self.message.page
+        page = self.messages.text.page
         if self.picker is None:
             self.picker = ft.FilePicker()
             page.services.append(self.picker)
