@@ -103,7 +103,10 @@ def test_an_unsigned_slip_says_so_and_the_phone_layout_has_no_fault(demo_db):
         assert "non signé" in h.text("validation-evidence").lower()
         slip = validation_service.slip(item.intervention_id, _office())
         outcome, reason = slip.missing  # the demo's unsigned slip has its record
-        said = {"absent": "Non signé — client absent", "refused": "Non signé — le client a refusé de signer"}
+        said = {
+            "absent": "Non signé — client absent",
+            "refused": "Non signé — le client a refusé de signer",
+        }
         assert said[outcome] in h.text("slip-signed")  # which, on the first screen
         assert reason in h.text("slip-unsigned-reason")
         assert "absent ou a refusé" not in h.text("validation-evidence")  # not vague
