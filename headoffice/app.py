@@ -37,6 +37,8 @@ from headoffice.resources import (
     BlobResource,
     DeliveriesResource,
     HealthResource,
+    HeldAsideResolveResource,
+    HeldAsideResource,
     LoginResource,
     LogoutResource,
     OpenAPIResource,
@@ -300,6 +302,8 @@ def create_app(
     app.add_route(f"{API}/sync/push", PushResource(config.max_body_bytes))
     app.add_route(f"{API}/blobs/{{sha256}}", BlobResource(store, config.max_blob_request_bytes))
     app.add_route(f"{API}/office/deliveries", DeliveriesResource())
+    app.add_route(f"{API}/office/held-aside", HeldAsideResource())
+    app.add_route(f"{API}/office/held-aside/{{held_id}}/resolve", HeldAsideResolveResource())
     add_after_commit(after_push)  # validation's effects: customer record, follow-ups, e-mail
     app.add_route(f"{API}/report-versions/{{version_id}}/pdf", ReportVersionPdfResource())
     return app

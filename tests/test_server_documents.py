@@ -283,3 +283,63 @@ def test_a_file_too_large_for_a_report_pdf_is_held_aside_unread(server, monkeypa
     held = documents.held_aside()
     assert [h["report_version_id"] for h in held] == [version.id]
     assert "above" in held[0]["reason"]
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_corrected_version_2_says_it_corrects_the_signed_version_1_which_stays_identical(
+    server, language, tmp_path
+):
+    """Version 1 (signed on the device, uploaded, sealed) is served byte for byte the same
+    after the office's version 2 exists; version 2's sealed PDF opens with "Version 2 —
+    corrige la version 1 signée le … par <signer>" and the corrections, in both languages."""
+    import copy
+    import subprocess
+
+    from app.reports.canonical import content_sha256, plain
+    from app.reports.formatting import Formats
+
+    version, pdf = _signed_on_device("tech1", language=language)
+    tech1, office = server.login("tech1"), server.login("office")
+    assert tech1.put(f"/blobs/{version.pdf_blob_sha256}", pdf).status_code == 201
+    v1_before = office.get(_path(version.id), params={"language": language})
+    assert v1_before.status_code == 200, v1_before.text
+
+    content = copy.deepcopy(version.content)
+    for line in content["work"]:
+        if line["field"] == "diagnosis":
+            before, line["text"] = line["text"], "Électrodes usées, remplacées"
+    content["based_on"] = {"version": 1, "content_sha256": version.content_sha256}
+    content["corrections"] = [{
+        "field": "work:diagnosis", "label": "", "before": before,
+        "after": "Électrodes usées, remplacées", "reason": "Inversion de deux pièces",
+        "by": office.user["id"], "at": "2026-03-12T09:00:00",
+    }]  # fmt: skip
+    content = plain(content)
+    v2 = ReportVersion.create(
+        intervention=version.intervention_id, kind=version.kind, version=2,
+        status=DocumentStatus.VALIDATED, content=content, content_sha256=content_sha256(content),
+        created_by=office.user["id"], validated_by=office.user["id"], validated_at=NOW,
+    )  # fmt: skip
+
+    answer = office.get(_path(v2.id), params={"language": language})
+    assert answer.status_code == 200, answer.text
+    path = tmp_path / "v2.pdf"
+    path.write_bytes(answer.content)
+    check = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    first = " ".join((PdfReader(io.BytesIO(answer.content)).pages[0].extract_text()).split())
+    signature = Signature.get(Signature.content_sha256 == version.content_sha256)
+    when = Formats(language).datetime(signature.audit["signed_at_local"])
+    line = {
+        "fr": f"Version 2 — corrige la version 1 signée le {when} par Mme Claire Dubois",
+        "en": f"Version 2 — corrects version 1 signed on {when} by Mme Claire Dubois",
+    }[language]
+    assert line in first, first[:700]
+    packed = "".join(first.split())
+    assert "ÉlectrodesuséeS,remplacées".lower() in packed.lower()
+    assert "Inversiondedeuxpièces" in packed
+    assert verify_pdf(answer.content, _trust(server)).code == INTACT
+
+    v1_after = office.get(_path(version.id), params={"language": language})
+    assert v1_after.content == v1_before.content  # version 1 byte for byte as sealed
+    assert v1_after.content.startswith(pdf)  # and that is the device's signed PDF, sealed

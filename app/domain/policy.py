@@ -16,13 +16,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from app.domain import lifecycle
+from app.domain import follow_up, lifecycle
 from app.domain.lifecycle import DocumentRules
 from app.models import MODELS_BY_TABLE
 
 SERVER = "server"
 DEVICE = "device"
 INTERVENTIONS = "interventions"
+Lookup = Callable[[str, str], dict | None]  # (table, id) -> the row, or None
+RowRule = Callable[[dict[str, Any], Lookup | None], str | None]
 
 
 @dataclass(frozen=True)
@@ -72,13 +74,23 @@ class TablePolicy:
     server_wins: frozenset[str] = frozenset()  # fields whose conflicts head office decides
     # The status conflicts head office decides: when its value of ``status`` is one of these.
     server_wins_statuses: frozenset[str] = frozenset()
-    # A check of a new row's values (the row as stored): why it is refused, or None.
-    row_rule: Callable[[dict[str, Any]], str | None] | None = None
+    # A check of a row's values (the row as it would be stored), given a way to read other
+    # rows (``lookup(table, id)``, or None where there is none): why it is refused, or None.
+    row_rule: RowRule | None = None
 
     def technician_may_set(self, column: str) -> bool:
         if column in self.office_fields:
             return False
         return self.technician_fields is None or column in self.technician_fields
+
+
+def _signature_rule(row: dict[str, Any], lookup: Lookup | None) -> str | None:
+    return lifecycle.signature_record_refusal(row)
+
+
+def _follow_up_rule(row: dict[str, Any], lookup: Lookup | None) -> str | None:
+    parts = (lambda part_id: lookup("parts", part_id)) if lookup is not None else None
+    return follow_up.row_refusal(row, parts)
 
 
 def _set(*names: str) -> frozenset[str]:
@@ -139,7 +151,7 @@ POLICIES: tuple[TablePolicy, ...] = (
     TablePolicy(
         "signatures", technician=True, links=(TO_INTERVENTION, TO_QUOTE),
         blobs=("image_blob_sha256",), insert_only=True,
-        row_rule=lifecycle.signature_record_refusal,
+        row_rule=_signature_rule,
     ),
     TablePolicy(
         "report_versions", technician=True, links=(TO_INTERVENTION,),
@@ -149,7 +161,7 @@ POLICIES: tuple[TablePolicy, ...] = (
     ),
     TablePolicy(
         "follow_ups", technician=True, links=(TO_INTERVENTION,),
-        authorship=_set("created_by_id"), after_signature=True,
+        authorship=_set("created_by_id"), after_signature=True, row_rule=_follow_up_rule,
     ),
 )
 # fmt: on

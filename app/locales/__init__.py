@@ -10,8 +10,10 @@ from app.locales import (
     corrected_report,
     customer_record,
     field,
+    held_aside,
     media,
     media_sync,
+    report_correction,
     seal,
     signing,
     validation,
@@ -27,4 +29,6 @@ MODULES = (
     field,
     corrected_report,
     media_sync,
+    held_aside,
+    report_correction,
 )

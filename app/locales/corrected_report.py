@@ -2,15 +2,9 @@
 
 FR: dict[str, str] = {
     "report.corrected": "Corrigé par le bureau après la signature du client",
-    "report.corrected.title": "Corrections après la signature du client (version {version})",
-    "report.corrected.line": "{label} : {before} → {after}",
-    "report.corrected.empty": "(vide)",
     "report.corrected.hash": "Empreinte SHA-256 de cette version corrigée : {sha256}",
 }
 EN: dict[str, str] = {
     "report.corrected": "Corrected by the office after the client signed",
-    "report.corrected.title": "Corrections made after the client signed (version {version})",
-    "report.corrected.line": "{label}: {before} → {after}",
-    "report.corrected.empty": "(empty)",
     "report.corrected.hash": "SHA-256 of this corrected version: {sha256}",
 }

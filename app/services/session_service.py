@@ -115,10 +115,10 @@ class SessionTransport:
             self.service.store_token(self.user_id, self.token)
         return self.inner
 
-    def _call(self, name: str, *args: Any) -> Any:
+    def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         transport = self._ready()
         try:
-            return getattr(transport, name)(*args)
+            return getattr(transport, name)(*args, **kwargs)
         except AuthError:
             log.info("head office refused the token of user %s: forgetting it", self.user_id)
             self.token = None
@@ -153,6 +153,12 @@ class SessionTransport:
 
     def office_deliveries(self, intervention_id: str) -> list[dict]:
         return self._call("office_deliveries", intervention_id)
+
+    def office_held_aside(self, *, include_resolved: bool = False) -> list[dict]:
+        return self._call("office_held_aside", include_resolved=include_resolved)
+
+    def resolve_held_aside(self, held_id: int) -> dict:
+        return self._call("resolve_held_aside", held_id)
 
     def upload_offset(self, sha256: str) -> int | None:
         return self._call("upload_offset", sha256)

@@ -97,6 +97,15 @@ class HttpTransport:
         params = {"intervention_id": intervention_id}
         return self._json("GET", "/office/deliveries", params=params, retry=True)["deliveries"]
 
+    def office_held_aside(self, *, include_resolved: bool = False) -> list[dict]:
+        """Office only: the signed PDFs received that do not match their record."""
+        params = {"include_resolved": "true" if include_resolved else "false"}
+        return self._json("GET", "/office/held-aside", params=params, retry=True)["held_aside"]
+
+    def resolve_held_aside(self, held_id: int) -> dict:
+        """Office only: mark a PDF held aside as looked at."""
+        return self._json("POST", f"/office/held-aside/{int(held_id)}/resolve", retry=False)
+
     def _schema(self) -> dict[str, str]:
         version = self.schema_version or schema.current().version
         return {SCHEMA_HEADER: str(version)}
