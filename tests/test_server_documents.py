@@ -211,9 +211,8 @@ def test_the_corrected_version_shows_the_signature_of_the_version_the_client_sig
     assert "Brouillon" not in text and "Non signé" not in text
     assert "Corrigé par le bureau après la signature du client" in text
     assert "Électrodes d'allumage usées, remplacées" in text
-    assert "Corrections après la signature du client (version 1)" in text
-    assert "Diagnostic : « " in text  # the field named as the office reads it
-    assert "Erreur de saisie" not in text  # the reason stays the office's
+    assert "Version 2 — corrige la version 1 signée le" in text
+    assert "Diagnostic" in text and "Erreur de saisie" in text  # each correction, its reason
     assert v1.content_sha256 in text and v2.content_sha256 in text
     assert verify_pdf(pdf, _trust(server)).code == INTACT
 

@@ -251,7 +251,7 @@ class _Report:
         doc.cell(doc.epw - 100, 4.5, day, align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
         issued = tr("report.issued", date=f.datetime(clock.now()))
         doc.cell(doc.epw - 100, 4.5, issued, align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
-        if self.corrects is not None:
+        if self.corrects is not None and (self.signature is not None or self.corrects.outcome):
             doc.set_text_color(*BLUE)
             doc.set_font(FONT, "B", 9)
             label = tr("report.corrects.label", version=self.corrects.version)
@@ -675,7 +675,7 @@ class _Report:
             doc.set_font(FONT, size=8.5)
             doc.multi_cell(half - 4, 4.2, tr("report.unsigned.reason", reason=reason),
                            max_line_height=4.2, new_x=XPos.LEFT, new_y=YPos.NEXT)  # fmt: skip
-        elif sig is None and self.corrects is not None:
+        elif sig is None and self.corrects is not None and self.corrects.outcome == "signed":
             k = self.corrects
             doc.multi_cell(half - 4, 4.2, tr("report.corrects.signature", based_on=k.based_on),
                            max_line_height=4.2, align="L", new_x=XPos.LEFT,
