@@ -35,7 +35,16 @@ from datetime import datetime
 
 from app.domain.corrections import CONTENT_EDITABLE
 from app.errors import NotFoundError, TerrainError, ValidationError
-from app.models import Intervention, ReportVersion, Signature, Technician, User, db, utcnow
+from app.models import (
+    FollowUp,
+    Intervention,
+    ReportVersion,
+    Signature,
+    Technician,
+    User,
+    db,
+    utcnow,
+)
 from app.models.enums import DocumentKind, DocumentStatus, SignatureOutcome
 from app.reports.canonical import content_sha256
 from app.reports.pdf import ATTACHMENT_NAME, Corrects, slip_pdf, visit_report_pdf
@@ -133,6 +142,7 @@ def version_pdf(version: ReportVersion, *, language: str | None = None) -> bytes
         evidence = _evidence(signature, docs) if signature is not None else None
         missing = _missing_of(version) if signature is None else None
         kwargs["corrects"] = _corrects(version, content)
+        kwargs["follow_ups"] = _recorded_follow_ups(version)
         pdf = render(content, language=language, signature=evidence, missing=missing, **kwargs)
         company = str(content["company"]["name"])
     except (ValidationError, *_MALFORMED) as exc:
@@ -243,6 +253,18 @@ def _corrects(version: ReportVersion, content: dict) -> Corrects | None:
             signed_at=audit.get("signed_at_local") or record.signed_at,
         )  # fmt: skip
     return Corrects(version=version.version, based_on=number)
+
+
+def _recorded_follow_ups(version: ReportVersion) -> list[dict]:
+    """The follow-up the technician recorded for this intervention (after the signature,
+    so never in the signed content), as the PDF prints it."""
+    rows = FollowUp.select().where(
+        (FollowUp.intervention == version.intervention_id) & (FollowUp.deleted == False)
+    )
+    return [
+        {"kind": f.kind, "description": f.description or "", "due_date": f.due_date}
+        for f in rows.order_by(FollowUp.created_at)
+    ]
 
 
 def _missing_of(version: ReportVersion) -> tuple[str, str] | None:

@@ -16,8 +16,8 @@ from report_support import signature_strokes
 from server_support import copy_demo_database, start_live_server
 
 from app import clock
-from app.models import Intervention, ReportVersion, Signature
-from app.models.enums import DocumentKind, DocumentStatus
+from app.models import FollowUp, Intervention, ReportVersion, Signature
+from app.models.enums import DocumentKind, DocumentStatus, FollowUpKind
 from app.models.enums import InterventionStatus as S
 from app.reports import pdf as report_pdf
 from app.reports.canonical import content_sha256, plain
@@ -215,6 +215,27 @@ def test_the_corrected_version_shows_the_signature_of_the_version_the_client_sig
     assert "Diagnostic" in text and "Erreur de saisie" in text  # each correction, its reason
     assert v1.content_sha256 in text and v2.content_sha256 in text
     assert verify_pdf(pdf, _trust(server)).code == INTACT
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_final_pdf_prints_the_follow_up_recorded_after_the_signature(server, language):
+    """The follow-up is entered after the client signed, so the signed content has none: the
+    final PDF head office makes prints what was recorded since, marked as such."""
+    v1, _pdf = _signed_on_device(status=DocumentStatus.SUBMITTED, language=language)
+    v2 = _corrected(v1)
+    before = _text(documents.version_pdf(v2, language=language))
+    FollowUp.create(
+        intervention=v1.intervention_id, kind=FollowUpKind.NEW_VISIT,
+        description="Remplacer le circulateur", due_date=NOW.date(),
+    )  # fmt: skip
+    FollowUp.create(intervention=v1.intervention_id, kind=FollowUpKind.QUOTE, deleted=True,
+                    description="Devis retiré")  # fmt: skip
+    SealedPdf.delete().where(SealedPdf.report_version_id == v2.id).execute()
+    text = _text(documents.version_pdf(v2, language=language))
+    title = {"fr": "Suite à donner (enregistrée après la signature)",
+             "en": "Follow-up (recorded after the signature)"}[language]  # fmt: skip
+    assert title not in before and title in text
+    assert "Remplacer le circulateur" in text and "Devis retiré" not in text
 
 
 def test_a_corrected_version_naming_no_real_signed_version_is_drawn_unsigned(server):

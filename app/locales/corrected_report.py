@@ -3,8 +3,10 @@
 FR: dict[str, str] = {
     "report.corrected": "Corrigé par le bureau après la signature du client",
     "report.corrected.hash": "Empreinte SHA-256 de cette version corrigée : {sha256}",
+    "report.follow_up.title_after": "Suite à donner (enregistrée après la signature)",
 }
 EN: dict[str, str] = {
     "report.corrected": "Corrected by the office after the client signed",
     "report.corrected.hash": "SHA-256 of this corrected version: {sha256}",
+    "report.follow_up.title_after": "Follow-up (recorded after the signature)",
 }

@@ -173,14 +173,21 @@ class _Report:
     """Draws one document; ``sections`` says which parts, in order."""
 
     def __init__(
-        self, content, kind, language, signature, photos, missing=None, corrects=None
-    ) -> None:
+        self, content, kind, language, signature, photos, missing=None, corrects=None,
+        follow_ups=None,
+    ) -> None:  # fmt: skip
         if "totals" not in content:
             raise ValueError("Draw the final content (report_service.final_content), not a draft.")
         self.c, self.kind = content, kind
         self.tr, self.f = Translator(language), Formats(language)
         self.signature, self.photo_loader = signature, photos
         self.missing = missing  # (outcome "refused" / "absent", reason): recorded, not a draft
+        # The follow-up is recorded after the signature: a closed content has none of its
+        # own, head office passes what was recorded since (printed as such).
+        self.follow_ups = list(content.get("follow_ups") or [])
+        self.follow_ups_after = not self.follow_ups and bool(follow_ups)
+        if self.follow_ups_after:
+            self.follow_ups = list(follow_ups)
         based_on = content.get("based_on") if isinstance(content.get("based_on"), dict) else None
         if corrects is None and based_on is not None:  # a corrected content, nothing known
             based = based_on.get("version") if isinstance(based_on.get("version"), int) else 1
@@ -620,7 +627,7 @@ class _Report:
     def _follow_up_lines(self) -> list[str]:
         tr, f = self.tr, self.f
         lines = []
-        for fu in self.c["follow_ups"]:
+        for fu in self.follow_ups:
             text = tr(f"report.follow_up.{fu['kind']}")
             if fu["description"]:
                 text += f" : {fu['description']}" if tr.locale == "fr" else f": {fu['description']}"
@@ -630,13 +637,14 @@ class _Report:
         return lines
 
     def _tail_height(self) -> float:
-        lines = 2 + max(1, len(self.c["follow_ups"]))
+        lines = 2 + max(1, len(self.follow_ups))
         return 5 * lines + 8 + self.SIGNATURE_BOX + 10
 
     def _follow_ups(self) -> None:
         doc, tr = self.doc, self.tr
         doc.ln(1)
-        doc.para(tr("report.follow_up.title"), bold=True)
+        after = "_after" if self.follow_ups_after else ""
+        doc.para(tr(f"report.follow_up.title{after}"), bold=True)
         for line in self._follow_up_lines() or [tr("report.follow_up.empty")]:
             doc.para(f"• {line}")
 
@@ -782,13 +790,18 @@ def visit_report_pdf(
     photos: PhotoLoader | None = None,
     missing: tuple[str, str] | None = None,
     corrects: Corrects | None = None,
+    follow_ups: list[dict] | None = None,
 ) -> bytes:
     """The visit report of ``content`` (a report's final content). ``signature``: the
     ``SignatureEvidence`` of this very content, or None for an unsigned draft; ``missing``:
     (``refused`` / ``absent``, reason) when the technician recorded why it is not signed;
     ``photos`` gives a photo's bytes from its blob SHA-256 (None when it has none);
-    ``corrects``: for a corrected version, what is known of the version it corrects."""
-    report = _Report(content, "visit_report", language, signature, photos, missing, corrects)
+    ``corrects``: for a corrected version, what is known of the version it corrects;
+    ``follow_ups``: the follow-up recorded after the signature (``{"kind", "description",
+    "due_date"}``), printed when the content holds none."""
+    report = _Report(
+        content, "visit_report", language, signature, photos, missing, corrects, follow_ups
+    )
     return report.render(VISIT_REPORT_SECTIONS)
 
 
@@ -799,7 +812,8 @@ def slip_pdf(
     signature=None,
     missing: tuple[str, str] | None = None,
     corrects: Corrects | None = None,
+    follow_ups: list[dict] | None = None,
 ) -> bytes:
     """The intervention slip (*bon d'intervention*) of ``content``."""
-    report = _Report(content, "slip", language, signature, None, missing, corrects)
+    report = _Report(content, "slip", language, signature, None, missing, corrects, follow_ups)
     return report.render(SLIP_SECTIONS)
