@@ -86,12 +86,42 @@ def decide(
         rules = policy.policy(table)
         if rules.document is lifecycle.REPORT_VERSION and (
             reason := corrections.office_version_refusal(current, after)
+            or _correction_refusal(current, effective, after)
         ):
             raise Refused(reason)
         if current is None and (reason := _row_refusal(rules, after, rows or Rows())):
             raise Refused(reason)  # a signature is one, parts to order are lines, whoever pushes
         return
     _decide_technician(who, table, current, effective, after, deleted=deleted, rows=rows or Rows())
+
+
+def _correction_refusal(current: dict | None, effective: dict, after: dict) -> str | None:
+    """A report version the office writes is a correction of a frozen one, derived field by
+    field from its listed corrections (``corrections.derivation_refusal``): checked when it
+    is made and whenever its content changes."""
+    if current is not None and "content" not in effective:
+        return None
+    content = after.get("content")
+    based_on = content.get("based_on") if isinstance(content, dict) else None
+    if current is not None and based_on is None and not (content or {}).get("corrections"):
+        return None  # a technician's version the office only moves (validated, delivered)
+    number = based_on.get("version") if isinstance(based_on, dict) else None
+    sha256 = based_on.get("content_sha256") if isinstance(based_on, dict) else None
+    if type(number) is not int or not isinstance(sha256, str):
+        return "The office's report version must name the signed version it corrects."
+    from app.models import ReportVersion
+    from app.reports.canonical import content_sha256
+
+    base = ReportVersion.get_or_none(
+        (ReportVersion.intervention == after.get("intervention_id"))
+        & (ReportVersion.kind == after.get("kind"))
+        & (ReportVersion.version == number)
+        & ReportVersion.status.not_in(list(corrections.CONTENT_EDITABLE))
+        & (ReportVersion.deleted == False)
+    )
+    if base is None or base.content_sha256 != sha256 or content_sha256(base.content) != sha256:
+        return "The version this correction names is not a signed version of this slip."
+    return corrections.derivation_refusal(base.content, number, sha256, content)
 
 
 def _decide_technician(who, table, current, effective, after, *, deleted: bool, rows) -> None:

@@ -79,7 +79,7 @@ def validation_push(office_id: str, v1: ReportVersion, corrections: list[dict]) 
     for c in corrections:
         for line in content["work"]:
             if line["id"] == c["field"]:
-                line["text"] = c["after"]
+                c["before"], line["text"] = line["text"], c["after"]
     content["corrections"] = corrections
     content["based_on"] = {"version": 1, "content_sha256": v1.content_sha256}
     content = plain(content)
@@ -268,6 +268,52 @@ def test_the_office_is_refused_a_correction_without_reason_or_a_changed_signed_v
     reason = office.push({"report_versions": [tampered]}).json()["rejected"]
     assert "evidence" in reason[0]["reason"]
     assert ReportVersion.get_by_id(v1.id).content == v1.content
+
+
+def _hidden_change(content: dict) -> None:
+    content["totals"]["total_ttc"] = "1.00"  # not a listed correction
+
+
+def _false_before(content: dict) -> None:
+    content["corrections"][0]["before"] = "Ce que le client n'a pas signé"
+
+
+def _unknown_field(content: dict) -> None:
+    content["corrections"].append(
+        {"field": "parts:0", "before": "", "after": "x", "reason": "r", "by": "x"}
+    )
+
+
+def _other_base(content: dict) -> None:
+    content["based_on"] = {"version": 1, "content_sha256": "0" * 64}
+
+
+@pytest.mark.parametrize(
+    ("tamper", "says"),
+    [
+        (_hidden_change, "only the fields its corrections list"),
+        (_false_before, "does not start from the signed value"),
+        (_unknown_field, "no field 'parts:0'"),
+        (_other_base, "not a signed version of this slip"),
+    ],
+)
+def test_a_correction_changes_only_what_it_lists_from_the_signed_version(
+    office_server, smtp, tamper, says
+):
+    """Version 2 goes to the client under the client's signature of version 1: head office
+    replays its corrections on version 1 and refuses any other difference."""
+    server = office_server(smtp.port)
+    v1 = signed_slip()
+    office = server.login("office")
+    changes = validation_push(office.user["id"], v1, [correction("Électrodes remplacées")])
+    [row] = changes["report_versions"]
+    content = copy.deepcopy(row["fields"]["content"])
+    tamper(content)
+    row["fields"]["content"], row["fields"]["content_sha256"] = content, content_sha256(content)
+    answer = office.push(changes).json()
+    [rejected] = [r for r in answer["rejected"] if r["table"] == "report_versions"]
+    assert says in rejected["reason"]
+    assert ReportVersion.get_or_none(ReportVersion.id == row["id"]) is None
 
 
 def test_follow_ups_become_planned_visits_parts_and_notes_once(office_server, smtp):

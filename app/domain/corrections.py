@@ -20,6 +20,7 @@ and head office again on every pushed report version (``headoffice.permissions``
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from app.models.enums import DocumentStatus
@@ -29,7 +30,92 @@ CONTENT_EDITABLE = frozenset({DocumentStatus.DRAFT, DocumentStatus.CORRECTED})
 # The statuses of a version the office has validated.
 VALIDATED = frozenset({DocumentStatus.VALIDATED, DocumentStatus.DELIVERED})
 MAX_REASON = 500
+MAX_VALUE = 20_000
 CONTENT_COLUMNS = ("content", "content_sha256")
+# The fields the office may correct: ``intervention:<name>``, ``work:<name>``, and each
+# comment by its line id (``comment:<id>``).
+INTERVENTION_FIELDS = ("problem_reported", "requested_by")
+WORK_FIELDS = ("diagnosis", "operations", "summary")
+
+
+def field_value(content: dict, field_id: str) -> Any:
+    """The value of a correctable field in a report content (None: not there)."""
+    kind, _, name = field_id.partition(":")
+    if kind == "intervention":
+        return (content.get("intervention") or {}).get(name)
+    if kind == "work":
+        line = next((w for w in content.get("work") or [] if w.get("id") == field_id), None)
+        return line.get("text") if line else None
+    if kind == "comment":
+        line = next((c for c in content.get("comments") or [] if c.get("id") == field_id), None)
+        return line.get("body") if line else None
+    return None
+
+
+def set_field(content: dict, field_id: str, value: str) -> None:
+    """Write a correctable field (``is_correctable`` first)."""
+    kind, _, name = field_id.partition(":")
+    if kind == "intervention":
+        content.setdefault("intervention", {})[name] = value
+    elif kind == "work":
+        lines = content.setdefault("work", [])
+        line = next((w for w in lines if w.get("id") == field_id), None)
+        if line is None:
+            lines.append({"id": field_id, "field": name, "text": value})
+        else:
+            line["text"] = value
+    elif kind == "comment":
+        line = next((c for c in content.get("comments") or [] if c.get("id") == field_id), None)
+        if line is not None:
+            line["body"] = value
+
+
+def is_correctable(content: dict, field_id: str) -> bool:
+    kind, _, name = field_id.partition(":")
+    if kind == "intervention":
+        return name in INTERVENTION_FIELDS
+    if kind == "work":
+        return name in WORK_FIELDS
+    if kind == "comment":
+        return any(c.get("id") == field_id for c in content.get("comments") or [])
+    return False
+
+
+def derivation_refusal(base: dict, base_version: int, base_sha256: str, after: Any) -> str | None:
+    """Why ``after`` is not the content of a correction of ``base`` (None: it is).
+
+    A corrected version is the signed one with, for each listed correction in order, the
+    field's value going from ``before`` to ``after``, and nothing else: anything the list
+    does not name would otherwise reach the client's final PDF under the client's signature.
+    ``base``: the content of the version it names in ``based_on`` (frozen, hash checked by
+    the caller)."""
+    if not isinstance(after, dict):
+        return "A corrected report version's content must be an object."
+    if after.get("based_on") != {"version": base_version, "content_sha256": base_sha256}:
+        return "A corrected report version must name the signed version it corrects."
+    corrections = after.get("corrections")
+    if not isinstance(corrections, list):
+        return "A corrected report version lists its corrections."
+    expected = copy.deepcopy(base)
+    for correction in corrections:
+        if reason := correction_refusal(correction):
+            return reason
+        field_id = correction["field"]
+        if not is_correctable(expected, field_id):
+            return f"The slip has no field {field_id!r} the office may correct."
+        value, before = correction.get("after"), field_value(expected, field_id)
+        if not isinstance(value, str) or len(value) > MAX_VALUE:
+            return f"A corrected value is a text of at most {MAX_VALUE} characters."
+        if correction.get("before") != str(before or ""):
+            return f"The correction of {field_id!r} does not start from the signed value."
+        set_field(expected, field_id, value)
+    expected["corrections"], expected["based_on"] = corrections, after["based_on"]
+    if expected != after:
+        return (
+            "A corrected report version may change only the fields its corrections list; "
+            "correct each field with its reason."
+        )
+    return None
 
 
 def correction_refusal(correction: Any) -> str | None:

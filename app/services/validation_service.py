@@ -23,7 +23,15 @@ from peewee import fn
 
 from app import clock
 from app.domain import lifecycle
-from app.domain.corrections import CONTENT_EDITABLE, MAX_REASON
+from app.domain.corrections import (
+    CONTENT_EDITABLE,
+    INTERVENTION_FIELDS,
+    MAX_REASON,
+    MAX_VALUE,
+    WORK_FIELDS,
+)
+from app.domain.corrections import field_value as _get
+from app.domain.corrections import set_field as _set
 from app.errors import NotFoundError, PermissionDeniedError, TransitionError, ValidationError
 from app.models import (
     Customer,
@@ -42,11 +50,6 @@ S = InterventionStatus
 SIGNING_KINDS = sorted(lifecycle.SIGNING_DOCUMENTS)
 # The versions that reached the office: what the technician sent (signed or not).
 SENT = (DocumentStatus.SIGNED, DocumentStatus.SUBMITTED)
-MAX_VALUE = 20_000
-
-# The fields the office may correct: field id -> (i18n label key, where in the content).
-INTERVENTION_FIELDS = ("problem_reported", "requested_by")
-WORK_FIELDS = ("diagnosis", "operations", "summary")
 
 
 class CorrectionError(ValidationError):
@@ -318,40 +321,6 @@ def correctable_fields(content: dict, original: dict) -> list[CorrectableField]:
             )
         )
     return out
-
-
-def _get(content: dict, field_id: str) -> Any:
-    kind, _, name = field_id.partition(":")
-    if kind == "intervention":
-        return (content.get("intervention") or {}).get(name)
-    if kind == "work":
-        line = next((w for w in content.get("work") or [] if w.get("id") == field_id), None)
-        return line.get("text") if line else None
-    if kind == "comment":
-        line = next((c for c in content.get("comments") or [] if c.get("id") == field_id), None)
-        return line.get("body") if line else None
-    return None
-
-
-def _set(content: dict, field_id: str, value: str) -> None:
-    kind, _, name = field_id.partition(":")
-    if kind == "intervention":
-        content.setdefault("intervention", {})[name] = value
-        return
-    if kind == "work":
-        lines = content.setdefault("work", [])
-        line = next((w for w in lines if w.get("id") == field_id), None)
-        if line is None:
-            lines.append({"id": field_id, "field": name, "text": value})
-        else:
-            line["text"] = value
-        return
-    if kind == "comment":
-        line = next((c for c in content.get("comments") or [] if c.get("id") == field_id), None)
-        if line is not None:
-            line["body"] = value
-        return
-    raise AssertionError(field_id)
 
 
 # --- correcting -----------------------------------------------------------------------------
