@@ -92,12 +92,13 @@ def process(intervention_id: str) -> bool:
 
 def record_visit(intervention: Intervention) -> CustomerRecord:
     """The customer's last visit, from this intervention if it is the latest."""
-    CustomerRecord.insert(
-        customer_id=intervention.customer_id, converted={}
-    ).on_conflict_ignore().execute()
-    # locked now, before the follow-ups' pushes take the version counter (the last lock)
-    query = CustomerRecord.select().where(CustomerRecord.customer_id == intervention.customer_id)
-    record = lock_rows(query).get()
+    customer = intervention.customer_id
+    CustomerRecord.insert(customer_id=customer, converted={}).on_conflict_ignore().execute()
+    # Locked now, in the pushes' order (interventions, then tables by name), before the
+    # follow-ups' pushes take the version counter, the last lock: whoever holds it waits
+    # for nobody. The customer row gets the follow-ups' notes.
+    record = lock_rows(CustomerRecord.select().where(CustomerRecord.customer_id == customer)).get()
+    lock_rows(Customer.select(Customer.id).where(Customer.id == customer)).first()
     visit = intervention.finished_at or intervention.started_at or intervention.scheduled_start
     if record.last_visit_at is None or visit > record.last_visit_at:
         record.last_visit_at = visit
