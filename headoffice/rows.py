@@ -22,8 +22,17 @@ CHUNK = 500  # ids in one IN list (SQLite's parameter limit is far above)
 # The row lock of a writer (PostgreSQL). Not FOR UPDATE: a foreign key check takes FOR KEY
 # SHARE on the row it references, which FOR UPDATE would block (ids never change here).
 LOCK = "FOR NO KEY UPDATE"
-# The fixed order in which a push locks its rows: these tables first, then the others by name.
-LOCK_FIRST = ("interventions", "quotes")
+# The fixed order in which a push locks its rows: the other tables by name, then these (the
+# parents, after their children).
+LOCK_LAST = ("quotes", "interventions")
+# ... which holds because every link points to a later table of LOCK_LAST (children first).
+assert all(
+    link.table in LOCK_LAST[LOCK_LAST.index(p.table) + 1 :]
+    if p.table in LOCK_LAST
+    else link.table in LOCK_LAST
+    for p in policy.POLICIES
+    for link in p.links
+)
 # Tables some row hangs off (interventions, quotes): their rows are read again once written.
 PARENT_TABLES = frozenset(link.table for p in policy.POLICIES for link in p.links)
 
@@ -63,72 +72,35 @@ def read_rows(table: str, ids: Iterable[str], *, lock: bool = False) -> dict[str
 def lock_family(changes: Iterable) -> None:
     """PostgreSQL: before a push reads or writes anything, lock every row it changes and
     every parent its decisions read (a row's intervention and quote, a quote's
-    intervention), in one fixed order: ``LOCK_FIRST``, then the other tables by name, ids
-    ascending (docs/sync-protocol.md, "Concurrent pushes"). Two pushes touching one
-    intervention's rows run one after the other (a signature and an edit of the report
-    cannot both pass on what the other did not see yet); pushes of other interventions run
-    in parallel, and no two pushes wait for each other in a circle. A row that does not
-    exist yet is not locked (two pushes creating the same id: the second is refused as a
-    duplicate). SQLite: nothing (its write transaction holds the whole file)."""
+    intervention), in one fixed order: the other tables by name, then ``LOCK_LAST`` (quotes,
+    interventions), ids ascending (docs/sync-protocol.md, "Concurrent pushes"). Children
+    before parents: a locked row's links are read by the statement that locks it, so the
+    parents to lock next are known for sure. Two pushes touching one intervention's rows run
+    one after the other (a signature and an edit of the report cannot both pass on what the
+    other did not see yet); pushes of other interventions run in parallel, and no two pushes
+    wait for each other in a circle. A row that does not exist yet is not locked (two pushes
+    creating the same id: the second is refused as a duplicate). SQLite: nothing (its write
+    transaction holds the whole file)."""
     if not db.obj.for_update:
         return
-    changes = list(changes)
-    locked: dict[str, set[str]] = {}
-    for _ in range(3):  # the links were read before the lock: read again until they hold
-        wanted = _family(changes)
-        new = {t: ids - locked.get(t, set()) for t, ids in wanted.items()}
-        new = {t: ids for t, ids in new.items() if ids}
-        if not new:
-            return
-        order = [t for t in LOCK_FIRST if t in new] + sorted(set(new) - set(LOCK_FIRST))
-        for table in order:
-            ids = sorted(new[table])
-            for start in range(0, len(ids), CHUNK):
-                chunk = ids[start : start + CHUNK]
-                marks = ", ".join([db.param] * len(chunk))
-                sql = f'SELECT "id" FROM "{table}" WHERE "id" IN ({marks}) ORDER BY "id" {LOCK}'
-                db.execute_sql(sql, chunk)
-            locked.setdefault(table, set()).update(ids)
-
-
-def _family(changes: list) -> dict[str, set[str]]:
-    """Table -> the ids a push changes or whose rows its decisions read."""
-    wanted: dict[str, set[str]] = {}
-    by_table: dict[str, list] = {}
+    wanted: dict[str, set] = {}
     for change in changes:
-        by_table.setdefault(change.table, []).append(change)
         wanted.setdefault(change.table, set()).add(change.id)
-    for table, group in by_table.items():
+        for link in policy.policy(change.table).links:  # the parents the push names
+            wanted.setdefault(link.table, set()).add(change.fields.get(link.column))
+    for table in sorted(set(wanted) - set(LOCK_LAST)) + list(LOCK_LAST):
+        ids = sorted(
+            i for i in wanted.get(table, ()) if isinstance(i, str) and i and "\x00" not in i
+        )
         links = policy.policy(table).links
-        for link in links:
-            parents = wanted.setdefault(link.table, set())
-            parents.update(c.fields[link.column] for c in group if c.fields.get(link.column))
-        if links:
-            columns = [link.column for link in links]
-            for values in _columns(table, [c.id for c in group], columns):
-                for link, value in zip(links, values, strict=True):
-                    if value:
-                        wanted.setdefault(link.table, set()).add(value)
-    if wanted.get("quotes"):  # a quote's intervention, as the decisions follow it
-        for (value,) in _columns("quotes", sorted(wanted["quotes"]), ["intervention_id"]):
-            if value:
-                wanted.setdefault("interventions", set()).add(value)
-    return {
-        t: {i for i in ids if isinstance(i, str) and i and "\x00" not in i}
-        for t, ids in wanted.items()
-    }
-
-
-def _columns(table: str, ids: list[str], columns: list[str]) -> list[tuple]:
-    """The values of ``columns`` of the existing rows of ``ids`` (no lock)."""
-    found: list[tuple] = []
-    names = ", ".join(f'"{c}"' for c in columns)
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        marks = ", ".join([db.param] * len(chunk))
-        sql = f'SELECT {names} FROM "{table}" WHERE "id" IN ({marks})'
-        found.extend(db.execute_sql(sql, chunk).fetchall())
-    return found
+        columns = ", ".join(['"id"', *(f'"{link.column}"' for link in links)])
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            marks = ", ".join([db.param] * len(chunk))
+            sql = f'SELECT {columns} FROM "{table}" WHERE "id" IN ({marks}) ORDER BY "id" {LOCK}'
+            for row in db.execute_sql(sql, chunk).fetchall():
+                for link, value in zip(links, row[1:], strict=True):
+                    wanted.setdefault(link.table, set()).add(value)
 
 
 def _is_text(field) -> bool:

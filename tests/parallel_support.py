@@ -40,8 +40,9 @@ class Pusher(threading.Thread):
     """A device sending small batches in a loop (edits of shared interventions, new
     comments); every few batches the same batch twice at once (a retry racing its copy)."""
 
-    def __init__(self, base: str, name: str, username: str, jobs: list[str], office: bool):
+    def __init__(self, base, name: str, username: str, jobs: list[str], office: bool, counter):
         super().__init__(name=name, daemon=True)
+        self.counter = counter  # batches of every process (multiprocessing.Value)
         self.base, self.jobs, self.office = base, jobs, office
         self.device = login(base, username)
         self.rng = random.Random(name)
@@ -103,6 +104,8 @@ class Pusher(threading.Thread):
                     self.conflicts += len(result["conflicts"])
                     self.applied += [(a["table"], a["id"], a["version"]) for a in result["applied"]]
                     self.batches += 1
+                    with self.counter.get_lock():
+                        self.counter.value += 1
             except Exception as exc:  # reported by the test
                 self.errors.append(repr(exc))
 
@@ -171,17 +174,23 @@ class Puller(threading.Thread):
         self.errors.append("never caught up")
 
 
-def run_devices(base: str, plan: dict, out: str, pushed, stop_push, stop_pull) -> None:
+def run_devices(base, plan: dict, out: str, events, counter, stop_push, stop_pull) -> None:
     """One process: the pushers and pullers of ``plan``; writes what they saw to ``out``.
-    ``pushed`` gets a message once this process's pushers stopped."""
+    ``events`` gets ("ready", name) once its devices signed in and started, and ("pushed",
+    name) once its pushers stopped; ``counter`` counts the batches of every process."""
     errors: list[str] = []
     pushers: list[Pusher] = []
     pullers: list[Puller] = []
     try:
-        pushers = [Pusher(base, n, u, plan["jobs"][u], u == "office") for n, u in plan["pushers"]]
+        jobs = plan["jobs"]
+        pushers = [Pusher(base, n, u, jobs[u], u == "office", counter) for n, u in plan["pushers"]]
         pullers = [Puller(base, n, u) for n, u in plan["pullers"]]
         for thread in pullers + pushers:
             thread.start()
+    except Exception as exc:
+        errors.append(repr(exc))
+    events.put(("ready", plan["name"]))
+    try:
         stop_push.wait(600)
         for thread in pushers:
             thread.stop.set()
@@ -189,7 +198,7 @@ def run_devices(base: str, plan: dict, out: str, pushed, stop_push, stop_pull) -
             thread.join(120)
     except Exception as exc:
         errors.append(repr(exc))
-    pushed.put(plan["name"])
+    events.put(("pushed", plan["name"]))
     try:
         stop_pull.wait(600)
         for thread in pullers:

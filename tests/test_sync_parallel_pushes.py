@@ -8,7 +8,8 @@ batches of the three collide: conflicts), every fourth batch sent twice at the s
 (a retry racing its copy), and pulling devices of that technician and of the office that log
 every (table, id, version) they receive and the high water of every session. Checked here:
 
-- every push answered 200 with nothing rejected, and a batch sent twice the same answer;
+- every push answered 200 (at least 60 batches, over at least 10 s once every device signed
+  in) with nothing rejected, and a batch sent twice the same answer;
 - no two changes ever got the same version, and every version head office holds is final
   (> 0: no provisional version was committed);
 - rule 2, on every session of every puller: each change pushed by any process with a
@@ -66,7 +67,8 @@ def test_no_cursor_skips_a_version_with_parallel_pushes(
                 ]
         techs = list(jobs)[:PROCESSES]
         spawn = multiprocessing.get_context("spawn")
-        pushed, stop_push, stop_pull = spawn.Queue(), spawn.Event(), spawn.Event()
+        events, counter = spawn.Queue(), spawn.Value("i", 0)
+        stop_push, stop_pull = spawn.Event(), spawn.Event()
         processes, outputs = [], []
         for k, tech in enumerate(techs):
             plan = {
@@ -82,14 +84,20 @@ def test_no_cursor_skips_a_version_with_parallel_pushes(
             outputs.append(tmp_path / f"devices-{k}.json")
             process = spawn.Process(
                 target=run_devices,
-                args=(server.base, plan, str(outputs[-1]), pushed, stop_push, stop_pull),
+                args=(server.base, plan, str(outputs[-1]), events, counter, stop_push, stop_pull),
             )
             process.start()
             processes.append(process)
+        for _ in processes:  # every device signed in (the time counts from here)
+            assert events.get(timeout=300)[0] == "ready"
+        # Run at least DURATION, then until enough happened (a loaded machine is slower), capped.
         time.sleep(DURATION)
+        cap = time.monotonic() + 10 * DURATION
+        while time.monotonic() < cap and counter.value < 60:
+            time.sleep(0.2)
         stop_push.set()
         for _ in processes:
-            pushed.get(timeout=300)
+            assert events.get(timeout=300)[0] == "pushed"
         time.sleep(1.0)  # the pullers go on a little with nothing new
         stop_pull.set()
         for process in processes:
@@ -101,7 +109,7 @@ def test_no_cursor_skips_a_version_with_parallel_pushes(
         assert not errors, errors[:20]
         pushers = [p for r in results for p in r["pushers"]]
         pullers = [p for r in results for p in r["pullers"]]
-        assert sum(p["batches"] for p in pushers) > 30, [p["batches"] for p in pushers]
+        assert sum(p["batches"] for p in pushers) >= 60, [p["batches"] for p in pushers]
         assert sum(p["replays"] for p in pushers) > 5
         assert sum(p["conflicts"] for p in pushers) > 0  # the devices did collide
 

@@ -77,8 +77,18 @@ def process(intervention_id: str) -> bool:
     """Bring the customer record, follow-ups and delivery of one intervention up to date;
     True when a delivery was queued."""
     with write_transaction(db.obj):
-        # the intervention's lock, as a push of its rows takes it: parallel retries (two
-        # devices of one technician, a replayed batch) run one after the other
+        # Locked in the pushes' order (docs/sync-protocol.md, "Concurrent pushes"): the
+        # customer record (head office's own), the customer (the follow-ups' notes), then
+        # the intervention, so parallel runs for one slip (two devices of one technician, a
+        # replayed batch) run one after the other, all before the follow-ups' pushes take
+        # the version counter, the last lock: whoever holds it waits for nobody.
+        query = Intervention.select(Intervention.customer).where(Intervention.id == intervention_id)
+        customer = query.scalar()
+        if customer is None:
+            return False
+        CustomerRecord.insert(customer_id=customer, converted={}).on_conflict_ignore().execute()
+        lock_rows(CustomerRecord.select().where(CustomerRecord.customer_id == customer)).first()
+        lock_rows(Customer.select(Customer.id).where(Customer.id == customer)).first()
         query = Intervention.select().where(Intervention.id == intervention_id)
         intervention = lock_rows(query).first()
         if intervention is None or intervention.deleted or intervention.status not in RECEIVED:
@@ -92,13 +102,7 @@ def process(intervention_id: str) -> bool:
 
 def record_visit(intervention: Intervention) -> CustomerRecord:
     """The customer's last visit, from this intervention if it is the latest."""
-    customer = intervention.customer_id
-    CustomerRecord.insert(customer_id=customer, converted={}).on_conflict_ignore().execute()
-    # Locked now, in the pushes' order (interventions, then tables by name), before the
-    # follow-ups' pushes take the version counter, the last lock: whoever holds it waits
-    # for nobody. The customer row gets the follow-ups' notes.
-    record = lock_rows(CustomerRecord.select().where(CustomerRecord.customer_id == customer)).get()
-    lock_rows(Customer.select(Customer.id).where(Customer.id == customer)).first()
+    record = CustomerRecord.get(CustomerRecord.customer_id == intervention.customer_id)
     visit = intervention.finished_at or intervention.started_at or intervention.scheduled_start
     if record.last_visit_at is None or visit > record.last_visit_at:
         record.last_visit_at = visit
