@@ -462,6 +462,7 @@ def _health_bound(base: str, n_threads: int, seconds: float) -> dict:
 def headoffice_load(args) -> dict:
     seconds = getattr(args, "load_seconds", 30)
     n_devices = getattr(args, "devices", 50)
+    push_share = getattr(args, "push_share", 0.3)
     name = f"terrain_bench_{uuid.uuid4().hex}"
     url = f"postgresql://postgres@127.0.0.1:5432/{name}"
     admin_sql(f'CREATE DATABASE "{name}"', **PG_ADMIN)
@@ -476,7 +477,9 @@ def headoffice_load(args) -> dict:
             devices = []
             for i in range(n_devices):
                 username = techs[i % len(techs)]
-                devices.append(_Device(base, username, users[username], jobs[username], 0, i, 0.3))
+                devices.append(
+                    _Device(base, username, users[username], jobs[username], 0, i, push_share)
+                )
             for device in devices:
                 device.setup()
             start = time.perf_counter()
@@ -494,6 +497,7 @@ def headoffice_load(args) -> dict:
     errors = sum(1 for _, _, status in samples if status >= 400)
     out = {
         "devices": n_devices,
+        "push_share": push_share,
         "technicians": len({d.username for d in devices}),
         "seconds": round(elapsed, 1),
         "requests": len(samples),
