@@ -11,9 +11,13 @@ metadata are read in a few queries, every row is planned and decided in memory (
 the decisions read come from ``headoffice.rows.BatchRows``, read once), then the table's
 writes go to the database as ``executemany`` in chunks, one savepoint per chunk. A chunk the
 database refuses is halved until the refused rows are found (each then rejected alone), so a
-bad row costs a few statements, not a savepoint for every row. Versions are handed out in
-memory in the order rows are written and taken from the counter once, at the end
-(``headoffice.versions.VersionBlock``): a batch's versions are contiguous.
+bad row costs a few statements, not a savepoint for every row. Rows are written with
+provisional versions in the order they are written; the counter is taken once, last, right
+before the commit, and the rows stamped with their final versions
+(``headoffice.versions.VersionBlock``): a batch's versions are contiguous. Before anything
+else a push takes its batch's advisory lock and locks its rows and their parents in one
+fixed order (``headoffice.rows.lock_family``), so pushes run in parallel without deadlocks
+(docs/sync-protocol.md, "Concurrent pushes").
 """
 
 from __future__ import annotations
