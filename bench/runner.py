@@ -83,6 +83,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--noop-runs", type=int, default=200, help="no-op syncs to measure")
     parser.add_argument("--load-seconds", type=float, default=30, help="head office load time")
     parser.add_argument("--devices", type=int, default=50, help="simulated devices under load")
+    parser.add_argument("--push-share", type=float, default=0.3, help="head office load: pushes")
     parser.add_argument("--push-runs", type=int, default=5, help="5,000-row pushes to measure")
     parser.add_argument("--out", type=Path, help="JSON output (default bench/results/<time>.json)")
     args = parser.parse_args(argv)

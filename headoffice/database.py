@@ -103,7 +103,10 @@ def write_transaction(database: Database):
 
 def lock_rows(query):
     """``SELECT ... FOR UPDATE`` where the database has it (SQLite locks the whole file)."""
-    return query.for_update() if query.model._meta.database.for_update else query
+    if not query.model._meta.database.for_update:
+        return query
+    # not FOR UPDATE: a foreign key check (FOR KEY SHARE) on the row must not wait for it
+    return query.for_update("FOR NO KEY UPDATE")
 
 
 def admin_sql(sql: str, **dsn) -> None:

@@ -11,9 +11,13 @@ metadata are read in a few queries, every row is planned and decided in memory (
 the decisions read come from ``headoffice.rows.BatchRows``, read once), then the table's
 writes go to the database as ``executemany`` in chunks, one savepoint per chunk. A chunk the
 database refuses is halved until the refused rows are found (each then rejected alone), so a
-bad row costs a few statements, not a savepoint for every row. Versions are handed out in
-memory in the order rows are written and taken from the counter once, at the end
-(``headoffice.versions.VersionBlock``): a batch's versions are contiguous.
+bad row costs a few statements, not a savepoint for every row. Rows are written with
+provisional versions in the order they are written; the counter is taken once, last, right
+before the commit, and the rows stamped with their final versions
+(``headoffice.versions.VersionBlock``): a batch's versions are contiguous. Before anything
+else a push takes its batch's advisory lock and locks its rows and their parents in one
+fixed order (``headoffice.rows.lock_family``), so pushes run in parallel without deadlocks
+(docs/sync-protocol.md, "Concurrent pushes").
 """
 
 from __future__ import annotations
@@ -41,9 +45,9 @@ from headoffice.database import executemany, insert_rows, insert_values, write_t
 from headoffice.models import Device, PushBatch, SyncConflict
 from headoffice.permissions import Refused, decide, decision_order, stamp_authorship
 from headoffice.pull import redact
-from headoffice.rows import BatchRows, select_by_column
+from headoffice.rows import BatchRows, lock_family, select_by_column
 from headoffice.scope import Principal, scope_queries
-from headoffice.versions import VersionBlock, lock_versions
+from headoffice.versions import VersionBlock, stamp
 
 log = logging.getLogger(__name__)
 
@@ -77,26 +81,36 @@ def _push(who: Principal, device_id: str, request: PushRequest, today: date) -> 
     if request.device_id != device_id:
         raise PermissionDeniedError("device_id does not match the device of this token.")
     with write_transaction(db.obj):
-        lock_versions()  # before any row lock: concurrent pushes cannot deadlock
+        lock_batch(who.user_id, request.batch_id)  # a retried copy waits, then replays
         done = PushBatch.get_or_none(
             (PushBatch.user_id == who.user_id) & (PushBatch.batch_id == request.batch_id)
         )
         if done is not None:
             return done.response
+        lock_family(request.changes)  # every row lock up front, in one order: no deadlock
         batch = _Batch(who, device_id)
         order = decision_order(request.changes, technician=not who.sees_everything)
         for _, changes in itertools.groupby(order, key=attrgetter("table")):
             batch.apply(list(changes))
-        result = batch.finish()
-        _attach_server_rows(who, result.rejected, today, request.schema)
-        _make_encodable(result)
+        _attach_server_rows(who, batch.result.rejected, today, request.schema)
         if not who.sees_everything:
-            _hold(device_id, result.applied)
+            _hold(device_id, batch.result.applied)
+        result = batch.finish()  # the counter: the last lock, held for stamping and commit
+        _make_encodable(result)
         answer = result.to_json()
         PushBatch.create(
             user_id=who.user_id, batch_id=request.batch_id, device_id=device_id, response=answer
         )
     return answer
+
+
+def lock_batch(user_id: str, batch_id: str) -> None:
+    """PostgreSQL: the batch's advisory lock (until the transaction ends), so a copy of the
+    batch sent again while the first still runs waits for it and finds its stored answer.
+    SQLite: nothing (one writer at a time)."""
+    if db.obj.for_update:
+        key = f"push:{user_id}:{batch_id}"
+        db.execute_sql(f"SELECT pg_advisory_xact_lock(hashtextextended({db.param}, 0))", (key,))
 
 
 @dataclass
@@ -126,6 +140,7 @@ class _Batch:
         self.rows = BatchRows()
         self.versions = VersionBlock()
         self.result = PushResult()
+        self.written: dict[str, list[_Write]] = {}  # table -> its rows written, in order
 
     def apply(self, changes: list[PushChange]) -> None:
         table = changes[0].table
@@ -142,7 +157,9 @@ class _Batch:
         writes = [o for o in outcomes if isinstance(o, _Write) and o.kind is not None]
         for start in range(0, len(writes), CHUNK):
             self._write(table, writes[start : start + CHUNK])
-        self.rows.written(table, [w.change.id for w in writes if w.version is not None])
+        done = [w for w in writes if w.version is not None]
+        self.written.setdefault(table, []).extend(done)
+        self.rows.written(table, [w.change.id for w in done])
         for outcome in outcomes:
             if isinstance(outcome, Rejection):
                 self.result.rejected.append(outcome)
@@ -155,8 +172,19 @@ class _Batch:
                 self.result.conflicts.extend(outcome.plan.conflicts)
 
     def finish(self) -> PushResult:
-        """Take the versions from the counter and record the conflicts."""
-        self.versions.close()
+        """Take the versions from the counter (its lock, the last one), stamp the written
+        rows with them, then write their metadata and the conflicts."""
+        versions = self.versions
+        base = versions.close()
+        for table, writes in self.written.items():
+            stamp(table, [w.change.id for w in writes], base)
+            for w in writes:
+                w.version = versions.final(w.version)
+            _write_meta(table, writes, self.device_id)
+        for applied in self.result.applied:
+            applied["version"] = versions.final(applied["version"])
+        for conflict in self.result.conflicts:
+            conflict.version = versions.final(conflict.version)
         _record_conflicts(self.result.conflicts, self.device_id, self.who.user_id)
         return self.result
 
@@ -182,7 +210,7 @@ class _Batch:
         """Write ``writes`` in one savepoint; if the database refuses, halve and retry."""
         first = self.versions.next
         for i, w in enumerate(writes):
-            w.version = first + i
+            w.version = first - i  # provisional: -1, -2, ... (``VersionBlock``)
         try:
             with db.atomic():
                 _execute(MODELS[table], writes, self.device_id)
@@ -363,7 +391,10 @@ def _execute(model, writes: list[_Write], device_id: str) -> None:
         sets = ", ".join(f'"{c}" = {db.param}' for c in (*names, "sync_version"))
         sql = f'UPDATE "{model._meta.table_name}" SET {sets} WHERE "id" = {db.param}'
         executemany(sql, [[f.db_value(v) for f, v in zip(fields, p, strict=True)] for p in params])
-    table = model._meta.table_name
+
+
+def _write_meta(table: str, writes: list[_Write], device_id: str) -> None:
+    """The written rows' per-field metadata, once their versions are final."""
     insert_values(
         "sync_row_meta (table_name, row_id, fields)",
         [(table, w.change.id, dumps(_written(w, device_id)).decode()) for w in writes],

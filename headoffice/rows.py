@@ -19,6 +19,20 @@ from app.domain import lifecycle, policy
 from app.models import MODELS_BY_TABLE, Signature, db
 
 CHUNK = 500  # ids in one IN list (SQLite's parameter limit is far above)
+# The row lock of a writer (PostgreSQL). Not FOR UPDATE: a foreign key check takes FOR KEY
+# SHARE on the row it references, which FOR UPDATE would block (ids never change here).
+LOCK = "FOR NO KEY UPDATE"
+# The fixed order in which a push locks its rows: the other tables by name, then these (the
+# parents, after their children).
+LOCK_LAST = ("quotes", "interventions")
+# ... which holds because every link points to a later table of LOCK_LAST (children first).
+assert all(
+    link.table in LOCK_LAST[LOCK_LAST.index(p.table) + 1 :]
+    if p.table in LOCK_LAST
+    else link.table in LOCK_LAST
+    for p in policy.POLICIES
+    for link in p.links
+)
 # Tables some row hangs off (interventions, quotes): their rows are read again once written.
 PARENT_TABLES = frozenset(link.table for p in policy.POLICIES for link in p.links)
 
@@ -38,7 +52,7 @@ def read_rows(table: str, ids: Iterable[str], *, lock: bool = False) -> dict[str
     names = [f.column_name for f in fields]
     convert = [(i, f.python_value) for i, f in enumerate(fields) if not _is_text(f)]
     columns = ", ".join(f'"{n}"' for n in names)
-    suffix = " FOR UPDATE" if lock and db.obj.for_update else ""
+    suffix = f" {LOCK}" if lock and db.obj.for_update else ""
     ordered = sorted(set(filter(None, ids)))
     found: dict[str, dict] = {}
     for start in range(0, len(ordered), CHUNK):
@@ -53,6 +67,40 @@ def read_rows(table: str, ids: Iterable[str], *, lock: bool = False) -> dict[str
             row = dict(zip(names, values, strict=True))
             found[row["id"]] = row
     return found
+
+
+def lock_family(changes: Iterable) -> None:
+    """PostgreSQL: before a push reads or writes anything, lock every row it changes and
+    every parent its decisions read (a row's intervention and quote, a quote's
+    intervention), in one fixed order: the other tables by name, then ``LOCK_LAST`` (quotes,
+    interventions), ids ascending (docs/sync-protocol.md, "Concurrent pushes"). Children
+    before parents: a locked row's links are read by the statement that locks it, so the
+    parents to lock next are known for sure. Two pushes touching one intervention's rows run
+    one after the other (a signature and an edit of the report cannot both pass on what the
+    other did not see yet); pushes of other interventions run in parallel, and no two pushes
+    wait for each other in a circle. A row that does not exist yet is not locked (two pushes
+    creating the same id: the second is refused as a duplicate). SQLite: nothing (its write
+    transaction holds the whole file)."""
+    if not db.obj.for_update:
+        return
+    wanted: dict[str, set] = {}
+    for change in changes:
+        wanted.setdefault(change.table, set()).add(change.id)
+        for link in policy.policy(change.table).links:  # the parents the push names
+            wanted.setdefault(link.table, set()).add(change.fields.get(link.column))
+    for table in sorted(set(wanted) - set(LOCK_LAST)) + list(LOCK_LAST):
+        ids = sorted(
+            i for i in wanted.get(table, ()) if isinstance(i, str) and i and "\x00" not in i
+        )
+        links = policy.policy(table).links
+        columns = ", ".join(['"id"', *(f'"{link.column}"' for link in links)])
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            marks = ", ".join([db.param] * len(chunk))
+            sql = f'SELECT {columns} FROM "{table}" WHERE "id" IN ({marks}) ORDER BY "id" {LOCK}'
+            for row in db.execute_sql(sql, chunk).fetchall():
+                for link, value in zip(links, row[1:], strict=True):
+                    wanted.setdefault(link.table, set()).add(value)
 
 
 def _is_text(field) -> bool:

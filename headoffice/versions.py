@@ -1,8 +1,10 @@
 """The global version counter (sync rule 2).
 
-``take_version()`` increments the counter row inside the caller's transaction. The row lock it
-takes is held until that transaction ends, so transactions commit in version order: when a
-reader sees counter value *n*, every version <= *n* is committed.
+``take_version()`` and ``VersionBlock.close()`` increment the counter row inside the caller's
+transaction. The row lock this takes is held until that transaction ends, so transactions
+commit in version order: when a reader sees counter value *n*, every version <= *n* is
+committed. A writer takes it last, right before its commit (docs/sync-protocol.md,
+"Concurrent pushes"), so writers run in parallel and only their stamping and commit queue.
 """
 
 from __future__ import annotations
@@ -24,49 +26,68 @@ def _increment(n: int) -> int:
 
 
 def lock_versions() -> None:
-    """Take the counter row's lock now, before any other row lock (PostgreSQL; SQLite's
-    write transaction already holds the whole file).
-
-    A push locks the rows it changes and the counter (``take_version``): taking the counter
-    first gives every writer the same lock order, so two pushes touching the same rows in a
-    different order wait for each other instead of deadlocking (which failed one of them with
-    a 500), and a batch retried while its first copy is still running waits for it and gets
-    its stored answer."""
+    """Take the counter row's lock now (PostgreSQL; SQLite's write transaction already holds
+    the whole file). Only for a writer that takes no other lock after it: the counter is the
+    LAST lock a writing transaction takes (``VersionBlock.close``), so whoever holds it only
+    stamps and commits, and never waits for a lock another writer holds."""
     if getattr(db.obj, "for_update", False):
         sql = f"SELECT value FROM sync_counters WHERE name = {db.param} FOR UPDATE"
         db.execute_sql(sql, (VERSION,))
 
 
 def take_version() -> int:
-    """Allocate the next version; call inside the writing transaction."""
+    """Allocate the next version; call inside the writing transaction, after its other locks
+    (the counter's lock is held until the transaction ends)."""
     return _increment(1)
 
 
 class VersionBlock:
-    """The versions of one push, handed out in memory and taken from the counter in one
-    statement when the push ends (``close``). Only under the counter's lock (``lock_versions``
-    at the start of the push; SQLite's write transaction): nobody else can move the counter
-    until the push commits, so the versions it hands out are the counter's next ones."""
+    """The versions of one push: provisional while it works, final right before it commits.
+
+    The push writes its rows with provisional versions -1, -2, ... (``next``, ``take``), in
+    the order it writes them, without touching the counter, so pushes run in parallel. At
+    the end (``close``) it takes its n versions from the counter in one statement, which
+    takes the counter's row lock (the last lock of the transaction), and the rows are
+    stamped: provisional -k becomes ``base + k`` (``final``). The lock is held for the
+    stamping and the commit only; transactions still commit in version order, so when a
+    reader sees counter value *n*, every version <= *n* is committed (rule 2)."""
 
     def __init__(self) -> None:
-        self.first = committed_version() + 1
         self.used = 0
+        self.base: int | None = None
 
     @property
     def next(self) -> int:
-        """The version the next written row gets (``take`` marks it used)."""
-        return self.first + self.used
+        """The provisional version the next written row gets (``take`` marks it used)."""
+        return -(self.used + 1)
 
     def take(self, n: int) -> None:
         self.used += n
 
-    def close(self) -> None:
-        """Move the counter past every version handed out (before the commit)."""
-        if not self.used:
-            return
-        last = _increment(self.used)
-        if last != self.first + self.used - 1:  # the lock did not hold: never commit that
-            raise RuntimeError(f"the version counter moved during a push ({last})")
+    def close(self) -> int:
+        """Take the versions from the counter; returns the base (final = base - provisional)."""
+        if self.base is None:
+            self.base = _increment(self.used) - self.used if self.used else 0
+        return self.base
+
+    def final(self, version: int) -> int:
+        """The final version of a provisional one (a version >= 0 is already final)."""
+        if version >= 0:
+            return version
+        assert self.base is not None, "close() first"
+        return self.base - version
+
+
+def stamp(table: str, ids: list[str], base: int, chunk: int = 500) -> None:
+    """Give the rows of ``ids`` written with provisional versions their final ones."""
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
+        marks = ", ".join([db.param] * len(part))
+        sql = (
+            f'UPDATE "{table}" SET sync_version = {int(base)} - sync_version '
+            f"WHERE sync_version < 0 AND id IN ({marks})"
+        )
+        db.execute_sql(sql, part)
 
 
 def committed_version() -> int:

@@ -383,3 +383,39 @@ def test_smtp_settings_come_from_options_then_the_environment():
         smtp_from_env({"TERRAIN_SMTP_PORT": "twenty-five"})
     with pytest.raises(ConfigError):
         smtp_from_env({}, tls="tls1.0")
+
+
+def test_two_devices_processing_one_slip_at_once_convert_it_once(office_server, smtp):
+    """Two devices of one technician (or a batch and its retry) commit at the same time and
+    both after-commit steps process the same intervention at once: they run one after the
+    other (the intervention's row lock), so each follow-up becomes one planned visit."""
+    server = office_server(smtp.port)
+    v1 = signed_slip()
+    intervention = Intervention.get_by_id(v1.intervention_id)
+    validation.process(intervention.id)  # the customer record exists: nothing waits on it
+    for n in range(3):
+        FollowUp.create(intervention=intervention.id, kind="new_visit", description=f"Visite {n}")
+    before = Intervention.select().count()
+    start = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def process() -> None:
+        try:
+            start.wait(10)
+            validation.process(intervention.id)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            server.database.close()
+
+    threads = [threading.Thread(target=process) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    made = Intervention.select().where(Intervention.reference.startswith(intervention.reference))
+    assert Intervention.select().count() == before + 3
+    assert len({i.reference for i in made}) == made.count()  # each visit once
+    assert all(i.sync_version > 0 for i in made)  # final versions, not provisional ones
+    assert len(CustomerRecord.get_by_id(intervention.customer_id).converted) == 3

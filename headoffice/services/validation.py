@@ -12,8 +12,9 @@ interventions it touched (the intervention itself, a report version, a follow-up
   ``headoffice.mail.DeliveryWorker``).
 
 Everything is idempotent: one delivery per version (its primary key), follow-ups converted
-once (``CustomerRecord.converted`` and deterministic ids), all under head office's write
-lock, so a batch retried in parallel, or replayed, changes nothing more.
+once (``CustomerRecord.converted`` and deterministic ids), all under the
+intervention's row lock (the one its pushes take), so a batch retried in parallel, or
+replayed, changes nothing more.
 """
 
 from __future__ import annotations
@@ -26,12 +27,11 @@ from app.domain import lifecycle
 from app.domain.corrections import VALIDATED
 from app.models import Contact, Customer, FollowUp, Intervention, ReportVersion, db
 from app.models.enums import InterventionStatus
-from headoffice.database import write_transaction
+from headoffice.database import lock_rows, write_transaction
 from headoffice.mail import NO_RECIPIENT, PENDING, DeliveryWorker
 from headoffice.models import CustomerRecord, EmailDelivery
 from headoffice.scope import Principal
 from headoffice.services import follow_ups
-from headoffice.versions import lock_versions
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +77,20 @@ def process(intervention_id: str) -> bool:
     """Bring the customer record, follow-ups and delivery of one intervention up to date;
     True when a delivery was queued."""
     with write_transaction(db.obj):
-        lock_versions()  # head office's write lock: parallel retries run one after the other
-        intervention = Intervention.get_or_none(Intervention.id == intervention_id)
+        # Locked in the pushes' order (docs/sync-protocol.md, "Concurrent pushes"): the
+        # customer record (head office's own), the customer (the follow-ups' notes), then
+        # the intervention, so parallel runs for one slip (two devices of one technician, a
+        # replayed batch) run one after the other, all before the follow-ups' pushes take
+        # the version counter, the last lock: whoever holds it waits for nobody.
+        query = Intervention.select(Intervention.customer).where(Intervention.id == intervention_id)
+        customer = query.scalar()
+        if customer is None:
+            return False
+        CustomerRecord.insert(customer_id=customer, converted={}).on_conflict_ignore().execute()
+        lock_rows(CustomerRecord.select().where(CustomerRecord.customer_id == customer)).first()
+        lock_rows(Customer.select(Customer.id).where(Customer.id == customer)).first()
+        query = Intervention.select().where(Intervention.id == intervention_id)
+        intervention = lock_rows(query).first()
         if intervention is None or intervention.deleted or intervention.status not in RECEIVED:
             return False
         record = record_visit(intervention)
@@ -90,9 +102,7 @@ def process(intervention_id: str) -> bool:
 
 def record_visit(intervention: Intervention) -> CustomerRecord:
     """The customer's last visit, from this intervention if it is the latest."""
-    record, _ = CustomerRecord.get_or_create(
-        customer_id=intervention.customer_id, defaults={"converted": {}}
-    )
+    record = CustomerRecord.get(CustomerRecord.customer_id == intervention.customer_id)
     visit = intervention.finished_at or intervention.started_at or intervention.scheduled_start
     if record.last_visit_at is None or visit > record.last_visit_at:
         record.last_visit_at = visit
