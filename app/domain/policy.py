@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from app.domain import lifecycle
+from app.domain import lifecycle, video
 from app.domain.lifecycle import DocumentRules
 from app.models import MODELS_BY_TABLE
 
@@ -74,6 +74,12 @@ class TablePolicy:
     server_wins_statuses: frozenset[str] = frozenset()
     # A check of a new row's values (the row as stored): why it is refused, or None.
     row_rule: Callable[[dict[str, Any]], str | None] | None = None
+    # A check of a row as it would be (inserted or changed, by anyone), given a reader of the
+    # rows it references, ``read(table, id)``: why it is refused, or None.
+    row_check: Callable[[dict[str, Any], Callable], str | None] | None = None
+    # Columns naming another row of the same table: rows setting one are decided after the
+    # table's other rows of the same push (the row they name may come in that push).
+    same_table_links: tuple[str, ...] = ()
 
     def technician_may_set(self, column: str) -> bool:
         if column in self.office_fields:
@@ -131,6 +137,7 @@ POLICIES: tuple[TablePolicy, ...] = (
         "attachments", technician=True, links=(TO_INTERVENTION, TO_QUOTE),
         blobs=("thumb_sha256", "blob_sha256", "original_sha256"),  # thumbnails first
         authorship=_set("created_by_id"), after_signature=True,
+        row_check=video.attachment_refusal, same_table_links=("source_attachment_id",),
     ),
     TablePolicy(
         "comments", technician=True, links=(TO_INTERVENTION,), authorship=_set("author_id"),
