@@ -5,6 +5,15 @@ across all catalogs (``app.i18n`` checks it at import). Add a module here and to
 (explicit imports: a built app ships .pyc files only, so no discovery by file name).
 """
 
-from app.locales import base, customer_record, field, media, seal, signing, validation
+from app.locales import (
+    base,
+    customer_record,
+    field,
+    media,
+    seal,
+    signing,
+    validation,
+    video,
+)
 
-MODULES = (base, validation, customer_record, media, seal, signing, field)
+MODULES = (base, validation, customer_record, media, seal, signing, field, video)
