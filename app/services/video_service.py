@@ -166,7 +166,7 @@ def export_clip(
             duration=f"{(limit or 0) / 1000:.1f}",
         )  # fmt: skip
     source = _on_device(store, video)
-    handle.progress(0.0, "clip")
+    handle.progress(0.0)
     with store.temp_file() as tmp:
         target = tmp.with_suffix(".mp4")
         try:
@@ -199,7 +199,7 @@ def export_clip(
             source_attachment_id=video.id,
             source_time_ms=start_ms,
         )
-    handle.progress(1.0, "clip")
+    handle.progress(1.0)
     return row
 
 
