@@ -132,12 +132,19 @@ def _v6_video_links_and_notes(database: Database, migrator: SchemaMigrator) -> N
 
     from app.models.base import JSONField
 
+    # Columns already there are left (a test rewinding an earlier migration runs this again).
+    present = {c.name for c in database.get_columns("attachments")}
+    wanted = {
+        "source_attachment_id": CharField(max_length=36, null=True),
+        "source_time_ms": IntegerField(null=True),
+        "video_notes": JSONField(null=True),
+    }
     migrate(
-        migrator.add_column(
-            "attachments", "source_attachment_id", CharField(max_length=36, null=True)
-        ),
-        migrator.add_column("attachments", "source_time_ms", IntegerField(null=True)),
-        migrator.add_column("attachments", "video_notes", JSONField(null=True)),
+        *(
+            migrator.add_column("attachments", name, field)
+            for name, field in wanted.items()
+            if name not in present
+        )
     )
 
 
