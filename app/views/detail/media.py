@@ -392,6 +392,7 @@ class MediaSection:
             content=self._viewer_content(index, await self._full_async(index)),
             actions=self.viewer_actions,
             on_dismiss=self._viewer_closed,
+            scrollable=self.video is not None,  # a video's tools are taller than a phone
         )
         e.page.show_dialog(self.viewer)
         await self._load_video(e.page)
@@ -404,6 +405,7 @@ class MediaSection:
         self._stop_video()
         self.viewer.content = self._viewer_content(self.viewer_index, data)
         self.viewer.actions = self.viewer_actions
+        self.viewer.scrollable = self.video is not None
         self.editor = None
         refresh(self.viewer)
         await self._load_video(self.root.page if self.root is not None else None)
@@ -476,6 +478,7 @@ class MediaSection:
         self._stop_video()
         self.viewer.content = self.editor.build()
         self.viewer.actions = []
+        self.viewer.scrollable = False  # a scrolling parent would take the pen's drags
         refresh(self.viewer)
 
     def _box_width(self, aspect: float) -> float:

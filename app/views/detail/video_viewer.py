@@ -126,14 +126,10 @@ class VideoViewer:
             ]
         controls.append(tagged("video-notes", self.notes))
         if self.editable:
-            controls.append(
-                ft.Row(
-                    [ft.Container(tagged("video-note-text", self.note_text), expand=True),
-                     big_button("video-note-add", tr("video.note_add"), self._add_note,
-                                filled=False)],
-                    wrap=True, spacing=10,
-                )
-            )  # fmt: skip
+            controls += [
+                tagged("video-note-text", self.note_text),
+                big_button("video-note-add", tr("video.note_add"), self._add_note, filled=False),
+            ]
         self._show_notes()
         self.root = ft.Column(controls, spacing=8, tight=True, width=self.width)
         return self.root
@@ -194,8 +190,8 @@ class VideoViewer:
         else:
             self.video = ftv.Video(
                 playlist=[ftv.VideoMedia(source)], autoplay=False, fill_color=ft.Colors.BLACK,
-                width=self.width, height=self.height, wakelock=False,
-                on_position_change=self._moved, on_error=self._failed,
+                width=self.width, height=self.height, wakelock=False, controls=None,
+                on_position_change=self._moved, on_error=self._failed, on_complete=self._ended,
             )  # fmt: skip
             self.player_box.content = self.video
             self.play_button.disabled = False
@@ -220,6 +216,10 @@ class VideoViewer:
         self.position_ms = ms
         self.position.value = self._position_text()
         refresh(self.position)
+
+    async def _ended(self, e=None) -> None:
+        self.play_button.icon = ft.Icons.PLAY_ARROW
+        refresh(self.play_button)
 
     async def _failed(self, e) -> None:
         log.info("video %s not playable here: %s", self.row.id, e.data)
