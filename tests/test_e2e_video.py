@@ -113,3 +113,25 @@ def test_a_video_plays_in_the_viewer_and_a_frame_is_annotated(size, tmp_path):
         ("video", False), ("photo", True),
     ]  # fmt: skip
     assert '"Joint qui suinte"' in rows[0][3]
+
+
+def test_a_clip_chromium_cannot_decode_is_said_not_black(tmp_path):
+    """An mp4v MP4 (what the exported clips are): Chromium has no decoder for it."""
+    require(chromium_path() is not None, "Debian chromium is not installed")
+    from playwright.sync_api import expect
+
+    clip = counter_video(tmp_path / "extrait.mp4", frames=50, fps=25.0, size=(640, 360))
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        running_app(Path(tmp) / "data") as app,
+        chromium() as browser,
+        browser_page(browser, app.url, (1024, 768), "video-mp4v") as page,
+    ):
+        _open_media(page, app)
+        _add(page, clip)
+        tap(page, "media-0")
+        by_id(page, "video-position").wait_for()
+        expect(page.get_by_text("Ce navigateur ne sait pas lire cette vidéo")).to_be_visible(
+            timeout=30_000
+        )
+        screenshot(page, "video-1024x768-mp4v")
