@@ -388,6 +388,7 @@ class MediaSection:
                    button=True),
         ]  # fmt: skip
         self.editor = None
+        self._stop_video()  # a viewer closed without its dismiss event
         self.viewer = ft.AlertDialog(
             content=self._viewer_content(index, await self._full_async(index)),
             actions=self.viewer_actions,
