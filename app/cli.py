@@ -108,7 +108,27 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--demo", action="store_true", help="fill an empty head office database with demo data"
     )
-    serve.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    serve.add_argument("--threads", type=int, default=8, help="threads per process (default 8)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="worker processes (default 1: waitress; N > 1: gunicorn, Linux and PostgreSQL)",
+    )
+    serve.add_argument(
+        "--blob-store",
+        default=os.environ.get("TERRAIN_BLOB_STORE") or None,
+        metavar="DIR|s3://BUCKET[/PREFIX]",
+        help="where blobs are kept: a directory, or an S3-compatible bucket (endpoint and "
+        "credentials from $TERRAIN_S3_ENDPOINT, _REGION, _ACCESS_KEY_ID, _SECRET_ACCESS_KEY) "
+        "(default: $TERRAIN_BLOB_STORE, else <data-dir>/headoffice-blobs)",
+    )
+    serve.add_argument(
+        "--access-log",
+        action="store_true",
+        help="log one line per request with the worker's process id (with --workers > 1)",
+    )
     smtp = serve.add_argument_group(
         "e-mail of validated slips (default: $TERRAIN_SMTP_HOST, _PORT, _USER, _PASSWORD, "
         "_TLS, _SENDER)"
@@ -189,6 +209,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         port = getattr(args, name, None)
         if port is not None and not 0 < port < 65536:
             raise ConfigError(f"Port {port} is out of range (1-65535).")
+    for name in ("workers", "threads"):
+        if getattr(args, name, 1) < 1:
+            raise ConfigError(f"--{name} must be at least 1.")
     if getattr(args, "sync_interval", 1) <= 0:
         raise ConfigError("--sync-interval must be a positive number of seconds.")
     return args

@@ -56,3 +56,16 @@ class Settings:
     @classmethod
     def for_dir(cls, data_dir: str | Path | None) -> Settings:
         return cls(data_dir=ensure_writable_dir(Path(data_dir) if data_dir else default_data_dir()))
+
+
+MEDIA_CACHE_MB = 300  # default size of the cache of media downloaded from head office
+
+
+def media_cache_bytes() -> int:
+    """The download cache's size limit: ``$TERRAIN_MEDIA_CACHE_MB`` megabytes, else 300."""
+    raw = os.environ.get("TERRAIN_MEDIA_CACHE_MB", "").strip()
+    try:
+        megabytes = float(raw) if raw else MEDIA_CACHE_MB
+    except ValueError:
+        megabytes = MEDIA_CACHE_MB
+    return max(0, int(megabytes * 1024 * 1024))

@@ -1,5 +1,4 @@
-"""Media: a 12 MP photo, a video's thumbnail, an annotated render and clip, each next to the
-plain library call.
+"""Media ingest: a 12 MP photo and a video's thumbnail, each next to the plain library call.
 
 ``media_ingest``: ``app.media.ingest.ingest`` of a 4000 x 3000 phone-like JPEG (about 1.5 MB:
 smooth content and grain) — header checks, decoding, reduction to 2048 px, EXIF orientation
@@ -158,6 +157,31 @@ def annotated_render_bench(args) -> dict:
                    "shapes": len(shapes)},
         "bound_pillow_decode_encode": _measure(plain, repeat),
     }  # fmt: skip
+
+
+@benchmark("annotated_thumbnail_cache")
+def annotated_thumbnail_cache_bench(args) -> dict:
+    """An annotated 320 px thumbnail for the grid: rendered (the first grid load, or a new
+    drawing) against read back from the render cache (every later load), same layer."""
+    from app.media import annotation
+    from app.media.render_cache import RenderCache
+
+    repeat = max(5, min(args.repeat, 50))
+    with tempfile.TemporaryDirectory() as tmp:
+        source = _photo(Path(tmp) / "photo.jpg")
+        thumb = ingest(source, IngestSettings(max_px=2048)).thumbnail
+        layer = annotation.validate_layer({"shapes": [
+            {"kind": "arrow", "from": [0.1, 0.1], "to": [0.7, 0.6]},
+            {"kind": "circle", "from": [0.5, 0.2], "to": [0.8, 0.5]},
+            {"kind": "text", "at": [0.2, 0.8], "text": "Fuite"},
+        ]})  # fmt: skip
+        cache = RenderCache(Path(tmp) / "renders")
+        version = cache.version("thumb", layer, annotation.VERSION)
+        cache.get_or_render("media", version, lambda: annotation.render(thumb, layer))
+        return {
+            "render": _measure(lambda: annotation.render(thumb, layer), repeat),
+            "cached": _measure(lambda: cache.get_or_render("media", version, lambda: b""), repeat),
+        }
 
 
 def _clip_source(path: Path, seconds: int = 12, fps: int = 30) -> Path:

@@ -1,6 +1,7 @@
 """Head office's WSGI application: ``create_app(ServerConfig(...))``.
 
-Serve it with waitress (``python main.py serve``) or any WSGI server, for instance::
+Serve it with waitress (``python main.py serve``), with gunicorn worker processes
+(``python main.py serve --workers N``, ``headoffice/workers.py``) or any WSGI server, e.g.::
 
     gunicorn --workers 4 --threads 8 \\
       'headoffice.app:create_app(headoffice.app.ServerConfig.from_env())'
@@ -22,7 +23,7 @@ from app.errors import TerrainError
 from app.models import db
 from app.sync.push_request import MAX_BODY_BYTES
 from headoffice import auth, documents
-from headoffice.blobs import HeadOfficeBlobs
+from headoffice.blobs import BlobFiles, HeadOfficeBlobs, LocalBlobFiles
 from headoffice.database import LOCK_TIMEOUT, open_database
 from headoffice.http import (
     handle_database_error,
@@ -36,6 +37,8 @@ from headoffice.resources import (
     BlobResource,
     DeliveriesResource,
     HealthResource,
+    HeldAsideResolveResource,
+    HeldAsideResource,
     LoginResource,
     LogoutResource,
     OpenAPIResource,
@@ -44,6 +47,7 @@ from headoffice.resources import (
     ReportVersionPdfResource,
     RevokeResource,
 )
+from headoffice.s3 import S3Settings
 from headoffice.sealing import DEMO_DIR, Seal, demo_seal, load_seal
 from headoffice.services.validation import after_push
 
@@ -72,20 +76,28 @@ class ServerConfig:
     seal_cert: Path | None = None
     seal_password: str | None = field(default=None, repr=False)
     seal_dir: Path | None = None
+    # Blobs in an S3-compatible bucket (``headoffice.s3``) instead of ``blob_dir``
+    s3: S3Settings | None = None
 
     @classmethod
     def from_env(cls) -> ServerConfig:
-        """``TERRAIN_DB_URL`` and ``TERRAIN_BLOB_DIR`` (for gunicorn and other servers);
+        """``TERRAIN_DB_URL`` and ``TERRAIN_BLOB_DIR`` (for gunicorn and other servers), or
+        ``TERRAIN_BLOB_STORE=s3://bucket[/prefix]`` with ``TERRAIN_S3_ENDPOINT``, ``_REGION``,
+        ``_ACCESS_KEY_ID``, ``_SECRET_ACCESS_KEY`` (then ``TERRAIN_BLOB_DIR`` is optional);
         ``TERRAIN_SEAL_CERT`` with ``TERRAIN_SEAL_PASSWORD`` (or ``TERRAIN_SEAL_PASSWORD_FILE``)
         name the company's certificate, ``TERRAIN_SEAL_DIR`` where trust.pem goes; the SMTP
         settings ``TERRAIN_SMTP_HOST``, ``_PORT``, ``_USER``, ``_PASSWORD``, ``_TLS``,
         ``_SENDER``."""
         from app.errors import ConfigError
 
-        try:
-            db_url, blob_dir = os.environ["TERRAIN_DB_URL"], Path(os.environ["TERRAIN_BLOB_DIR"])
-        except KeyError as exc:
-            raise ConfigError(f"Set the environment variable {exc.args[0]}.") from exc
+        s3 = blob_store_from(os.environ.get("TERRAIN_BLOB_STORE"))
+        # with a bucket, the blob directory only places the seal directory by default
+        blob_dir = os.environ.get("TERRAIN_BLOB_DIR") or ("headoffice-blobs" if s3 else None)
+        for name, value in (("TERRAIN_DB_URL", os.environ.get("TERRAIN_DB_URL")),
+                            ("TERRAIN_BLOB_DIR", blob_dir)):  # fmt: skip
+            if not value:
+                raise ConfigError(f"Set the environment variable {name}.")
+        db_url, blob_dir = os.environ["TERRAIN_DB_URL"], Path(blob_dir)
         cert = os.environ.get("TERRAIN_SEAL_CERT") or None
         password = os.environ.get("TERRAIN_SEAL_PASSWORD")
         password_file = os.environ.get("TERRAIN_SEAL_PASSWORD_FILE")
@@ -101,6 +113,7 @@ class ServerConfig:
             seal_password=password,
             seal_dir=Path(seal_dir) if seal_dir else None,
             smtp=smtp_from_env(),
+            s3=s3,
         )
 
     @property
@@ -111,6 +124,29 @@ class ServerConfig:
     def max_request_bytes(self) -> int:
         """The largest legitimate request body: a push, or one blob PUT (whole or chunk)."""
         return max(self.max_body_bytes, min(self.max_blob_bytes, self.max_blob_request_bytes))
+
+
+def blob_store_from(value: str | None, environ=os.environ) -> S3Settings | None:
+    """``--blob-store`` / ``TERRAIN_BLOB_STORE``: ``s3://bucket[/prefix]`` names a bucket
+    (endpoint and credentials from ``TERRAIN_S3_*``); empty or None, the local directory."""
+    if not value:
+        return None
+    return S3Settings.from_url(value, environ)
+
+
+def open_blob_files(config: ServerConfig) -> BlobFiles:
+    """The blob bytes' store of ``config``: its bucket, else the local ``blob_dir``."""
+    if config.s3 is None:
+        return LocalBlobFiles(Path(config.blob_dir))
+    from headoffice.s3 import S3BlobFiles
+
+    files = S3BlobFiles(config.s3)
+    try:
+        files.check()  # an unreachable or missing bucket stops here, not at an upload
+    except Exception:
+        files.close()
+        raise
+    return files
 
 
 def smtp_from_env(environ=os.environ, **given) -> SmtpSettings:
@@ -222,6 +258,7 @@ class HeadOfficeApp(falcon.App):
         super().__init__(middleware=[session, DocumentsContext(docs), RequireToken()])
         self.max_request_bytes = config.max_request_bytes
         self._session = session
+        self._docs = docs
         # Sends the e-mails of validated slips; the server starts and stops it.
         self.delivery_worker = DeliveryWorker(session.database, config.smtp, config.delivery)
 
@@ -231,6 +268,7 @@ class HeadOfficeApp(falcon.App):
     def close(self) -> None:
         self.delivery_worker.stop()
         self._session.close()
+        self._docs.store.close()  # the object store's connections
 
 
 def create_app(
@@ -239,11 +277,12 @@ def create_app(
     """The WSGI application. ``database``: an already opened one (tests); else opened here.
     ``seal``: already loaded (``serve`` checks it first); else loaded here."""
     seal = seal or open_seal(config)  # a certificate that cannot seal stops here
+    files = open_blob_files(config)  # an unreachable bucket stops here
     if database is None:
         database = open_database(config.db_url, lock_timeout=config.lock_timeout)
     else:
         db.initialize(database)
-    store = HeadOfficeBlobs(Path(config.blob_dir), config.max_blob_bytes)
+    store = HeadOfficeBlobs(None, config.max_blob_bytes, files=files)
     docs = documents.Documents(seal, store)
     documents.configure(docs)
     app = HeadOfficeApp(config, DatabaseSession(database), docs)
@@ -263,6 +302,8 @@ def create_app(
     app.add_route(f"{API}/sync/push", PushResource(config.max_body_bytes))
     app.add_route(f"{API}/blobs/{{sha256}}", BlobResource(store, config.max_blob_request_bytes))
     app.add_route(f"{API}/office/deliveries", DeliveriesResource())
+    app.add_route(f"{API}/office/held-aside", HeldAsideResource())
+    app.add_route(f"{API}/office/held-aside/{{held_id}}/resolve", HeldAsideResolveResource())
     add_after_commit(after_push)  # validation's effects: customer record, follow-ups, e-mail
     app.add_route(f"{API}/report-versions/{{version_id}}/pdf", ReportVersionPdfResource())
     return app

@@ -1,11 +1,19 @@
 """Head office's blobs (sync rule 8): the files, the ``blobs`` table, uploads and read access.
 
-The files are in the content-addressed store shared with the device
-(``app.media.blob_store.BlobStore``: ``<blob_dir>/<aa>/<bb>/<sha256>``, written aside while
-hashed and renamed into place only once verified, so a reader never sees a partial or wrong
-blob); the ``blobs`` table says a blob is complete and who uploaded it. A resumable upload
-(``Content-Range``) keeps its bytes in ``<blob_dir>/partial/`` and its progress in
-``blob_uploads`` (per user); the finished file is verified and placed in the store.
+The bytes are in a ``BlobFiles`` store, one interface with two implementations:
+
+- ``LocalBlobFiles`` (the default): the content-addressed directory shared with the device
+  (``app.media.blob_store.BlobStore``: ``<blob_dir>/<aa>/<bb>/<sha256>``, written aside while
+  hashed and renamed into place only once verified, so a reader never sees a partial or
+  wrong blob); a resumable upload's bytes in ``<blob_dir>/partial/<upload>``. Several
+  processes may share it on one machine (or one shared file system).
+- ``headoffice.s3.S3BlobFiles``: an S3-compatible bucket (``serve --blob-store s3://...``),
+  the same key layout under an optional prefix; a resumable upload's chunks are objects
+  ``partial/<upload>/<first byte>``, so any process can take the next chunk.
+
+The ``blobs`` table says a blob is complete and who uploaded it; a resumable upload
+(``Content-Range``) keeps its progress in ``blob_uploads`` (per user): no upload state lives
+in one process's memory. The finished file is verified and placed in the store.
 """
 
 from __future__ import annotations
@@ -15,17 +23,25 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from app.domain import policy
 from app.errors import PayloadTooLargeError, ValidationError
-from app.media.blob_store import BlobStore, check_sha256
+from app.media.blob_store import BlobStore, Placed, check_sha256
 from app.models import MODELS_BY_TABLE, db, utcnow
 from headoffice.http import ConflictError
 from headoffice.models import Blob, BlobUpload
 from headoffice.scope import Principal, scope_queries
 
-__all__ = ["HeadOfficeBlobs", "Partial", "Stored", "check_sha256", "parse_content_range"]
+__all__ = [
+    "BlobFiles",
+    "HeadOfficeBlobs",
+    "LocalBlobFiles",
+    "Partial",
+    "Stored",
+    "check_sha256",
+    "parse_content_range",
+]
 
 CHUNK = 1024 * 1024
 CONTENT_RANGE_RE = re.compile(r"bytes (\d{1,19})-(\d{1,19})/(\d{1,19})")
@@ -58,21 +74,104 @@ def parse_content_range(header: str) -> tuple[int, int, int]:
     return first, last, total
 
 
-class HeadOfficeBlobs:
-    """The ``/blobs`` resource's store: files in ``self.files``, metadata in the database."""
+class BlobFiles(Protocol):
+    """Where head office keeps blob bytes. ``upload`` names one resumable upload
+    (``<sha256>.<owner>``); its chunks are written with ``write_part`` and, once all are
+    there, ``assemble`` checks their hash and places the blob (or refuses it)."""
 
-    def __init__(self, root: Path, max_bytes: int) -> None:
-        self.root = Path(root)
-        self.files = BlobStore(self.root)
-        self.max_bytes = max_bytes
+    def has(self, sha256: str) -> bool: ...
+
+    def open(self, sha256: str) -> BinaryIO:
+        """A readable stream of the blob (NotFoundError if it is not stored)."""
+
+    def put_stream(
+        self, stream: BinaryIO, length: int | None = None, *, expected: str | None = None
+    ) -> Placed:
+        """Store ``length`` bytes of ``stream``, placed only if they hash to ``expected``
+        (else HashMismatchError; a short body is a ValidationError)."""
+
+    def put_bytes(self, data: bytes) -> str: ...
+
+    def start_parts(self, upload: str) -> None:
+        """Forget what an earlier attempt of ``upload`` left (a client starting again)."""
+
+    def write_part(self, upload: str, first: int, stream: BinaryIO, length: int) -> int:
+        """Write up to ``length`` bytes of ``stream`` at offset ``first``; the count read."""
+
+    def assemble(self, upload: str, total: int, sha256: str) -> bool:
+        """Place the ``total`` bytes of ``upload`` as blob ``sha256`` after checking their
+        hash (HashMismatchError); False when the blob was already stored. The parts are
+        removed either way."""
+
+    def discard_parts(self, upload: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class LocalBlobFiles(BlobStore):
+    """Blobs in a local directory (``BlobStore``); an upload's bytes in one file
+    ``<root>/partial/<upload>``, written at the chunk's offset."""
+
+    def __init__(self, root: Path | str) -> None:
+        super().__init__(root)
         for sub in ("tmp", "partial"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
 
-    # --- paths and metadata -----------------------------------------------------------------
+    def _partial(self, upload: str) -> Path:
+        return self.root / "partial" / upload
 
-    def _partial_path(self, sha256: str, user_id: str) -> Path:
+    def start_parts(self, upload: str) -> None:
+        self._partial(upload).write_bytes(b"")
+
+    def write_part(self, upload: str, first: int, stream: BinaryIO, length: int) -> int:
+        written = 0
+        path = self._partial(upload)
+        if not path.exists():  # e.g. removed by hand: the chunk still finds a file
+            path.write_bytes(b"")
+        with path.open("r+b") as out:
+            out.seek(first)
+            while written < length:
+                chunk = stream.read(min(CHUNK, length - written))
+                if not chunk:
+                    break
+                out.write(chunk)
+                written += len(chunk)
+            out.truncate(first + written)
+        return written
+
+    def assemble(self, upload: str, total: int, sha256: str) -> bool:
+        path = self._partial(upload)
+        try:
+            return self.put_verified(path, sha256)
+        finally:
+            path.unlink(missing_ok=True)
+
+    def discard_parts(self, upload: str) -> None:
+        self._partial(upload).unlink(missing_ok=True)
+
+    def close(self) -> None:
+        pass
+
+
+class HeadOfficeBlobs:
+    """The ``/blobs`` resource's store: bytes in ``self.files`` (a local directory by
+    default, or any ``BlobFiles``), metadata in the database."""
+
+    def __init__(self, root: Path | None, max_bytes: int, files: BlobFiles | None = None) -> None:
+        if files is None and root is None:
+            raise ValueError("HeadOfficeBlobs needs a directory or a BlobFiles store")
+        self.files: BlobFiles = files if files is not None else LocalBlobFiles(Path(root))
+        self.max_bytes = max_bytes
+
+    def close(self) -> None:
+        self.files.close()
+
+    # --- metadata ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _upload_name(sha256: str, user_id: str) -> str:
         owner = hashlib.sha256(user_id.encode("utf-8")).hexdigest()[:16]
-        return self.root / "partial" / f"{sha256}.{owner}"
+        return f"{sha256}.{owner}"
 
     def find(self, sha256: str) -> Blob | None:
         blob = Blob.get_or_none(Blob.sha256 == sha256)
@@ -118,11 +217,11 @@ class HeadOfficeBlobs:
         self.check_size(total)
         where = (BlobUpload.sha256 == sha256) & (BlobUpload.user_id == user_id)
         upload = BlobUpload.get_or_none(where)
-        partial = self._partial_path(sha256, user_id)
+        name = self._upload_name(sha256, user_id)
         if first == 0:  # a new upload, or a client starting again
             BlobUpload.delete().where(where).execute()
             BlobUpload.create(sha256=sha256, user_id=user_id, total=total, received=0)
-            partial.write_bytes(b"")
+            self.files.start_parts(name)
             received = 0
         elif upload is None:
             raise ConflictError("No upload of this blob is in progress.", upload_offset=0)
@@ -139,16 +238,7 @@ class HeadOfficeBlobs:
                 upload_offset=received,
             )
         expected = last - first + 1
-        written = 0
-        with partial.open("r+b") as out:
-            out.seek(first)
-            while written < expected:
-                chunk = stream.read(min(CHUNK, expected - written))
-                if not chunk:
-                    break
-                out.write(chunk)
-                written += len(chunk)
-            out.truncate(first + written)
+        written = self.files.write_part(name, first, stream, expected)
         if written != expected:
             raise ValidationError(f"The chunk ended after {written} of {expected} bytes.")
         moved = (
@@ -165,11 +255,11 @@ class HeadOfficeBlobs:
         if first + written < total:
             return Partial(first + written, total)
         try:
-            self.files.put_verified(partial, sha256)
+            self.files.assemble(name, total, sha256)
             return self._record(sha256, total, user_id)
         finally:
             BlobUpload.delete().where(where).execute()
-            partial.unlink(missing_ok=True)
+            self.files.discard_parts(name)
 
     def _record(self, sha256: str, size: int, user_id: str) -> Stored:
         """The file is in the store: say so in ``blobs`` (once; later uploads deduplicate)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -53,10 +55,43 @@ def open_database(
             f"Unsupported database URL {url!r}.",
             hint="Use sqlite:///path/to/headoffice.db or postgresql://user@host:port/dbname.",
         )
-    bind(database, SERVER_SCHEMAS)
-    SyncCounter.insert(name="version", value=0).on_conflict_ignore().execute()
+    with migration_lock(database):  # several processes starting at once: one migrates
+        bind(database, SERVER_SCHEMAS)
+        SyncCounter.insert(name="version", value=0).on_conflict_ignore().execute()
     database.close()
     return database
+
+
+# pg_advisory_lock key held while a process creates or migrates head office's schema
+MIGRATION_LOCK_KEY = 0x5465727261696E  # "Terrain"
+
+
+@contextmanager
+def migration_lock(database: Database) -> Iterator[None]:
+    """On PostgreSQL, hold a session advisory lock for the block: a second process opening
+    the database meanwhile waits (however long the migration takes: ``lock_timeout`` is
+    lifted for this wait), then finds the schema up to date. SQLite: nothing to do."""
+    if isinstance(database, SqliteDatabase):
+        yield
+        return
+    database.connect(reuse_if_open=True)
+    database.execute_sql("SET lock_timeout = 0")
+    database.execute_sql("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK_KEY,))
+    database.execute_sql("RESET lock_timeout")  # back to the -c lock_timeout of the URL
+    try:
+        yield
+    finally:
+        database.execute_sql("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK_KEY,))
+
+
+def close_database(database: Database) -> None:
+    """Close ``database``'s connections: every pooled one on PostgreSQL (before a fork, so
+    that no worker inherits a connection), the current thread's on SQLite."""
+    close_all = getattr(database, "close_all", None)
+    if close_all is not None:
+        close_all()
+    elif not database.is_closed():
+        database.close()
 
 
 def write_transaction(database: Database):

@@ -33,11 +33,12 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from app.domain.corrections import CONTENT_EDITABLE
 from app.errors import NotFoundError, TerrainError, ValidationError
-from app.models import ReportVersion, Signature, db, utcnow
+from app.models import Intervention, ReportVersion, Signature, Technician, User, db, utcnow
 from app.models.enums import DocumentKind, DocumentStatus, SignatureOutcome
 from app.reports.canonical import content_sha256
-from app.reports.pdf import ATTACHMENT_NAME, slip_pdf, visit_report_pdf
+from app.reports.pdf import ATTACHMENT_NAME, Corrects, slip_pdf, visit_report_pdf
 from app.reports.signature import SignatureEvidence, render_png
 from headoffice.http import HeldAsideError
 from headoffice.models import Blob, HeldAsidePdf, SealedPdf
@@ -131,6 +132,7 @@ def version_pdf(version: ReportVersion, *, language: str | None = None) -> bytes
     try:
         evidence = _evidence(signature, docs) if signature is not None else None
         missing = _missing_of(version) if signature is None else None
+        kwargs["corrects"] = _corrects(version, content)
         pdf = render(content, language=language, signature=evidence, missing=missing, **kwargs)
         company = str(content["company"]["name"])
     except (ValidationError, *_MALFORMED) as exc:
@@ -167,15 +169,19 @@ def _final(version: ReportVersion) -> dict:
 
 
 def _signature_of(version: ReportVersion) -> Signature | None:
-    """The live signature of this version's content (same intervention, document, hash)."""
-    if not version.content_sha256:
+    """The live signature of this version's content (same intervention, document, hash);
+    for a version the office corrected after the signature, the signature of the signed
+    version it is based on (``_signed_base``)."""
+    base = _signed_base(version)
+    signed_sha256 = base.content_sha256 if base is not None else version.content_sha256
+    if not signed_sha256:
         return None
     return (
         Signature.select()
         .where(
             (Signature.intervention == version.intervention_id)
             & (Signature.document_kind == version.kind)
-            & (Signature.content_sha256 == version.content_sha256)
+            & (Signature.content_sha256 == signed_sha256)
             & (Signature.outcome == SignatureOutcome.SIGNED)  # not a refusal / absence record
             & (Signature.deleted == False)
         )
@@ -184,9 +190,69 @@ def _signature_of(version: ReportVersion) -> Signature | None:
     )
 
 
+def _signed_base(version: ReportVersion) -> ReportVersion | None:
+    """The earlier version a corrected one names in ``based_on`` (``app.domain.corrections``),
+    if it is really there: the same intervention and document, that number and hash, no
+    longer editable, its content hashing to that hash. A ``based_on`` naming anything else
+    (a hostile or broken device) gives None: the version is drawn as unsigned."""
+    content = version.content if isinstance(version.content, dict) else {}
+    based_on = content.get("based_on")
+    if not isinstance(based_on, dict):
+        return None
+    number, sha256 = based_on.get("version"), based_on.get("content_sha256")
+    if not isinstance(number, int) or not isinstance(sha256, str) or number >= version.version:
+        return None
+    base = ReportVersion.get_or_none(
+        (ReportVersion.intervention == version.intervention_id)
+        & (ReportVersion.kind == version.kind)
+        & (ReportVersion.version == number)
+        & (ReportVersion.content_sha256 == sha256)
+        & ReportVersion.status.not_in(list(CONTENT_EDITABLE))
+        & (ReportVersion.deleted == False)
+    )
+    try:
+        if base is None or content_sha256(base.content) != sha256:
+            return None
+    except TerrainError:
+        return None
+    return base
+
+
+def _corrects(version: ReportVersion, content: dict) -> Corrects | None:
+    """For a version the office corrected (``based_on``): the version it corrects and how
+    that one was closed (signed by whom and when, or the record of a missing signature)."""
+    based_on = content.get("based_on")
+    if not isinstance(based_on, dict):
+        return None
+    number = based_on.get("version")
+    number = number if isinstance(number, int) and not isinstance(number, bool) else 1
+    base = _signed_base(version)  # None unless really there, frozen and hashing as named
+    signature = _signature_of(base) if base is not None else None
+    if signature is not None:
+        audit = signature.audit if isinstance(signature.audit, dict) else {}
+        return Corrects(
+            version=version.version, based_on=number, outcome=SignatureOutcome.SIGNED,
+            signed_at=audit.get("signed_at_local") or signature.signed_at,
+            signer_name=signature.signer_name,
+        )  # fmt: skip
+    record = _latest_missing(version)
+    if record is not None:
+        audit = record.audit if isinstance(record.audit, dict) else {}
+        return Corrects(
+            version=version.version, based_on=number, outcome=str(record.outcome),
+            signed_at=audit.get("signed_at_local") or record.signed_at,
+        )  # fmt: skip
+    return Corrects(version=version.version, based_on=number)
+
+
 def _missing_of(version: ReportVersion) -> tuple[str, str] | None:
     """(outcome, reason) of the technician's record of a missing signature, if any."""
-    record = (
+    record = _latest_missing(version)
+    return (str(record.outcome), record.reason) if record is not None else None
+
+
+def _latest_missing(version: ReportVersion) -> Signature | None:
+    return (
         Signature.select()
         .where(
             (Signature.intervention == version.intervention_id)
@@ -196,7 +262,6 @@ def _missing_of(version: ReportVersion) -> tuple[str, str] | None:
         .order_by(Signature.signed_at.desc())
         .first()
     )
-    return (str(record.outcome), record.reason) if record is not None else None
 
 
 def _latest_signature(version: ReportVersion) -> Signature | None:
@@ -394,7 +459,9 @@ def _held(version: ReportVersion) -> HeldAsidePdf | None:
 
 
 def held_aside(*, include_resolved: bool = False) -> list[dict]:
-    """The PDFs (and records) held aside, newest first, for the office to look at."""
+    """The PDFs (and records) held aside, newest first, for the office to look at: which
+    version of which intervention, its technician, when, the content hash the record
+    expects and the SHA-256 of the file received, and why."""
     query = HeldAsidePdf.select().order_by(HeldAsidePdf.detected_at.desc(), HeldAsidePdf.id.desc())
     if not include_resolved:
         query = query.where(HeldAsidePdf.resolved == False)
@@ -405,19 +472,28 @@ def held_aside(*, include_resolved: bool = False) -> list[dict]:
             ReportVersion.id.in_([r.report_version_id for r in rows])
         )
     }
+    jobs = {
+        j.id: j
+        for j in Intervention.select().where(
+            Intervention.id.in_([v.intervention_id for v in versions.values()])
+        )
+    }
+    names = _technician_names({j.technician_id for j in jobs.values() if j.technician_id})
     out = []
     for row in rows:
         version = versions.get(row.report_version_id)
+        job = jobs.get(version.intervention_id) if version else None
+        content = version.content if version and isinstance(version.content, dict) else {}
         out.append(
             {
                 "id": row.id,
                 "report_version_id": row.report_version_id,
                 "intervention_id": version.intervention_id if version else None,
-                "reference": str(version.content.get("reference", ""))
-                if version and isinstance(version.content, dict)
-                else "",
+                "reference": str(content.get("reference") or (job.reference if job else "")),
+                "technician": names.get(job.technician_id, "") if job else "",
                 "kind": version.kind if version else None,
                 "version": version.version if version else None,
+                "expected_sha256": version.content_sha256 if version else None,
                 "blob_sha256": row.blob_sha256,
                 "reason": row.reason,
                 "detected_at": row.detected_at,
@@ -425,6 +501,17 @@ def held_aside(*, include_resolved: bool = False) -> list[dict]:
             }
         )
     return out
+
+
+def _technician_names(ids: set[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    query = (
+        Technician.select(Technician.id, User.display_name)
+        .join(User, on=(Technician.user == User.id))
+        .where(Technician.id.in_(sorted(ids)))
+    )
+    return {t.id: t.user.display_name for t in query}
 
 
 def resolve_held_aside(held_id: int) -> None:

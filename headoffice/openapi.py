@@ -395,6 +395,54 @@ def _paths() -> dict:
                 ),
             }
         },
+        "/office/held-aside": {
+            "get": {
+                "operationId": "officeHeldAside",
+                "summary": "Office: the signed PDFs received that do not match their record "
+                "(held aside, newest first)",
+                "parameters": [
+                    {
+                        "name": "include_resolved",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"enum": ["true", "false"]},
+                    }
+                ],
+                "responses": _responses(
+                    _json_ok(_ref("HeldAside")), "BadRequest", "Unauthorized", "Forbidden"
+                ),
+            }
+        },
+        "/office/held-aside/{held_id}/resolve": {
+            "post": {
+                "operationId": "resolveHeldAside",
+                "summary": "Office: mark a PDF held aside as looked at (the version's PDF may "
+                "be made again from its record)",
+                "parameters": [
+                    {
+                        "name": "held_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string", "pattern": "^[0-9]{1,12}$"},
+                    }
+                ],
+                "responses": _responses(
+                    _json_ok(
+                        {
+                            "type": "object",
+                            "required": ["id", "resolved"],
+                            "properties": {
+                                "id": {"type": "integer"},
+                                "resolved": {"type": "boolean"},
+                            },
+                        }
+                    ),
+                    "Unauthorized",
+                    "Forbidden",
+                    "NotFound",
+                ),
+            }
+        },
         "/report-versions/{version_id}/pdf": {
             "get": {
                 "operationId": "getReportVersionPdf",
@@ -614,6 +662,39 @@ def _schemas() -> dict:
                             "next_attempt_at": {"type": ["string", "null"]},
                             "sent_at": {"type": ["string", "null"]},
                             "updated_at": {"type": ["string", "null"]},
+                        },
+                    },
+                }
+            },
+        },
+        "HeldAside": {
+            "type": "object",
+            "required": ["held_aside"],
+            "properties": {
+                "held_aside": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["id", "report_version_id", "reason", "resolved"],
+                        "properties": {
+                            "id": {"type": "integer"},
+                            "report_version_id": {"type": "string"},
+                            "intervention_id": {"type": ["string", "null"]},
+                            "reference": {"type": "string"},
+                            "technician": {"type": "string"},
+                            "kind": {"type": ["string", "null"]},
+                            "version": {"type": ["integer", "null"]},
+                            "expected_sha256": {
+                                "type": ["string", "null"],
+                                "description": "the content SHA-256 the version's record holds",
+                            },
+                            "blob_sha256": {
+                                "type": ["string", "null"],
+                                "description": "the SHA-256 of the PDF file received",
+                            },
+                            "reason": {"type": "string"},
+                            "detected_at": {"type": ["string", "null"]},
+                            "resolved": {"type": "boolean"},
                         },
                     },
                 }

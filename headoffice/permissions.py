@@ -21,9 +21,11 @@ first reason that applies, in words he understands:
    unsigned only with a refusal or absence record (``lifecycle.VIA_REFUSAL``).
 
 Office users' writes go through ``app.domain.lifecycle.office_refusal`` (the office's
-lifecycle moves) and, for report versions, ``app.domain.corrections.office_version_refusal``
-(a signed version never changes, each correction has a reason); the rest of their writes is
-theirs to make.
+lifecycle moves), for report versions ``app.domain.corrections.office_version_refusal``
+(a signed version never changes, each correction has a reason), and for new rows the
+table's ``row_rule`` (a signed ``signatures`` row holds a real signature and its signer,
+``app.domain.signature``; a follow-up's parts to order are bounded lines of catalogue parts,
+``app.domain.follow_up``); the rest of their writes is theirs to make.
 """
 
 from __future__ import annotations
@@ -79,15 +81,16 @@ def decide(
             annotation.validate_layer(effective["annotations"])
         except annotation.AnnotationError as err:
             raise Refused(f"The drawing over this photo cannot be read: {err.message}") from None
-    check = policy.policy(table).row_check
-    if check is not None and not deleted and (reason := check(after, rows.row)):
-        raise Refused(reason)  # e.g. a still's video, a video's notes (app.domain.video)
     if who.sees_everything:
         if table == INTERVENTIONS and (reason := lifecycle.office_refusal(current, after)):
             raise Refused(reason)
-        report = policy.policy(table).document is lifecycle.REPORT_VERSION
-        if report and (reason := corrections.office_version_refusal(current, after)):
+        rules = policy.policy(table)
+        if rules.document is lifecycle.REPORT_VERSION and (
+            reason := corrections.office_version_refusal(current, after)
+        ):
             raise Refused(reason)
+        if current is None and (reason := _row_refusal(rules, after, rows or Rows())):
+            raise Refused(reason)  # a signature is one, parts to order are lines, whoever pushes
         return
     _decide_technician(who, table, current, effective, after, deleted=deleted, rows=rows)
 
@@ -110,7 +113,7 @@ def _decide_technician(who, table, current, effective, after, *, deleted: bool, 
         raise Refused("Only the office cancels or deletes interventions.")
     columns = set(effective) - {"deleted"}
     _check_fields(rules, table, columns, effective, inserting)
-    if inserting and rules.row_rule is not None and (reason := rules.row_rule(after)):
+    if inserting and (reason := _row_refusal(rules, after, rows)):
         raise Refused(reason)
     if not inserting:
         if rules.authorship & columns:
@@ -119,6 +122,8 @@ def _decide_technician(who, table, current, effective, after, *, deleted: bool, 
             raise Refused(f"Only its author can change or delete this {noun}.")
         if rules.insert_only:
             raise Refused(f"A {noun} cannot be changed once recorded.")
+    if not inserting and not deleted and (reason := _row_refusal(rules, after, rows)):
+        raise Refused(reason)
     if rules.document is not None:
         _check_document(rules.document, current, effective)
     if current is not None:  # a record leaving a closed intervention changes it too
@@ -126,6 +131,14 @@ def _decide_technician(who, table, current, effective, after, *, deleted: bool, 
     _check_parents(rules, after, inserting, rows)
     if table == INTERVENTIONS:
         _check_intervention(current, effective, columns, rows)
+
+
+def _row_refusal(rules: policy.TablePolicy, after: dict, rows: Rows) -> str | None:
+    """The table's own check of the row's values (``app.domain``: a signature, the parts to
+    order of a follow-up), reading other rows (the catalogue) as the push does."""
+    if rules.row_rule is None:
+        return None
+    return rules.row_rule(after, rows.row)
 
 
 def _check_fields(rules, table: str, columns: set[str], effective: dict, inserting: bool) -> None:

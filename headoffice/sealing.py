@@ -17,6 +17,7 @@ certificates ``verify`` trusts (``trust.pem``: the chain's root, or the certific
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import os
@@ -74,7 +75,10 @@ class Seal:
         path = directory / TRUST_FILE
         pem = b"".join(c.public_bytes(Encoding.PEM) for c in self.trust_anchors())
         if not path.is_file() or path.read_bytes() != pem:
-            path.write_bytes(pem)
+            # written aside, then renamed: a process reading it meanwhile sees all or nothing
+            tmp = directory / f".{TRUST_FILE}.{os.getpid()}.tmp"
+            tmp.write_bytes(pem)
+            os.replace(tmp, path)
         return path
 
     def seal(self, pdf: bytes, *, content_sha256: str, company: str = "") -> bytes:
@@ -215,15 +219,9 @@ def demo_seal(directory: Path, company: str = "Terrain démo") -> Seal:
     """The demo seal in ``directory``, created on first use (and trust.pem written)."""
     p12, password_file = directory / DEMO_P12, directory / DEMO_PASSWORD_FILE
     if not p12.is_file():
-        made = _DEMO_MADE.get(company)
-        if made is None:
-            create_demo_certificate(directory, company)
-            _DEMO_MADE[company] = (p12.read_bytes(), password_file.read_bytes())
-            log.info("demo seal certificate created in %s", directory)
-        else:  # this process made one already (tests start many servers): the same again
-            directory.mkdir(parents=True, exist_ok=True)
-            _write_private(password_file, made[1])
-            _write_private(p12, made[0])
+        with _creation_lock(directory):  # processes starting together: one makes it
+            if not p12.is_file():
+                _make_demo(directory, company, p12, password_file)
     try:
         password = password_file.read_text("utf-8").strip()
     except OSError as exc:
@@ -234,6 +232,36 @@ def demo_seal(directory: Path, company: str = "Terrain démo") -> Seal:
     seal = load_seal(p12, password)
     seal.write_trust(directory)
     return seal
+
+
+def _make_demo(directory: Path, company: str, p12: Path, password_file: Path) -> None:
+    made = _DEMO_MADE.get(company)
+    if made is None:
+        create_demo_certificate(directory, company)
+        _DEMO_MADE[company] = (p12.read_bytes(), password_file.read_bytes())
+        log.info("demo seal certificate created in %s", directory)
+    else:  # this process made one already (tests start many servers): the same again
+        directory.mkdir(parents=True, exist_ok=True)
+        _write_private(password_file, made[1])
+        _write_private(p12, made[0])
+
+
+@contextlib.contextmanager
+def _creation_lock(directory: Path):
+    """An exclusive lock on ``<directory>/.create.lock`` (POSIX ``flock``; elsewhere none:
+    ``serve`` runs one process there)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        yield
+        return
+    with open(directory / ".create.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def create_demo_certificate(

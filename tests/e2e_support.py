@@ -19,6 +19,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ CHROMIUM_ARGS = [
 STARTUP_TIMEOUT = 120  # s: the embedded head office creates the demo data first
 UI_TIMEOUT = 30_000  # ms: Flutter's first load from local files
 EXPECT_TIMEOUT = 15_000  # ms: default of expect(...) assertions
+DEMO_PASSWORD = "demo"  # every demo user's
 
 
 def chromium_path() -> str | None:
@@ -56,6 +58,32 @@ def free_port() -> int:
 def read_only(path: Path) -> sqlite3.Connection:
     """A plain read-only connection to an SQLite file (for expected values)."""
     return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+
+
+def office_push(api: str, changes: dict[str, list[dict]]) -> dict:
+    """The office's device (a fresh one, signed in as ``office``) pushes ``changes``
+    (table -> ``[{"id", "base_version", "fields"...}]``) to head office's HTTP API at
+    ``api`` (``http://127.0.0.1:<port>/api/v1``); returns the answer, none of it refused."""
+    import requests
+
+    device_id = f"office-e2e-{uuid.uuid4()}"
+    with requests.Session() as http:
+        login = http.post(
+            f"{api}/auth/login",
+            json={"username": "office", "password": DEMO_PASSWORD, "device_id": device_id},
+            timeout=30,
+        )
+        assert login.status_code == 200, login.text
+        answer = http.post(
+            f"{api}/sync/push",
+            json={"batch_id": str(uuid.uuid4()), "device_id": device_id, "changes": changes},
+            headers={"Authorization": f"Bearer {login.json()['token']}"},
+            timeout=30,
+        )
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        assert not body["rejected"], body["rejected"]
+        return body
 
 
 @dataclass
@@ -81,6 +109,15 @@ class RunningApp:
     def read_only_headoffice_db(self) -> sqlite3.Connection:
         """The embedded head office's database, read-only: what the device will receive."""
         return read_only(self.headoffice_db_path)
+
+    def wait_listening(self, timeout: float = STARTUP_TIMEOUT) -> RunningApp:
+        """Return once the app accepts connections (for ``running_app(..., wait=False)``)."""
+        _wait_for_port(self.port, self.process, self.log_path, timeout)
+        return self
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rstrip("/").rsplit(":", 1)[1])
 
     def log_tail(self, lines: int = 40) -> str:
         text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -109,12 +146,15 @@ def running_app(
     *extra: str,
     server: str | None = None,
     timeout: float = STARTUP_TIMEOUT,
+    wait: bool = True,
 ) -> Iterator[RunningApp]:
     """``python main.py run --web`` on a free port with ``data_dir``; stopped (by PID) after.
 
     Without ``server`` the app starts its embedded head office (a ``main.py serve --demo``
     subprocess in ``<data_dir>/headoffice``, stopped with the app); with it, the app syncs
-    with that head office. ``extra``: more ``run`` options.
+    with that head office. ``extra``: more ``run`` options. ``wait=False`` hands the app
+    over as soon as it is started, so that several start at once: then call
+    ``app.wait_listening()`` before using it.
     """
     port = free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -127,8 +167,8 @@ def running_app(
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
-        _wait_for_port(port, process, log_path, timeout)
-        yield RunningApp(f"http://127.0.0.1:{port}/", data_dir, process, log_path)
+        app = RunningApp(f"http://127.0.0.1:{port}/", data_dir, process, log_path)
+        yield app.wait_listening(timeout) if wait else app
     finally:
         process.terminate()
         try:
@@ -138,9 +178,13 @@ def running_app(
             process.wait(timeout=10)
 
 
+# Chromium's own test camera (a moving pattern) and "allow" on the permission question.
+FAKE_CAMERA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+
+
 @contextmanager
-def chromium() -> Iterator:
-    """A headless Debian Chromium driven by Playwright."""
+def chromium(extra_args: tuple[str, ...] | list[str] = ()) -> Iterator:
+    """A headless Debian Chromium driven by Playwright (``extra_args``: e.g. FAKE_CAMERA)."""
     from playwright.sync_api import expect, sync_playwright
 
     # A first sign-in syncs with head office before showing anything, and the machine may
@@ -148,7 +192,7 @@ def chromium() -> Iterator:
     expect.set_options(timeout=EXPECT_TIMEOUT)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
+            executable_path=chromium_path(), headless=True, args=[*CHROMIUM_ARGS, *extra_args]
         )
         try:
             yield browser
@@ -193,22 +237,38 @@ def type_into(page, label: str, value: str) -> None:
     Flutter edits either in the semantics ``<input aria-label=...>`` or in its own hidden
     ``input.flt-text-editing``; typing before the right one has focus sends the keys to the
     previous field. So: click, wait until one of them has focus (a password field has
-    ``type=password``), then type.
+    ``type=password``), then type; and since keys typed while Flutter re-renders can be
+    lost (seen on a loaded machine: an empty password), check the field holds ``value``,
+    else select all and type again.
     """
     field = page.get_by_label(label, exact=True)
     is_password = field.get_attribute("type") == "password"
-    field.click()
-    page.wait_for_function(
-        """([label, password]) => {
-            const el = document.activeElement;
-            return !!el && el.tagName === "INPUT"
-                && (el.getAttribute("aria-label") === label
-                    || el.classList.contains("flt-text-editing"))
-                && (el.getAttribute("type") === "password") === password;
-        }""",
-        arg=[label, is_password],
-    )
-    page.keyboard.type(value)
+    for _attempt in range(3):
+        field.click()
+        page.wait_for_function(
+            """([label, password]) => {
+                const el = document.activeElement;
+                return !!el && el.tagName === "INPUT"
+                    && (el.getAttribute("aria-label") === label
+                        || el.classList.contains("flt-text-editing"))
+                    && (el.getAttribute("type") === "password") === password;
+            }""",
+            arg=[label, is_password],
+        )
+        page.keyboard.press("Control+A")
+        page.keyboard.type(value)
+        if page.evaluate("() => document.activeElement && document.activeElement.value") == value:
+            return
+        page.wait_for_timeout(300)
+    raise AssertionError(f"the field {label!r} never held the {len(value)} characters typed")
+
+
+def sign_in(page, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Fill the sign-in form and press Enter (what follows is the caller's to wait for)."""
+    by_id(page, "signin-submit").wait_for()
+    type_into(page, "Identifiant", username)
+    type_into(page, "Mot de passe", password)
+    page.keyboard.press("Enter")
 
 
 def by_id(page, identifier: str):

@@ -1,5 +1,6 @@
-"""What the field end-to-end test needs besides the browser: the plan of the job (read from
-the device's SQLite file, read-only), typing into a field found by test id, and the head
+"""What the field end-to-end tests need besides the browser: the plan of the job (read from
+the device's SQLite file, read-only), tapping, scrolling and typing into a field found by test
+id, the steps of the visit they share (a section opened, the procedure answered), and the head
 office checks (its SQLite file, read-only)."""
 
 from __future__ import annotations
@@ -9,21 +10,26 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from e2e_support import by_id
+from e2e_support import by_id, screenshot
 
 from app import clock
 from app.views.detail.blocks import slug
 
-FIRST_ASSIGNED_TODAY = """
+ASSIGNED_TODAY = """
 SELECT i.id, i.reference, i.procedure_id, i.equipment_id, t.id
 FROM interventions i
 JOIN technicians t ON t.id = i.technician_id JOIN users u ON u.id = t.user_id
 WHERE u.username = ? AND i.deleted = 0 AND i.status = 'assigned'
   AND date(i.scheduled_start) = ?
-ORDER BY i.scheduled_start LIMIT 1
+ORDER BY {order} LIMIT 1
 """
+FIRST = "i.scheduled_start"
+FEWEST_REQUIRED = """(SELECT count(*) FROM checklist_items c
+          JOIN procedure_steps s ON s.id = c.step_id
+          WHERE s.procedure_id = i.procedure_id AND c.required = 1), i.scheduled_start"""
 ITEMS = """
-SELECT s.position, c.position, c.kind, c.required, c.min_value, c.max_value, c.meter_name
+SELECT s.position, c.position, c.kind, c.required, c.min_value, c.max_value, c.meter_name,
+       c.id, c.label
 FROM procedure_steps s JOIN checklist_items c ON c.step_id = s.id
 WHERE s.procedure_id = ? AND s.deleted = 0 AND c.deleted = 0
 ORDER BY s.position, c.position
@@ -48,6 +54,8 @@ class Item:
     low: float | None
     high: float | None
     meter: str
+    id: str  # the checklist item's id: the report's line is "item:<id>"
+    label: str
 
 
 @dataclass
@@ -63,14 +71,19 @@ class JobPlan:
         return f"{self.meters.get(meter, 0) + 37:g}"
 
 
-def plan_for(db_path: Path, username: str) -> JobPlan:
+def plan_for(db_path: Path, username: str, *, fewest_required: bool = False) -> JobPlan:
+    """The plan of ``username``'s first assigned job today (by time, or the one whose
+    procedure has the fewest required items: the quickest to close)."""
+    query = ASSIGNED_TODAY.format(order=FEWEST_REQUIRED if fewest_required else FIRST)
     with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as con:
-        row = con.execute(FIRST_ASSIGNED_TODAY, (username, clock.today().isoformat())).fetchone()
+        row = con.execute(query, (username, clock.today().isoformat())).fetchone()
         assert row, f"{username} has no assigned intervention today in {db_path}"
         job_id, reference, procedure_id, equipment_id, technician_id = row
         items = [
-            Item(f"item-{s}-{i}", kind, bool(req), lo, hi, meter or "")
-            for s, i, kind, req, lo, hi, meter in con.execute(ITEMS, (procedure_id,))
+            Item(f"item-{s}-{i}", kind, bool(req), lo, hi, meter or "", item_id, label)
+            for s, i, kind, req, lo, hi, meter, item_id, label in con.execute(
+                ITEMS, (procedure_id,)
+            )
         ]
         meters = {n: v or 0 for n, v in con.execute(METERS, (equipment_id,))}
         parts = [r for (r,) in con.execute(VAN_PARTS, (technician_id,))]
@@ -258,6 +271,90 @@ def only_shown(page, prefix: str, wanted: str) -> None:
         arg=[prefix, wanted],
     )
     page.wait_for_timeout(300)  # let Flutter paint the frame the semantics tree describes
+
+
+# --- steps of the visit ---------------------------------------------------------------------
+
+
+def wait_notice(page, text: str) -> None:
+    from playwright.sync_api import expect
+
+    expect(by_id(page, "detail-notice")).to_contain_text(text)
+
+
+def open_section(page, name: str) -> None:
+    scroll_to_top(page)
+    tap(page, f"section-{name}")
+    by_id(page, f"section-body-{name}").wait_for()
+
+
+def answer_procedure(app, page, plan, shot: str | None) -> list:
+    """Every required item, and the first measurement with a tolerance out of it.
+
+    What counts is the device's database: after each pass the items it does not hold are
+    answered again (Flutter web under load now and then drops a tap or a key; each retry is
+    printed, and three passes at most are allowed)."""
+    flagged = next(i for i in plan.items if i.kind == "numeric" and i.high is not None)
+    todo = [i for i in plan.items if (i.required or i is flagged) and i.kind != "photo"]
+    missing = todo
+    for attempt in range(3):
+        for item in missing:
+            if attempt:
+                print(f"pass {attempt + 1}: answering {item.ident} ({item.kind}) again")
+            answer(page, plan, item, flagged=item is flagged)
+            if item is flagged and shot is not None:
+                screenshot(page, f"{shot}-procedure-flagged")
+        done = answered(app.db_path, plan.id)
+        missing = [i for i in todo if i.ident not in done or (i is flagged and not done[i.ident])]
+        if not missing:
+            return todo
+    raise AssertionError(f"still unanswered after 3 passes: {[i.ident for i in missing]}")
+
+
+def answer(page, plan, item, *, flagged: bool) -> None:
+    """Answer ``item`` as a technician would; returns once it shows as saved, or after 10 s
+    without (the caller checks the database)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    ident = item.ident
+    if item.kind == "check":
+        tap(page, ident)
+    elif item.kind == "yes_no_na":
+        tap(page, ident, within="Oui")
+    elif item.kind == "choice":
+        tap(page, f"{ident}-opt-1")
+    else:  # numeric, meter, text
+        value = {"meter": plan.reading(item.meter), "text": "RAS"}.get(item.kind)
+        type_in(page, ident, value or (outside(item) if flagged else inside(item)))
+        if item.kind == "text":  # several lines: Enter is a new line; leaving the field
+            tap(page, f"{ident}-save", force=True)  # may have saved it (button disabled)
+        else:
+            page.keyboard.press("Enter")
+    try:
+        by_id(page, f"{ident}-saved").wait_for(timeout=10_000)
+    except PlaywrightTimeout:
+        print(f"{ident} not shown as saved after 10 s")
+        return
+    page.wait_for_timeout(200)  # let the section reload before the next tap
+    if flagged:
+        by_id(page, f"{ident}-flag").wait_for()
+        type_in(page, f"{ident}-comment", "Écart dû au tirage, à surveiller")
+        tap(page, f"{ident}-comment-save")
+        wait_notice(page, "Commentaire enregistré")
+
+
+def write_comments(page, *, internal: str, client: str) -> None:
+    """Section "Commentaires" (with none yet): one internal comment, one visible to the
+    client, each added with its explicit button."""
+    from playwright.sync_api import expect
+
+    open_section(page, "comments")
+    type_in(page, "comment-body", internal)
+    tap(page, "comment-add-internal")
+    expect(by_id(page, "comment-0-visibility")).to_contain_text("Interne")
+    type_in(page, "comment-body", client)
+    tap(page, "comment-add-client")
+    expect(by_id(page, "comment-1-visibility")).to_contain_text("Visible client")
 
 
 def headoffice_rows(data_dir: Path, reference: str) -> dict:

@@ -18,20 +18,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from e2e_support import by_id, chromium, open_page, running_app, screenshot
-from field_e2e_support import into_view, plan_for, scroll_to_top, tap, type_in
-from test_e2e_signin import DEMO_PASSWORD, sign_in
+from e2e_support import DEMO_PASSWORD, by_id, chromium, open_page, running_app, screenshot, sign_in
+from field_e2e_support import into_view, open_section, plan_for, scroll_to_top, tap, type_in
 
 VAN = """SELECT p.reference, p.has_serial, v.quantity FROM van_stock_lines v
 JOIN parts p ON p.id = v.part_id JOIN technicians t ON t.id = v.technician_id
 JOIN users u ON u.id = t.user_id WHERE u.username = 'tech1' AND v.deleted = 0
 ORDER BY p.reference"""
-
-
-def open_section(page, name: str) -> None:
-    scroll_to_top(page)
-    tap(page, f"section-{name}")
-    by_id(page, f"section-body-{name}").wait_for()
 
 
 def shots(app, browser, size: tuple[int, int], plan=None):

@@ -7,7 +7,12 @@ Loaded as a pytest plugin by ``conftest.py``. Fixtures:
 - ``demo_server``: one live server per backend on a copy of the small demo data, shared by
   the session; it is bound to the models before each test and the sign-in failures are
   cleared (tests use fresh device ids, so they do not see each other's devices);
-- ``make_server``: a function that starts a live server on a given database URL.
+- ``make_server``: a function that starts a live server on a given database URL;
+- ``s3_endpoint``: a real S3-compatible server on loopback (moto's standalone server, in a
+  thread of the test process), shared by the session; ``make_bucket(endpoint)`` a new bucket;
+- ``blob_server``: ``demo_server`` with its blobs in the local directory or in a bucket
+  (parameter ``local`` / ``s3``): ``blob_keys(server)`` and ``blob_bytes(server, sha)``
+  read what either store holds.
 
 Helpers: ``running_serve()`` starts ``main.py serve`` as a subprocess (for restart tests).
 """
@@ -87,6 +92,113 @@ def pg_url() -> Iterator[str]:
     if db.obj is not None and getattr(db.obj, "database", None) == name:
         _close_database(db.obj)
     drop_pg_database(name)
+
+
+# --- an S3-compatible object store on loopback --------------------------------------------
+
+S3_REGION = "us-east-1"
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """moto's standalone S3 server on a free loopback port (a real HTTP server: boto3 talks
+    to it over TCP as it would to any object store)."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+def make_bucket(endpoint: str, prefix: str = ""):
+    """A new bucket on ``endpoint``; its ``S3Settings`` (moto takes any credentials)."""
+    from headoffice.s3 import S3Settings
+
+    settings = S3Settings(
+        bucket=f"terrain-test-{uuid.uuid4().hex[:12]}",
+        prefix=prefix,
+        endpoint_url=endpoint,
+        region=S3_REGION,
+        access_key_id="test",
+        secret_access_key="test",
+    )
+    client = s3_client(settings)
+    client.create_bucket(Bucket=settings.bucket)
+    client.close()
+    return settings
+
+
+def s3_client(settings):
+    import boto3
+
+    return boto3.session.Session().client(
+        "s3",
+        endpoint_url=settings.endpoint_url,
+        region_name=settings.region,
+        aws_access_key_id=settings.access_key_id,
+        aws_secret_access_key=settings.secret_access_key,
+    )
+
+
+def s3_env(settings) -> dict[str, str]:
+    """The environment that points ``serve`` at ``settings``' bucket."""
+    return {
+        "TERRAIN_BLOB_STORE": settings.url,
+        "TERRAIN_S3_ENDPOINT": settings.endpoint_url,
+        "TERRAIN_S3_REGION": settings.region,
+        "TERRAIN_S3_ACCESS_KEY_ID": settings.access_key_id,
+        "TERRAIN_S3_SECRET_ACCESS_KEY": settings.secret_access_key,
+    }
+
+
+def blob_keys(server) -> list[str]:
+    """What the server's blob store holds (relative paths / keys), but its ``tmp`` area."""
+    s3 = server.config.s3
+    if s3 is None:
+        root = server.config.blob_dir
+        files = (p for p in root.rglob("*") if p.is_file())
+        return sorted(str(p.relative_to(root)) for p in files if p.parent.name != "tmp")
+    from headoffice.s3 import S3BlobFiles
+
+    files = S3BlobFiles(s3)
+    try:
+        return sorted(k for k in files.list_keys() if not k.startswith("tmp/"))
+    finally:
+        files.close()
+
+
+def blob_tmp(server) -> list[str]:
+    """What is left in the store's ``tmp`` area (nothing, once a request ended)."""
+    s3 = server.config.s3
+    if s3 is None:
+        return sorted(p.name for p in (server.config.blob_dir / "tmp").iterdir())
+    from headoffice.s3 import S3BlobFiles
+
+    files = S3BlobFiles(s3)
+    try:
+        return sorted(k for k in files.list_keys() if k.startswith("tmp/"))
+    finally:
+        files.close()
+
+
+def blob_bytes(server, sha256: str) -> bytes | None:
+    """The bytes stored under the blob's own name (file or key), None if absent."""
+    s3 = server.config.s3
+    if s3 is None:
+        path = server.config.blob_dir / sha256[:2] / sha256[2:4] / sha256
+        return path.read_bytes() if path.is_file() else None
+    from headoffice.s3 import S3BlobFiles
+
+    files = S3BlobFiles(s3)
+    try:
+        if not files.has(sha256):
+            return None
+        with contextlib.closing(files.open(sha256)) as body:
+            return body.read()
+    finally:
+        files.close()
 
 
 # --- demo data ------------------------------------------------------------------------------
@@ -254,6 +366,43 @@ def demo_server(_demo_server) -> Iterator[LiveServer]:
     LoginFailure.delete().execute()
 
 
+@pytest.fixture(scope="session")
+def _demo_server_s3(demo_db_url, s3_endpoint, tmp_path_factory) -> Iterator[LiveServer]:
+    tmp = tmp_path_factory.mktemp("demo-server-s3")
+    url, cleanup = copy_demo_database(demo_db_url, tmp)
+    server = start_live_server(
+        url, tmp / "blobs", max_blob_bytes=TEST_MAX_BLOB_BYTES, s3=make_bucket(s3_endpoint)
+    )
+    yield server
+    server.stop()
+    cleanup()
+
+
+BLOB_STORES = ["local", "s3"]
+
+
+@pytest.fixture(params=BLOB_STORES)
+def blob_store(request) -> str:
+    """Which blob store a test runs against: ``local`` (the directory) or ``s3``."""
+    return request.param
+
+
+@pytest.fixture
+def blob_server(backend, blob_store, request) -> Iterator[LiveServer]:
+    """``demo_server``, or its twin whose blobs are in a bucket of ``s3_endpoint``."""
+    if blob_store == "local":
+        yield request.getfixturevalue("demo_server")
+        return
+    from headoffice.models import LoginFailure
+
+    server = request.getfixturevalue("_demo_server_s3")
+    server.bind()
+    LoginFailure.delete().execute()
+    yield server
+    server.bind()
+    LoginFailure.delete().execute()
+
+
 @pytest.fixture
 def make_server(tmp_path) -> Iterator:
     """``make_server(url, **config)``: a live server stopped at the end of the test."""
@@ -316,16 +465,25 @@ class ServeProcess:
 
 @contextlib.contextmanager
 def running_serve(
-    data_dir: Path, *args: str, port: int | None = None, timeout: float = 60
+    data_dir: Path,
+    *args: str,
+    port: int | None = None,
+    timeout: float = 60,
+    env: dict[str, str] | None = None,
 ) -> Iterator[ServeProcess]:
-    """Run ``main.py serve --data-dir <data_dir> --port <port> *args`` until the block ends."""
+    """Run ``main.py serve --data-dir <data_dir> --port <port> *args`` until the block ends
+    (``env``: variables added to this process' environment)."""
     port = port or free_port()
     log_path = data_dir.parent / f"serve-{port}.log"
     command = [sys.executable, "main.py", "serve", "--data-dir", str(data_dir)]
     command += ["--port", str(port), *args]
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ}
+            command,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
         )
     served = ServeProcess(process, f"http://127.0.0.1:{port}/api/v1", log_path)
     try:

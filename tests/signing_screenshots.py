@@ -1,7 +1,7 @@
 """Pictures of the visit's closing half at phone (390x844) and tablet (1024x768) size:
 `python tests/signing_screenshots.py` (Debian Chromium, a few minutes).
 
-Runs the end-to-end scenario of ``tests/test_e2e_signing.py`` once per size against one app
+Runs the closing steps of ``tests/closing_e2e_support.py`` once per size against one app
 (each run takes the next assigned job of the day) and saves
 tests/artifacts/screenshots/signing-<size>-{report,client-mode,client-drawn,client-signed,
 follow-up,follow-up-saved}.png.
@@ -16,8 +16,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from closing_e2e_support import closing_scenario
 from e2e_support import browser_page, chromium, running_app
-from test_e2e_signing import closing_scenario
 
 
 def main() -> None:

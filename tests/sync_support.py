@@ -128,7 +128,7 @@ class LocalTransport:
     def upload_offset(self, sha256: str) -> int | None:  # pragma: no cover
         return None
 
-    def put_blob(self, sha256: str, path) -> dict:  # pragma: no cover
+    def put_blob(self, sha256: str, path, progress=None) -> dict:  # pragma: no cover
         raise NotImplementedError
 
     def get_blob(self, sha256: str, dest_path) -> None:  # pragma: no cover

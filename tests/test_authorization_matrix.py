@@ -17,6 +17,7 @@ from datetime import date, datetime
 
 import pytest
 from conftest import require
+from report_support import signature_strokes
 from server_support import create_pg_database, drop_pg_database, pg_reachable
 
 from app.models import MODELS_BY_TABLE, Technician, User
@@ -195,7 +196,7 @@ class World:
                          "body": "RAS"},
             "signatures": {"document_kind": "visit_report", "intervention_id": job,
                            "signer_name": "M. Durand", "signed_at": NOW,
-                           "content_sha256": "b" * 64},
+                           "content_sha256": "b" * 64, "strokes": signature_strokes()},
             "report_versions": {"intervention_id": job, "kind": "visit_report",
                                 "version": 1,
                                 "status": "draft", "content": {"s": 1}, "created_by_id": me},

@@ -137,3 +137,22 @@ def test_foreign_sqlite_database_is_refused(tmp_path):
     with pytest.raises(CorruptDatabaseError, match="not a Terrain database"):
         open_sqlite(path)
     assert _digest(path) == before
+
+
+def test_a_device_database_of_sync_schema_1_gets_the_media_blob_ledger(tmp_path):
+    from app.sync.store import DEVICE_SCHEMA, open_device_db
+
+    old = tmp_path / "device.db"
+    open_device_db(old).close()
+    db.initialize(None)
+    con = sqlite3.connect(old)  # as a device of before the ledger (device sync schema 1)
+    con.execute("DROP TABLE media_blobs")
+    con.execute("DELETE FROM device_schema_migrations WHERE version > 1")
+    con.commit()
+    con.close()
+    open_device_db(old).close()
+    db.initialize(None)
+    assert read_schema_version(old, "device_schema_migrations") == DEVICE_SCHEMA.latest == 2
+    fresh = tmp_path / "fresh.db"
+    open_device_db(fresh).close()
+    assert _schema(old) == _schema(fresh)

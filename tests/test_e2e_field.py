@@ -14,20 +14,29 @@ import time
 
 import pytest
 from conftest import require
-from e2e_support import browser_page, by_id, chromium, chromium_path, running_app, screenshot
+from e2e_support import (
+    DEMO_PASSWORD,
+    browser_page,
+    by_id,
+    chromium,
+    chromium_path,
+    running_app,
+    screenshot,
+    sign_in,
+)
 from field_e2e_support import (
-    answered,
+    answer_procedure,
     headoffice_rows,
-    inside,
     meter_ident,
     only_shown,
-    outside,
+    open_section,
     plan_for,
     scroll_to_top,
     tap,
     type_in,
+    wait_notice,
+    write_comments,
 )
-from test_e2e_signin import DEMO_PASSWORD, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -40,73 +49,6 @@ def app(tmp_path):
     require(chromium_path() is not None, "Debian chromium is not installed (/usr/bin/chromium)")
     with running_app(tmp_path / "data") as running:
         yield running
-
-
-def wait_notice(page, text: str) -> None:
-    from playwright.sync_api import expect
-
-    expect(by_id(page, "detail-notice")).to_contain_text(text)
-
-
-def open_section(page, name: str) -> None:
-    scroll_to_top(page)
-    tap(page, f"section-{name}")
-    by_id(page, f"section-body-{name}").wait_for()
-
-
-def answer_procedure(app, page, plan, shot: str) -> list:
-    """Every required item, and the first measurement with a tolerance out of it.
-
-    What counts is the device's database: after each pass the items it does not hold are
-    answered again (Flutter web under load now and then drops a tap or a key; each retry is
-    printed, and three passes at most are allowed)."""
-    flagged = next(i for i in plan.items if i.kind == "numeric" and i.high is not None)
-    todo = [i for i in plan.items if (i.required or i is flagged) and i.kind != "photo"]
-    missing = todo
-    for attempt in range(3):
-        for item in missing:
-            if attempt:
-                print(f"pass {attempt + 1}: answering {item.ident} ({item.kind}) again")
-            answer(page, plan, item, flagged=item is flagged)
-            if item is flagged:
-                screenshot(page, f"{shot}-procedure-flagged")
-        done = answered(app.db_path, plan.id)
-        missing = [i for i in todo if i.ident not in done or (i is flagged and not done[i.ident])]
-        if not missing:
-            return todo
-    raise AssertionError(f"still unanswered after 3 passes: {[i.ident for i in missing]}")
-
-
-def answer(page, plan, item, *, flagged: bool) -> None:
-    """Answer ``item`` as a technician would; returns once it shows as saved, or after 10 s
-    without (the caller checks the database)."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    ident = item.ident
-    if item.kind == "check":
-        tap(page, ident)
-    elif item.kind == "yes_no_na":
-        tap(page, ident, within="Oui")
-    elif item.kind == "choice":
-        tap(page, f"{ident}-opt-1")
-    else:  # numeric, meter, text
-        value = {"meter": plan.reading(item.meter), "text": "RAS"}.get(item.kind)
-        type_in(page, ident, value or (outside(item) if flagged else inside(item)))
-        if item.kind == "text":  # several lines: Enter is a new line; leaving the field
-            tap(page, f"{ident}-save", force=True)  # may have saved it (button disabled)
-        else:
-            page.keyboard.press("Enter")
-    try:
-        by_id(page, f"{ident}-saved").wait_for(timeout=10_000)
-    except PlaywrightTimeout:
-        print(f"{ident} not shown as saved after 10 s")
-        return
-    page.wait_for_timeout(200)  # let the section reload before the next tap
-    if flagged:
-        by_id(page, f"{ident}-flag").wait_for()
-        type_in(page, f"{ident}-comment", "Écart dû au tirage, à surveiller")
-        tap(page, f"{ident}-comment-save")
-        wait_notice(page, "Commentaire enregistré")
 
 
 def field_scenario(app, page, viewport: tuple[int, int]) -> None:
@@ -150,13 +92,7 @@ def field_scenario(app, page, viewport: tuple[int, int]) -> None:
     expect(by_id(page, "usage-3")).to_have_count(0)  # and each part used once
     screenshot(page, f"{shot}-parts")
 
-    open_section(page, "comments")
-    type_in(page, "comment-body", INTERNAL)
-    tap(page, "comment-add-internal")
-    expect(by_id(page, "comment-0-visibility")).to_contain_text("Interne")
-    type_in(page, "comment-body", CLIENT)
-    tap(page, "comment-add-client")
-    expect(by_id(page, "comment-1-visibility")).to_contain_text("Visible client")
+    write_comments(page, internal=INTERNAL, client=CLIENT)
     scroll_to_top(page)  # the picture shows the header and its status
     screenshot(page, f"{shot}-comments")
 

@@ -7,15 +7,18 @@ at tablet (1024x768) and desktop (1440x900) sizes in tests/artifacts/screenshots
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from closing_e2e_support import (
+    correct_and_validate,
+    delivery_shows,
+    open_queue,
+    open_slip,
+)
 from conftest import require
 from e2e_support import (
-    ROOT,
     browser_page,
     by_id,
     chromium,
@@ -24,11 +27,12 @@ from e2e_support import (
     read_only,
     running_app,
     screenshot,
+    sign_in,
 )
 from pypdf import PdfReader
+from seal_support import run_verify
 from server_support import free_port, running_serve
 from smtp_support import SmtpServer
-from test_e2e_sync import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -38,10 +42,11 @@ CORRECTED = "Électrodes d'allumage usées, remplacées"
 REASON = "Le technicien a noté la mauvaise pièce"
 
 SIGNED_SLIPS = """
-SELECT i.reference, i.id FROM interventions i
+SELECT i.reference, i.id, s.signer_name FROM interventions i
 JOIN report_versions v ON v.intervention_id = i.id
 JOIN signatures s ON s.intervention_id = i.id
 WHERE i.status = 'submitted' AND i.deleted = 0 AND v.status = 'submitted'
+  AND s.outcome = 'signed'
 ORDER BY i.scheduled_start, i.id
 """
 
@@ -73,61 +78,29 @@ def world(tmp_path_factory) -> Iterator[World]:
         smtp.stop()
 
 
-def replace_text(page, identifier: str, text: str) -> None:
-    """Put exactly ``text`` in the text field tagged ``identifier`` (retyped if Flutter drops
-    a key while it re-renders)."""
-    for _ in range(3):
-        field = by_id(page, identifier).locator("input, textarea").first
-        field.click()
-        page.keyboard.press("Control+a")
-        page.keyboard.press("Delete")
-        page.keyboard.type(text)
-        if field.input_value() == text:
-            return
-    raise AssertionError(f"{identifier} holds {field.input_value()!r}, not {text!r}")
-
-
 def test_office_corrects_and_validates_and_the_client_gets_the_pdf(world):
     from playwright.sync_api import expect
 
     with browser_page(world.browser, world.app.url, TABLET, "office-validation") as page:
         sign_in(page, "office")
-        by_id(page, "office-open-validation").click()
-        expect(by_id(page, "validation-count")).to_be_visible()
+        open_queue(page)
         with read_only(world.app.db_path) as con:
-            reference, intervention_id = con.execute(SIGNED_SLIPS).fetchone()
-        item = by_id(page, f"validation-item-{reference}")
-        expect(item).to_be_visible()
-        screenshot(page, "office-1024x768-queue")
-        item.click()
-        expect(by_id(page, "slip-status")).to_be_visible()
-        expect(by_id(page, "pdf-page-1")).to_be_attached()
-        screenshot(page, "office-1024x768-slip")
-
-        by_id(page, "field-work-diagnosis-correct").click()
-        replace_text(page, "correct-value", CORRECTED)
-        replace_text(page, "correct-reason", REASON)
-        by_id(page, "correct-save").click()
-        expect(by_id(page, "validation-message")).to_contain_text("version 2")
-        expect(by_id(page, "validation-corrections")).to_contain_text(REASON)
-        screenshot(page, "office-1024x768-corrected")
-
-        by_id(page, "validation-validate").click()
-        expect(by_id(page, "slip-validated")).to_be_visible()
+            reference, intervention_id, signer = con.execute(SIGNED_SLIPS).fetchone()
+        open_slip(page, reference, "office-1024x768")
+        correct_and_validate(page, "field-work-diagnosis", CORRECTED, REASON, "office-1024x768")
 
         [(rcpt, message)] = world.smtp.mailbox.wait_for(1, timeout=120)  # after the sync
         [attachment] = list(message.iter_attachments())
         assert attachment.get_content_type() == "application/pdf"
         assert reference in attachment.get_filename() and reference in message["Subject"]
         reader = PdfReader(io.BytesIO(attachment.get_content()))
-        assert CORRECTED in "".join(p.extract_text() for p in reader.pages)
+        text = "".join(p.extract_text() for p in reader.pages)
+        assert CORRECTED in text
+        assert signer in text and "Brouillon" not in text  # signed, then corrected
         sealed = world.headoffice_db.parent / f"{reference}-mailed.pdf"
         sealed.write_bytes(attachment.get_content())
-        verified = subprocess.run(  # the sealed final version, checked as a client would
-            [sys.executable, "main.py", "verify", str(sealed),
-             "--data-dir", str(world.headoffice_db.parent)],
-            cwd=ROOT, capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
+        # the sealed final version, checked as a client would
+        verified = run_verify(sealed, "--data-dir", str(world.headoffice_db.parent))
         assert verified.returncode == 0, verified.stdout + verified.stderr
         with read_only(world.headoffice_db) as con:
             [(to,)] = con.execute(
@@ -136,8 +109,7 @@ def test_office_corrects_and_validates_and_the_client_gets_the_pdf(world):
             ).fetchall()
         assert rcpt == [to]
 
-        by_id(page, "delivery-refresh").click()
-        expect(by_id(page, "validation-delivery")).to_contain_text("Envoyé")
+        delivery_shows(page, "Envoyé")
         screenshot(page, "office-1024x768-validated")
 
     with browser_page(world.browser, world.app.url, DESKTOP, "office-desktop") as page:

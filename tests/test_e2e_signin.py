@@ -6,20 +6,19 @@ from __future__ import annotations
 import pytest
 from conftest import require
 from e2e_support import (
+    DEMO_PASSWORD,
     browser_page,
     by_id,
     chromium,
     chromium_path,
     running_app,
     screenshot,
-    type_into,
+    sign_in,
 )
 
 from app import clock
 
 pytestmark = pytest.mark.browser
-
-DEMO_PASSWORD = "demo"
 
 TECH_INTERVENTIONS_ON = """
 SELECT i.reference, c.name
@@ -50,13 +49,6 @@ def interventions_today(app, username: str) -> list[tuple[str, str]]:
     database: the device has none of its own until it syncs."""
     with app.read_only_headoffice_db() as con:
         return con.execute(TECH_INTERVENTIONS_ON, (username, clock.today().isoformat())).fetchall()
-
-
-def sign_in(page, username: str, password: str) -> None:
-    by_id(page, "signin-submit").wait_for()
-    type_into(page, "Identifiant", username)
-    type_into(page, "Mot de passe", password)
-    page.keyboard.press("Enter")
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,6 @@ from datetime import datetime, time
 from pathlib import Path
 
 import pytest
-import requests
 from conftest import require
 from e2e_support import (
     RunningApp,
@@ -23,10 +22,11 @@ from e2e_support import (
     by_id,
     chromium,
     chromium_path,
+    office_push,
     read_only,
     running_app,
     screenshot,
-    type_into,
+    sign_in,
 )
 from server_support import running_serve
 
@@ -34,7 +34,6 @@ from app import clock
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "demo"
 NEW_REFERENCE = "INT-E2E-0001"
 
 TODAY_OF = """
@@ -86,54 +85,32 @@ def world(tmp_path_factory) -> Iterator[World]:
             yield World(served.base, root / "headoffice" / "headoffice.db", a, b, browser)
 
 
-def sign_in(page, username: str) -> None:
-    by_id(page, "signin-submit").wait_for()
-    type_into(page, "Identifiant", username)
-    type_into(page, "Mot de passe", PASSWORD)
-    page.keyboard.press("Enter")
-
-
 def office_plans_an_urgent_job_for(world: World, username: str) -> str:
     """The office, through the HTTP API, pushes a new intervention today for ``username``."""
     with read_only(world.headoffice_db) as con:
         customer_id, site_id, type_id, technician_id, customer = con.execute(
             A_JOB_OF, (username,)
         ).fetchone()
-    device_id = f"office-e2e-{uuid.uuid4()}"
-    with requests.Session() as http:
-        login = http.post(
-            f"{world.api}/auth/login",
-            json={"username": "office", "password": PASSWORD, "device_id": device_id},
-            timeout=30,
-        )
-        assert login.status_code == 200, login.text
-        start = datetime.combine(clock.today(), time(23, 0))
-        job = {
-            "id": str(uuid.uuid4()),
-            "base_version": 0,
-            "deleted": False,
-            "fields": {
-                "reference": NEW_REFERENCE,
-                "customer_id": customer_id,
-                "site_id": site_id,
-                "intervention_type_id": type_id,
-                "technician_id": technician_id,
-                "status": "assigned",
-                "priority": "urgent",
-                "scheduled_start": start.isoformat(),
-                "scheduled_end": start.replace(minute=45).isoformat(),
-                "problem_reported": "Fuite signalée par le client",
-            },
-        }
-        answer = http.post(
-            f"{world.api}/sync/push",
-            json={"batch_id": str(uuid.uuid4()), "device_id": device_id,
-                  "changes": {"interventions": [job]}},
-            headers={"Authorization": f"Bearer {login.json()['token']}"},
-            timeout=30,
-        )  # fmt: skip
-        assert answer.status_code == 200, answer.text
-        assert not answer.json()["rejected"] and len(answer.json()["applied"]) == 1
+    start = datetime.combine(clock.today(), time(23, 0))
+    job = {
+        "id": str(uuid.uuid4()),
+        "base_version": 0,
+        "deleted": False,
+        "fields": {
+            "reference": NEW_REFERENCE,
+            "customer_id": customer_id,
+            "site_id": site_id,
+            "intervention_type_id": type_id,
+            "technician_id": technician_id,
+            "status": "assigned",
+            "priority": "urgent",
+            "scheduled_start": start.isoformat(),
+            "scheduled_end": start.replace(minute=45).isoformat(),
+            "problem_reported": "Fuite signalée par le client",
+        },
+    }
+    answer = office_push(world.api, {"interventions": [job]})
+    assert len(answer["applied"]) == 1
     return customer
 
 

@@ -190,3 +190,42 @@ def test_media_of_another_device_are_fetched_on_demand_and_checked(demo_db, tmp_
     other = remote.put_bytes(b"another one")
     session.damaged = True
     assert not media_service.fetch(local, other, session) and not local.has(other)
+
+
+def test_an_annotated_thumbnail_is_rendered_once_per_annotation_version(
+    demo_db, tmp_path, monkeypatch
+):
+    from app.media import annotation
+
+    who = as_user("tech1")
+    job = a_job(who)
+    store = BlobStore(tmp_path / "blobs")
+    [result] = media_service.import_files(
+        job.id, [jpeg_with_orientation(tmp_path / "avant.jpg", 1)], who, store=store
+    )
+    shape = {"kind": "arrow", "from": [0.1, 0.1], "to": [0.9, 0.9], "color": "#e53935"}
+    arrow = {"shapes": [shape]}
+    row = media_service.annotate(result.attachment.id, who, arrow)
+    renders = []
+    real_render = annotation.render
+    monkeypatch.setattr(
+        annotation, "render", lambda *a, **k: renders.append(1) or real_render(*a, **k)
+    )
+
+    def grid() -> bytes:
+        rows = media_service.for_intervention(job.id, who)
+        [picture] = media_service.grid_pictures(store, rows, None)
+        return picture
+
+    first = grid()
+    assert len(renders) == 1 and first != store.open(row.thumb_sha256).read()  # drawn
+    assert grid() == first and len(renders) == 1  # the second grid load renders nothing
+    kept = list((tmp_path / "renders").iterdir())
+    assert len(kept) == 1 and kept[0].read_bytes() == first
+
+    arrow["shapes"][0]["color"] = "#1e88e5"  # a new version of the drawing
+    media_service.annotate(row.id, who, arrow)
+    second = grid()
+    assert len(renders) == 2 and second != first
+    assert grid() == second and len(renders) == 2
+    assert [p.read_bytes() for p in (tmp_path / "renders").iterdir()] == [second]  # old gone

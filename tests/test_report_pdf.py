@@ -25,6 +25,7 @@ from app.i18n import Translator
 from app.models import Company
 from app.reports import pdf as report_pdf
 from app.reports.canonical import canonical_bytes, content_sha256
+from app.reports.formatting import Formats
 from app.reports.signature import build_evidence
 from app.services import report_service
 
@@ -348,3 +349,77 @@ def test_a_slip_the_client_did_not_sign_says_why_not_draft(final, language):
     assert reason in " ".join(pages[-1].split())
     refused = report_pdf.slip_pdf(final, language="fr", missing=("refused", "Désaccord"))
     assert "le client a refusé de signer" in _check_file(refused, "slip-refused-fr")[-1]
+
+
+def _corrected(final: dict) -> dict:
+    """Version 2 of ``final`` as the office's device makes it (validation_service.correct)."""
+    content = copy.deepcopy(final)
+    for line in content["work"]:
+        if line["field"] == "diagnosis":
+            before, line["text"] = line["text"], "Électrodes usées, remplacées"
+    content["based_on"] = {"version": 1, "content_sha256": content_sha256(final)}
+    content["corrections"] = [
+        {"field": "work:diagnosis", "label": "", "before": before,
+         "after": "Électrodes usées, remplacées", "reason": "Le technicien a inversé deux pièces",
+         "by": "u-office", "by_name": "Bureau", "at": "2026-03-12T09:00:00"},
+        {"field": "c-1", "label": "Julien Moreau", "before": "RAS", "after": "Brûleur à revoir",
+         "reason": "Précision du client", "by": "u-office", "by_name": "Bureau",
+         "at": "2026-03-12T09:05:00"},
+    ]  # fmt: skip
+    return content
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_version_2_says_it_corrects_the_signed_version_1_and_lists_each_correction(final, language):
+    v1 = report_pdf.visit_report_pdf(final, language=language, signature=_evidence(final))
+    v2 = _corrected(final)
+    corrects = report_pdf.Corrects(
+        version=2, based_on=1, outcome="signed", signed_at=SIGNED_AT,
+        signer_name="Mme Claire Dubois",
+    )  # fmt: skip
+    data = report_pdf.visit_report_pdf(v2, language=language, corrects=corrects)
+    pages = _check_file(data, f"visit-report-v2-{language}")
+    first = " ".join(pages[0].split())
+    when = Formats(language).datetime(SIGNED_AT)
+    line = {
+        "fr": f"Version 2 — corrige la version 1 signée le {when} par Mme Claire Dubois",
+        "en": f"Version 2 — corrects version 1 signed on {when} by Mme Claire Dubois",
+    }[language]
+    words = {
+        "fr": ["Champ", "Avant", "Après", "Motif", "Diagnostic", "Commentaire (Julien Moreau)",
+               "Version 2 — corrigée"],
+        "en": ["Field", "Before", "After", "Reason", "Diagnosis", "Comment (Julien Moreau)",
+               "Version 2 — corrected"],
+    }[language]  # fmt: skip
+    assert line in first, first[:600]
+    packed = "".join(first.split())  # a table cell's wrapped words lose their space
+    for word in [*words, "Électrodes usées, remplacées", "Le technicien a inversé deux pièces",
+                 "RAS", "Brûleur à revoir", "Précision du client"]:  # fmt: skip
+        assert "".join(word.split()) in packed, word
+    draft = {"fr": "Brouillon", "en": "Draft"}[language]
+    assert draft not in " ".join(pages)  # a corrected version is no draft
+    last = " ".join(pages[-1].split())
+    kept = {"fr": "porte sur la version 1", "en": "is on version 1"}[language]
+    assert kept in last and "Mme Claire Dubois" in last
+    # version 1 is another document, drawn as before
+    again = report_pdf.visit_report_pdf(final, language=language, signature=_evidence(final))
+    assert again == v1
+
+
+@pytest.mark.parametrize(
+    ("outcome", "words"),
+    [("absent", "transmise non signée (client absent) le 11/03/2026 11:40"),
+     ("refused", "transmise non signée (refus du client) le 11/03/2026 11:40"),
+     (None, "Version 2 — corrige la version 1")],
+)  # fmt: skip
+def test_version_2_of_an_unsigned_slip_says_so(final, outcome, words):
+    corrects = report_pdf.Corrects(version=2, based_on=1, outcome=outcome, signed_at=SIGNED_AT)
+    missing = (outcome, "Client parti avant la fin") if outcome else None
+    data = report_pdf.slip_pdf(_corrected(final), missing=missing, corrects=corrects)
+    pages = _check_file(data, f"slip-v2-{outcome or 'unknown'}-fr")
+    assert words in " ".join(pages[0].split())
+
+
+def test_a_corrected_content_without_what_head_office_knows_still_says_it_corrects(final):
+    pages = _check_file(report_pdf.slip_pdf(_corrected(final)), "slip-v2-bare-fr")
+    assert "Version 2 — corrige la version 1" in " ".join(pages[0].split())

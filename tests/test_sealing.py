@@ -219,6 +219,45 @@ def test_the_demo_certificate_is_made_once_and_kept(tmp_path):
     assert trusted and trusted[0].subject == trusted[0].issuer  # the demo CA
 
 
+MAKER = """
+import pathlib, sys, time
+from headoffice.sealing import demo_seal
+ready, go = pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3])
+ready.touch()
+while not go.exists():
+    time.sleep(0.002)
+print(demo_seal(pathlib.Path(sys.argv[1])).certificate.serial_number)
+"""
+
+
+def test_processes_starting_together_make_one_demo_certificate(tmp_path):
+    """Worker processes of another WSGI server each open the seal on first start: one of
+    them makes the demo certificate, the others wait and load the same one."""
+    import os
+    import time
+
+    go = tmp_path / "go"
+    makers = [
+        subprocess.Popen(
+            [sys.executable, "-c", MAKER, str(tmp_path / "seal"), str(tmp_path / f"r{n}"), str(go)],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        for n in range(3)
+    ]
+    deadline = time.monotonic() + 60
+    while len(list(tmp_path.glob("r*"))) < len(makers):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    go.touch()
+    outputs = [m.communicate(timeout=120)[0].decode().strip() for m in makers]
+    assert [m.returncode for m in makers] == [0, 0, 0], outputs
+    assert len(set(outputs)) == 1  # one certificate, loaded by all three
+    assert demo_seal(tmp_path / "seal").certificate.serial_number == int(outputs[0])
+
+
 def _expired(tmp_path):
     return create_demo_certificate(
         tmp_path / "old", not_before=clock.utcnow() - timedelta(days=40), days=10

@@ -1,4 +1,5 @@
-"""Head office over HTTP: content-addressed blobs (sync rule 8)."""
+"""Head office over HTTP: content-addressed blobs (sync rule 8), with the blobs in the local
+directory and in an S3-compatible bucket (``blob_server``: both stores, both databases)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,14 @@ import hashlib
 import os
 import uuid
 
-from server_support import TEST_MAX_BLOB_BYTES, open_intervention_of, visible_interventions
+from server_support import (
+    TEST_MAX_BLOB_BYTES,
+    blob_bytes,
+    blob_keys,
+    blob_tmp,
+    open_intervention_of,
+    visible_interventions,
+)
 
 from app.models import Intervention
 from headoffice.models import Blob, BlobUpload
@@ -14,11 +22,6 @@ from headoffice.models import Blob, BlobUpload
 
 def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def files_in(server) -> list:
-    root = server.config.blob_dir
-    return sorted(p for p in root.rglob("*") if p.is_file() and p.parent.name not in ("tmp",))
 
 
 def attach(client, intervention: Intervention, blob: bytes):
@@ -32,8 +35,8 @@ def attach(client, intervention: Intervention, blob: bytes):
     return answer.json()
 
 
-def test_upload_head_get_and_dedup(demo_server):
-    client = demo_server.login("tech1")
+def test_upload_head_get_and_dedup(blob_server):
+    client = blob_server.login("tech1")
     data = os.urandom(3000)
     name = f"/blobs/{sha(data)}"
     assert client.head(name).status_code == 404
@@ -45,17 +48,17 @@ def test_upload_head_get_and_dedup(demo_server):
     assert head.headers["Content-Length"] == "3000"
     got = client.get(name)
     assert got.status_code == 200 and got.content == data
-    stored = files_in(demo_server)
+    stored = blob_keys(blob_server)
     again = client.put(name, data)
     assert again.status_code == 200
-    assert files_in(demo_server) == stored
+    assert blob_keys(blob_server) == stored
     assert Blob.select().where(Blob.sha256 == sha(data)).count() == 1
-    path = demo_server.config.blob_dir / sha(data)[:2] / sha(data)[2:4] / sha(data)
-    assert path.read_bytes() == data
+    assert blob_bytes(blob_server, sha(data)) == data
+    assert f"{sha(data)[:2]}/{sha(data)[2:4]}/{sha(data)}" in stored
 
 
-def test_hash_mismatch_is_422_and_stores_nothing(demo_server):
-    client = demo_server.login("tech1")
+def test_hash_mismatch_is_422_and_stores_nothing(blob_server):
+    client = blob_server.login("tech1")
     data = os.urandom(100)
     wrong = sha(b"something else")
     answer = client.put(f"/blobs/{wrong}", data)
@@ -63,11 +66,12 @@ def test_hash_mismatch_is_422_and_stores_nothing(demo_server):
     assert answer.json()["error"]["code"] == "hash_mismatch"
     assert not Blob.select().where(Blob.sha256 == wrong).exists()
     assert client.head(f"/blobs/{wrong}").status_code == 404
-    assert not list((demo_server.config.blob_dir / "tmp").iterdir())
+    assert blob_tmp(blob_server) == []
+    assert blob_bytes(blob_server, wrong) is None
 
 
-def test_too_large_is_413(demo_server):
-    client = demo_server.login("tech1")
+def test_too_large_is_413(blob_server):
+    client = blob_server.login("tech1")
     data = b"\0" * (TEST_MAX_BLOB_BYTES + 1)
     answer = client.put(f"/blobs/{sha(data)}", data)
     assert answer.status_code == 413
@@ -80,8 +84,8 @@ def test_too_large_is_413(demo_server):
     assert not Blob.select().where(Blob.sha256 == sha(data)).exists()
 
 
-def test_bad_names_and_ranges_are_400(demo_server):
-    client = demo_server.login("tech1")
+def test_bad_names_and_ranges_are_400(blob_server):
+    client = blob_server.login("tech1")
     data = b"abc"
     assert client.put("/blobs/ABC", data).status_code == 400
     assert client.get(f"/blobs/{sha(data).upper()}").status_code == 400
@@ -92,8 +96,8 @@ def test_bad_names_and_ranges_are_400(demo_server):
     assert mismatch.status_code == 400
 
 
-def test_resumable_upload_in_three_chunks(demo_server):
-    client = demo_server.login("tech1")
+def test_resumable_upload_in_three_chunks(blob_server):
+    client = blob_server.login("tech1")
     data = os.urandom(250_000)
     name = f"/blobs/{sha(data)}"
     total = len(data)
@@ -120,10 +124,13 @@ def test_resumable_upload_in_three_chunks(demo_server):
     assert client.get(name).content == data
     assert not BlobUpload.select().where(BlobUpload.sha256 == sha(data)).exists()
     assert "Upload-Offset" not in client.head(name).headers
+    assert blob_bytes(blob_server, sha(data)) == data
+    assert not [k for k in blob_keys(blob_server) if k.startswith(f"partial/{sha(data)}")]
+    assert blob_tmp(blob_server) == []
 
 
-def test_a_resumable_upload_with_wrong_bytes_is_422(demo_server):
-    client = demo_server.login("tech1")
+def test_a_resumable_upload_with_wrong_bytes_is_422(blob_server):
+    client = blob_server.login("tech1")
     data = os.urandom(2000)
     name = f"/blobs/{sha(data)}"
     assert client.put(name, data[:1000], headers={"Content-Range": "bytes 0-999/2000"}).ok
@@ -134,11 +141,13 @@ def test_a_resumable_upload_with_wrong_bytes_is_422(demo_server):
     unknown = client.put(name, data[1000:], headers={"Content-Range": "bytes 1000-1999/2000"})
     assert unknown.status_code == 409
     assert unknown.headers["Upload-Offset"] == "0"
+    assert blob_bytes(blob_server, sha(data)) is None  # the wrong bytes never took its name
+    assert not [k for k in blob_keys(blob_server) if k.startswith(f"partial/{sha(data)}")]
 
 
-def test_blob_access_follows_scope(demo_server):
-    tech1, tech2 = demo_server.login("tech1"), demo_server.login("tech2")
-    office = demo_server.login("office")
+def test_blob_access_follows_scope(blob_server):
+    tech1, tech2 = blob_server.login("tech1"), blob_server.login("tech2")
+    office = blob_server.login("office")
     own = open_intervention_of("tech2", invisible_to="tech1")
     photo = os.urandom(500)
     name = f"/blobs/{sha(photo)}"
@@ -161,12 +170,12 @@ def test_blob_access_follows_scope(demo_server):
         assert tech2.get(f"/blobs/{sha(shared)}").status_code == 404
 
 
-def test_blobs_need_a_token(demo_server):
+def test_blobs_need_a_token(blob_server):
     import requests
 
     data = b"anonymous"
     assert (
-        requests.put(demo_server.url(f"/blobs/{sha(data)}"), data=data, timeout=10).status_code
+        requests.put(blob_server.url(f"/blobs/{sha(data)}"), data=data, timeout=10).status_code
         == 401
     )
-    assert requests.get(demo_server.url(f"/blobs/{sha(data)}"), timeout=10).status_code == 401
+    assert requests.get(blob_server.url(f"/blobs/{sha(data)}"), timeout=10).status_code == 401

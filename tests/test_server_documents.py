@@ -4,6 +4,7 @@ aside for the office, a PDF made on first request and served again from its blob
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 import uuid
@@ -19,6 +20,7 @@ from app.models import Intervention, ReportVersion, Signature
 from app.models.enums import DocumentKind, DocumentStatus
 from app.models.enums import InterventionStatus as S
 from app.reports import pdf as report_pdf
+from app.reports.canonical import content_sha256, plain
 from app.reports.signature import build_evidence
 from app.services import report_service
 from headoffice import documents
@@ -174,6 +176,58 @@ def test_a_version_without_a_device_pdf_is_made_sealed_and_kept_on_first_request
     assert Intervention.get_by_id(job.id).technician_id == tech.technician_id
 
 
+def _corrected(v1: ReportVersion, *, based_on: dict | None = None) -> ReportVersion:
+    """Version 2 as the office's device makes it (``validation_service.correct``): version
+    1's content, the diagnosis corrected, ``corrections`` and ``based_on``."""
+    content = copy.deepcopy(v1.content)
+    before = next(w for w in content["work"] if w["field"] == "diagnosis")
+    was, before["text"] = before["text"], "Électrodes d'allumage usées, remplacées"
+    content["corrections"] = [
+        {"field": "work:diagnosis", "label": "Diagnostic", "before": was,
+         "after": before["text"], "reason": "Erreur de saisie notée par le bureau",
+         "by": "x", "by_name": "Bureau", "at": "2026-03-10T12:00:00"},
+    ]  # fmt: skip
+    content["based_on"] = based_on or {"version": 1, "content_sha256": v1.content_sha256}
+    content = plain(content)
+    return ReportVersion.create(
+        intervention=v1.intervention_id, kind=v1.kind, version=2,
+        status=DocumentStatus.VALIDATED, content=content,
+        content_sha256=content_sha256(content), validated_at=NOW,
+    )  # fmt: skip
+
+
+def _text(pdf: bytes) -> str:
+    return " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
+
+
+def test_the_corrected_version_shows_the_signature_of_the_version_the_client_signed(server):
+    """The final PDF the client receives after the office's correction: the client's
+    signature (of version 1, whose hash it prints), what was corrected, never "draft"."""
+    v1, _pdf = _signed_on_device(status=DocumentStatus.SUBMITTED)
+    v2 = _corrected(v1)
+    pdf = documents.version_pdf(v2)
+    text = _text(pdf)
+    assert "Mme Claire Dubois" in text and "Gérante" in text  # the signer, from version 1
+    assert "Brouillon" not in text and "Non signé" not in text
+    assert "Corrigé par le bureau après la signature du client" in text
+    assert "Électrodes d'allumage usées, remplacées" in text
+    assert "Corrections après la signature du client (version 1)" in text
+    assert "Diagnostic : « " in text  # the field named as the office reads it
+    assert "Erreur de saisie" not in text  # the reason stays the office's
+    assert v1.content_sha256 in text and v2.content_sha256 in text
+    assert verify_pdf(pdf, _trust(server)).code == INTACT
+
+
+def test_a_corrected_version_naming_no_real_signed_version_is_drawn_unsigned(server):
+    """``based_on`` is the office device's word: a hash (or number) that is not the signed
+    version's gets no signature printed."""
+    v1, _pdf = _signed_on_device(status=DocumentStatus.SUBMITTED)
+    v2 = _corrected(v1, based_on={"version": 1, "content_sha256": "0" * 64})
+    text = _text(documents.version_pdf(v2))
+    assert "Mme Claire Dubois" not in text and "Brouillon — non signé" in text
+    assert "Corrigé par le bureau" not in text
+
+
 def test_a_head_office_database_before_the_pdf_tables_gains_them(tmp_path):
     import sqlite3
 
@@ -229,3 +283,63 @@ def test_a_file_too_large_for_a_report_pdf_is_held_aside_unread(server, monkeypa
     held = documents.held_aside()
     assert [h["report_version_id"] for h in held] == [version.id]
     assert "above" in held[0]["reason"]
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_corrected_version_2_says_it_corrects_the_signed_version_1_which_stays_identical(
+    server, language, tmp_path
+):
+    """Version 1 (signed on the device, uploaded, sealed) is served byte for byte the same
+    after the office's version 2 exists; version 2's sealed PDF opens with "Version 2 —
+    corrige la version 1 signée le … par <signer>" and the corrections, in both languages."""
+    import copy
+    import subprocess
+
+    from app.reports.canonical import content_sha256, plain
+    from app.reports.formatting import Formats
+
+    version, pdf = _signed_on_device("tech1", language=language)
+    tech1, office = server.login("tech1"), server.login("office")
+    assert tech1.put(f"/blobs/{version.pdf_blob_sha256}", pdf).status_code == 201
+    v1_before = office.get(_path(version.id), params={"language": language})
+    assert v1_before.status_code == 200, v1_before.text
+
+    content = copy.deepcopy(version.content)
+    for line in content["work"]:
+        if line["field"] == "diagnosis":
+            before, line["text"] = line["text"], "Électrodes usées, remplacées"
+    content["based_on"] = {"version": 1, "content_sha256": version.content_sha256}
+    content["corrections"] = [{
+        "field": "work:diagnosis", "label": "", "before": before,
+        "after": "Électrodes usées, remplacées", "reason": "Inversion de deux pièces",
+        "by": office.user["id"], "at": "2026-03-12T09:00:00",
+    }]  # fmt: skip
+    content = plain(content)
+    v2 = ReportVersion.create(
+        intervention=version.intervention_id, kind=version.kind, version=2,
+        status=DocumentStatus.VALIDATED, content=content, content_sha256=content_sha256(content),
+        created_by=office.user["id"], validated_by=office.user["id"], validated_at=NOW,
+    )  # fmt: skip
+
+    answer = office.get(_path(v2.id), params={"language": language})
+    assert answer.status_code == 200, answer.text
+    path = tmp_path / "v2.pdf"
+    path.write_bytes(answer.content)
+    check = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    first = " ".join((PdfReader(io.BytesIO(answer.content)).pages[0].extract_text()).split())
+    signature = Signature.get(Signature.content_sha256 == version.content_sha256)
+    when = Formats(language).datetime(signature.audit["signed_at_local"])
+    line = {
+        "fr": f"Version 2 — corrige la version 1 signée le {when} par Mme Claire Dubois",
+        "en": f"Version 2 — corrects version 1 signed on {when} by Mme Claire Dubois",
+    }[language]
+    assert line in first, first[:700]
+    packed = "".join(first.split())
+    assert "ÉlectrodesuséeS,remplacées".lower() in packed.lower()
+    assert "Inversiondedeuxpièces" in packed
+    assert verify_pdf(answer.content, _trust(server)).code == INTACT
+
+    v1_after = office.get(_path(version.id), params={"language": language})
+    assert v1_after.content == v1_before.content  # version 1 byte for byte as sealed
+    assert v1_after.content.startswith(pdf)  # and that is the device's signed PDF, sealed

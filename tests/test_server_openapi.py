@@ -44,6 +44,8 @@ def test_the_document_is_valid_openapi_and_covers_every_endpoint(demo_server):
         ("HEAD", "/blobs/{sha256}"),
         ("GET", "/blobs/{sha256}"),
         ("GET", "/office/deliveries"),
+        ("GET", "/office/held-aside"),
+        ("POST", "/office/held-aside/{held_id}/resolve"),
         ("GET", "/report-versions/{version_id}/pdf"),
     }
     schemas = document["components"]["schemas"]

@@ -12,6 +12,7 @@ import uuid
 from datetime import datetime
 
 import pytest
+from report_support import signature_strokes
 
 from app.domain import lifecycle
 from app.errors import PermissionDeniedError, TransitionError
@@ -83,7 +84,8 @@ def comment_fields(intervention_id: str, author: str, body: str = "RAS") -> dict
 
 def signature_fields(intervention_id: str) -> dict:
     return {"document_kind": "visit_report", "intervention_id": intervention_id,
-            "signer_name": "M. Durand", "signed_at": NOW, "content_sha256": "b" * 64}  # fmt: skip
+            "signer_name": "M. Durand", "signed_at": NOW, "content_sha256": "b" * 64,
+            "strokes": signature_strokes()}  # fmt: skip
 
 
 # --- lifecycle -------------------------------------------------------------------------------

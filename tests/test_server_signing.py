@@ -189,3 +189,122 @@ def test_signed_and_submitted_offline_arrives_in_one_sync(devices, server):
         server, lambda: [f.kind for f in FollowUp.select().where(FollowUp.intervention == job_id)]
     )
     assert kinds == ["none"]
+
+
+DROP = object()  # the field left out of the pushed row
+HOSTILE_SIGNATURES = {
+    "no strokes": ({"strokes": DROP}, "The signature box is empty"),
+    "empty": ({"strokes": []}, "The signature box is empty"),
+    "a dot": ({"strokes": [[[300, 100, 0]]]}, "Too little ink"),
+    "a tap": ({"strokes": [[[300, 100, 0], [301, 101, 30], [300, 101, 60]]]}, "Too little ink"),
+    "a scribble in place": (
+        {"strokes": [[[300 + (i % 2), 100, 10 * i] for i in range(40)]]}, "Too little ink",
+    ),
+    "no signer name": ({"signer_name": " "}, "signer's name is required"),
+    "signer name left out": ({"signer_name": DROP}, "signer's name is required"),
+    "not numbers": ({"strokes": [[["a", "b", "c"]] * 12]}, "numeric x, y and t"),
+    "a claimed tiny pad": (
+        {"strokes": [[[1, 1, 0], [2, 2, 200]] * 6], "audit": {"pad": {"width": 8, "height": 3}}},
+        "signature box of 200 to 2400",
+    ),
+    "outside the pad": ({"strokes": [[[5000, 100, 0]] * 12]}, "inside the signature box"),
+    "too many strokes": ({"strokes": [[[1, 1, 0]]] * 51}, "at most 50 strokes"),
+}  # fmt: skip
+
+
+def test_head_office_refuses_a_signed_row_that_is_no_signature(devices, server):
+    """The device's rule (``app.domain.signature``) applied to every pushed signed row: each
+    hostile variant is rejected with its reason, nothing stored, the job not signed; the same
+    row with a real signature is applied."""
+    device = devices("tech")
+    tech1 = device.session.sign_in("tech1", "demo")
+    client = server.login("tech1", device_id=str(uuid.uuid4()))
+    job_id = device(lambda: _work_done(tech1))
+    good = {"document_kind": "visit_report", "intervention_id": job_id,
+            "signer_name": "M. Petit", "signer_role": "Gérant",
+            "signed_at": "2026-03-11T10:00:00", "content_sha256": "c" * 64,
+            "outcome": "signed", "strokes": signature_strokes()}  # fmt: skip
+    for name, (change, words) in HOSTILE_SIGNATURES.items():
+        row_id = str(uuid.uuid4())
+        fields = {k: v for k, v in {**good, **change}.items() if v is not DROP}
+        answer = push(client, {
+            "signatures": [{"id": row_id, "fields": fields}],
+            "interventions": [{"id": job_id, "base_version": 0, "fields": {"status": "signed"}}],
+        })  # fmt: skip
+        rejected = {r["id"]: r["reason"] for r in answer.json()["rejected"]}
+        assert rejected.keys() == {row_id, job_id}, name
+        assert rejected[row_id].startswith("This signature cannot be accepted: "), name
+        assert words in rejected[row_id], (name, rejected[row_id])
+        assert on_server(server, lambda r=row_id: Signature.get_or_none(Signature.id == r)) is None
+    assert on_server(server, lambda: Intervention.get_by_id(job_id).status) != "signed"
+    row_id = str(uuid.uuid4())
+    answer = push(client, {
+        "signatures": [{"id": row_id, "fields": good}],
+        "interventions": [{"id": job_id, "base_version": 0, "fields": {"status": "signed"}}],
+    })  # fmt: skip
+    assert answer.json()["rejected"] == []
+    assert on_server(server, lambda: Intervention.get_by_id(job_id).status) == "signed"
+
+
+def test_the_office_cannot_push_a_dot_as_a_signature_either(devices, server):
+    device = devices("tech")
+    tech1 = device.session.sign_in("tech1", "demo")
+    job_id = device(lambda: _work_done(tech1))
+    office = server.login("office", device_id=str(uuid.uuid4()))
+    row_id = str(uuid.uuid4())
+    fields = {"document_kind": "visit_report", "intervention_id": job_id,
+              "signer_name": "M. Petit", "signed_at": "2026-03-11T10:00:00",
+              "content_sha256": "c" * 64, "strokes": [[[300, 100, 0]]]}  # fmt: skip
+    answer = push(office, {"signatures": [{"id": row_id, "fields": fields}]})
+    assert "Too little ink" in answer.json()["rejected"][0]["reason"]
+
+
+def test_head_office_refuses_hostile_parts_to_order_from_the_shared_rule(devices, server):
+    """A signed job; a hostile device pushes follow-ups whose lines break
+    ``app.domain.follow_up``: each is rejected with its reason and not stored; a good one
+    (catalogue part, whole units) is applied."""
+    device = devices("tech")
+    tech1 = device.session.sign_in("tech1", "demo")
+    client = server.login("tech1", device_id=str(uuid.uuid4()))
+
+    def signed():
+        job_id = _work_done(tech1)
+        signing_service.sign(job_id, tech1, strokes=signature_strokes(), signer_name="M. Petit",
+                             signer_role="Gérant")  # fmt: skip
+        part = Part.get((Part.fractional == False) & (Part.deleted == False))
+        return job_id, part.id, part.reference
+
+    job_id, part_id, reference = device(signed)
+    assert device.session.sync_once() is not None
+
+    def line(**change):
+        return {"part_id": part_id, "reference": reference, "name": "Pièce", "unit": "u",
+                "quantity": 2, **change}  # fmt: skip
+
+    hostile = {
+        "huge list": ([line(part_id=str(uuid.uuid4())) for _ in range(200)], "At most 50"),
+        "nested object": ([line(name={"a": {"b": {"c": 1}}})], "name must be text"),
+        "negative": ([line(quantity=-3)], "above 0"),
+        "NaN as text": ([line(quantity="NaN")], "must be a number"),
+        "a string": ([line(quantity="2")], "must be a number"),
+        "not in the catalogue": ([line(part_id=str(uuid.uuid4()))], "not in the catalogue"),
+        "half a whole part": ([line(quantity=1.5)], "whole units"),
+        "not a list": ({"part_id": part_id}, "at least one line"),
+    }
+    for name, (lines, words) in hostile.items():
+        row_id = str(uuid.uuid4())
+        fields = {"intervention_id": job_id, "kind": "parts_order", "lines": lines}
+        answer = push(client, {"follow_ups": [{"id": row_id, "fields": fields}]})
+        rejected = {r["id"]: r["reason"] for r in answer.json()["rejected"]}
+        assert rejected.get(row_id, "").startswith("The parts to order cannot be accepted"), name
+        assert words in rejected[row_id], (name, rejected[row_id])
+        assert on_server(server, lambda r=row_id: FollowUp.get_or_none(FollowUp.id == r)) is None
+    good = str(uuid.uuid4())
+    fields = {"intervention_id": job_id, "kind": "parts_order", "lines": [line()]}
+    answer = push(client, {"follow_ups": [{"id": good, "fields": fields}]})
+    assert answer.json()["rejected"] == []
+    # and a later edit of the good row is judged by the same rule
+    answer = push(client, {"follow_ups": [{"id": good, "base_version": 0,
+                                           "fields": {"lines": [line(quantity=-1)]}}]})  # fmt: skip
+    assert "above 0" in answer.json()["rejected"][0]["reason"]
+    assert on_server(server, lambda: FollowUp.get_by_id(good).lines)[0]["quantity"] == 2

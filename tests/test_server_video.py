@@ -1,5 +1,5 @@
 """Head office decides media made from a video and video notes from the shared rule
-(``app.domain.video``, through the table policy's ``row_check``), for technicians and the
+(``app.domain.video``, the table policy's ``row_rule``), for technicians and the
 office alike, on SQLite and PostgreSQL: a still or clip must name a video of the same
 intervention and a time within it; notes are bounded. A still pushed in the same batch as
 its video is accepted whatever their order."""

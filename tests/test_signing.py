@@ -13,13 +13,19 @@ from pypdf import PdfReader
 from report_support import INTERNAL, filled_job, signature_strokes
 
 from app import clock
+from app.domain import lifecycle
 from app.errors import AuthError, TerrainError, TransitionError, ValidationError
 from app.media.blob_store import BlobStore
 from app.models import FollowUp, Intervention, Part, ReportVersion, Signature
 from app.models.enums import DocumentStatus, FollowUpKind, SignatureOutcome
 from app.models.enums import InterventionStatus as S
 from app.reports.canonical import content_sha256
-from app.reports.signature import EmptySignatureError, SignatureTooSmallError, SignerError
+from app.reports.signature import (
+    EmptySignatureError,
+    MalformedSignatureError,
+    SignatureTooSmallError,
+    SignerError,
+)
 from app.services import follow_up_service, lifecycle_service, report_service, signing_service
 from app.services.follow_up_service import FollowUpError, FollowUpInput, PartLine
 from app.services.signing_service import (
@@ -112,6 +118,31 @@ def test_a_bad_signature_stores_nothing(done, change, error):
     assert isinstance(err.value, ValidationError) and err.value.hint
     assert counts(job) == (0, 0, S.WORK_DONE)
     assert not (blobs.root.exists() and any(blobs.root.rglob("*.*")))
+
+
+@pytest.mark.parametrize("pad", [(20, 8), (600, 10), (10_000, 200)], ids=["tiny", "flat", "huge"])
+def test_a_pad_size_no_screen_shows_is_refused_so_a_dot_cannot_look_big(done, pad):
+    """A 20-pixel pad would make a dot a quarter of its width: the rule bounds the pad."""
+    job, tech, _ = done
+    strokes = [[[1, 1, 0], [1.5, 1.2, 100], [2, 1.5, 200]] * 4]
+    with pytest.raises(MalformedSignatureError, match="signature box of 200 to 2400"):
+        sign(job, tech, strokes=strokes, pad=pad)
+    assert counts(job) == (0, 0, S.WORK_DONE)
+
+
+def test_the_device_and_head_office_judge_a_signature_with_one_rule(done):
+    """What the service refuses, the row rule head office applies refuses too (a dot), and
+    the record the service stores passes it."""
+    job, tech, _ = done
+    with pytest.raises(SignatureTooSmallError) as err:
+        sign(job, tech, strokes=[[[100, 100, 0]]])
+    dot = {"outcome": "signed", "signer_name": "Mme Durand", "strokes": [[[100, 100, 0]]]}
+    assert lifecycle.signature_record_refusal(dot) == (
+        f"This signature cannot be accepted: {err.value.message}"
+    )
+    closed = sign(job, tech)
+    row = Signature.select().where(Signature.id == closed.signature.id).dicts().get()
+    assert lifecycle.signature_record_refusal(row) is None
 
 
 def test_signing_needs_the_work_done(done):
@@ -274,6 +305,16 @@ def test_after_a_refusal_the_follow_up_is_recorded_too(done):
          "error.follow_up.quantity"),
         ([FollowUpInput("parts_order", lines=[PartLine("PART", "abc")])],
          "error.follow_up.quantity"),
+        ([FollowUpInput("parts_order", lines=[PartLine("PART", "-2")])],
+         "error.follow_up.quantity"),
+        ([FollowUpInput("parts_order", lines=[PartLine("PART", "NaN")])],
+         "error.follow_up.quantity"),
+        ([FollowUpInput("parts_order", lines=[PartLine("PART", 10_001)])],
+         "error.follow_up.quantity"),
+        ([FollowUpInput("parts_order", lines=[PartLine("PART", {"n": 1})])],
+         "error.follow_up.quantity"),
+        ([FollowUpInput("parts_order", lines=[PartLine("PART", 1)] * 51)],
+         "error.follow_up.lines"),
         ([FollowUpInput("next_preventive", proposed_date="31/02/2027")], "error.follow_up.date"),
     ],
 )  # fmt: skip

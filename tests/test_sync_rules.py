@@ -28,6 +28,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 import requests
+from report_support import signature_strokes
 from server_support import (
     DEMO_PASSWORD,
     TEST_MAX_BLOB_BYTES,
@@ -923,6 +924,7 @@ def test_rule6_signed_documents_are_immutable_to_the_technician(demo_server, new
         signature = Signature.create(
             document_kind="visit_report", intervention=job, signer_name="M. Durand",
             signed_at=now, content_sha256="a" * 64, device_id=tech1.device_id,
+            strokes=signature_strokes(),
         )  # fmt: skip
         report = ReportVersion.create(
             intervention=other, kind="visit_report", version=1, status="signed",

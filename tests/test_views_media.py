@@ -55,6 +55,7 @@ def test_a_selection_is_imported_into_the_chosen_phase_and_refusals_are_named(jo
         assert sorted(h.ids("media-")) == sorted(
             [
                 "media-phase",
+                "media-camera",  # the harness's page is a browser's: the camera is offered
                 "media-add",
                 "media-dropbox",
                 "media-groups",

@@ -101,6 +101,15 @@ def test_an_unsigned_slip_says_so_and_the_phone_layout_has_no_fault(demo_db):
     async def scenario():
         h = await office_at(f"/office/validation/{item.intervention_id}", width=390, height=844)
         assert "non signé" in h.text("validation-evidence").lower()
+        slip = validation_service.slip(item.intervention_id, _office())
+        outcome, reason = slip.missing  # the demo's unsigned slip has its record
+        said = {
+            "absent": "Non signé — client absent",
+            "refused": "Non signé — le client a refusé de signer",
+        }
+        assert said[outcome] in h.text("slip-signed")  # which, on the first screen
+        assert reason in h.text("slip-unsigned-reason")
+        assert "absent ou a refusé" not in h.text("validation-evidence")  # not vague
         assert not layout_faults(h.page)
         h.close()
 

@@ -32,6 +32,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+from app.domain import signature
 from app.models.enums import (
     DocumentKind,
     DocumentStatus,
@@ -160,10 +161,13 @@ def refusal(
 
 def signature_record_refusal(row: dict[str, Any]) -> str | None:
     """Why a new signature row cannot be stored (None: it can), the device's signing service
-    and head office alike: a refusal or absence record says why and holds no signature."""
+    and head office alike: a refusal or absence record says why and holds no signature; a
+    signed one holds a real signature and names its signer (``app.domain.signature``)."""
     outcome = row.get("outcome") or SIGNED_OUTCOME
-    if outcome not in set(SignatureOutcome):
+    if not isinstance(outcome, str) or outcome not in set(SignatureOutcome):
         return f"A signature record is signed, refused or absent, not {outcome!r}."
+    if outcome == SIGNED_OUTCOME:
+        return signature.signed_record_refusal(row)
     if outcome in UNSIGNED_OUTCOMES:
         if len(" ".join(str(row.get("reason") or "").split())) < 3:
             return "Say why the client did not sign (at least 3 characters)."

@@ -16,13 +16,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from app.domain import lifecycle, video
+from app.domain import follow_up, lifecycle, video
 from app.domain.lifecycle import DocumentRules
 from app.models import MODELS_BY_TABLE
 
 SERVER = "server"
 DEVICE = "device"
 INTERVENTIONS = "interventions"
+Lookup = Callable[[str, str], dict | None]  # (table, id) -> the row, or None
+RowRule = Callable[[dict[str, Any], Lookup | None], str | None]
 
 
 @dataclass(frozen=True)
@@ -72,11 +74,9 @@ class TablePolicy:
     server_wins: frozenset[str] = frozenset()  # fields whose conflicts head office decides
     # The status conflicts head office decides: when its value of ``status`` is one of these.
     server_wins_statuses: frozenset[str] = frozenset()
-    # A check of a new row's values (the row as stored): why it is refused, or None.
-    row_rule: Callable[[dict[str, Any]], str | None] | None = None
-    # A check of a row as it would be (inserted or changed, by anyone), given a reader of the
-    # rows it references, ``read(table, id)``: why it is refused, or None.
-    row_check: Callable[[dict[str, Any], Callable], str | None] | None = None
+    # A check of a row's values (the row as it would be stored), given a way to read other
+    # rows (``lookup(table, id)``, or None where there is none): why it is refused, or None.
+    row_rule: RowRule | None = None
     # Columns naming another row of the same table: rows setting one are decided after the
     # table's other rows of the same push (the row they name may come in that push).
     same_table_links: tuple[str, ...] = ()
@@ -85,6 +85,15 @@ class TablePolicy:
         if column in self.office_fields:
             return False
         return self.technician_fields is None or column in self.technician_fields
+
+
+def _signature_rule(row: dict[str, Any], lookup: Lookup | None) -> str | None:
+    return lifecycle.signature_record_refusal(row)
+
+
+def _follow_up_rule(row: dict[str, Any], lookup: Lookup | None) -> str | None:
+    parts = (lambda part_id: lookup("parts", part_id)) if lookup is not None else None
+    return follow_up.row_refusal(row, parts)
 
 
 def _set(*names: str) -> frozenset[str]:
@@ -137,7 +146,7 @@ POLICIES: tuple[TablePolicy, ...] = (
         "attachments", technician=True, links=(TO_INTERVENTION, TO_QUOTE),
         blobs=("thumb_sha256", "blob_sha256", "original_sha256"),  # thumbnails first
         authorship=_set("created_by_id"), after_signature=True,
-        row_check=video.attachment_refusal, same_table_links=("source_attachment_id",),
+        row_rule=video.attachment_refusal, same_table_links=("source_attachment_id",),
     ),
     TablePolicy(
         "comments", technician=True, links=(TO_INTERVENTION,), authorship=_set("author_id"),
@@ -146,7 +155,7 @@ POLICIES: tuple[TablePolicy, ...] = (
     TablePolicy(
         "signatures", technician=True, links=(TO_INTERVENTION, TO_QUOTE),
         blobs=("image_blob_sha256",), insert_only=True,
-        row_rule=lifecycle.signature_record_refusal,
+        row_rule=_signature_rule,
     ),
     TablePolicy(
         "report_versions", technician=True, links=(TO_INTERVENTION,),
@@ -156,7 +165,7 @@ POLICIES: tuple[TablePolicy, ...] = (
     ),
     TablePolicy(
         "follow_ups", technician=True, links=(TO_INTERVENTION,),
-        authorship=_set("created_by_id"), after_signature=True,
+        authorship=_set("created_by_id"), after_signature=True, row_rule=_follow_up_rule,
     ),
 )
 # fmt: on

@@ -85,9 +85,10 @@ def _bad(expected: str) -> VideoNoteError:
 Reader = Callable[[str, str], "dict[str, Any] | None"]
 
 
-def attachment_refusal(row: dict[str, Any], read: Reader) -> str | None:
+def attachment_refusal(row: dict[str, Any], read: Reader | None) -> str | None:
     """Why an attachment row (wire column names, as it would be stored) is refused, reading
-    the row it was made from with ``read(table, id)``; None when it is acceptable."""
+    the row it was made from with ``read(table, id)`` (None: no rows to read, only the row's
+    own values are checked); None when it is acceptable. The table's ``row_rule``."""
     notes = row.get("video_notes")
     if notes is not None:
         if row.get("kind") != "video":
@@ -101,6 +102,8 @@ def attachment_refusal(row: dict[str, Any], read: Reader) -> str | None:
         return "A time in a video needs the video it belongs to." if t_ms is not None else None
     if source_id == row.get("id"):
         return "A media cannot be made from itself."
+    if read is None:
+        return None if t_ms is not None else "A still or a clip names the time it was taken at."
     source = read(ATTACHMENTS, source_id)
     if source is None or source.get("kind") != "video":
         return "A still or a clip must come from a video of this intervention."

@@ -7,13 +7,30 @@ across all catalogs (``app.i18n`` checks it at import). Add a module here and to
 
 from app.locales import (
     base,
+    corrected_report,
     customer_record,
     field,
+    held_aside,
     media,
+    media_sync,
+    report_correction,
     seal,
     signing,
     validation,
     video,
 )
 
-MODULES = (base, validation, customer_record, media, seal, signing, field, video)
+MODULES = (
+    base,
+    validation,
+    customer_record,
+    media,
+    seal,
+    signing,
+    field,
+    corrected_report,
+    media_sync,
+    held_aside,
+    report_correction,
+    video,
+)

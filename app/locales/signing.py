@@ -135,7 +135,8 @@ FR: dict[str, str] = {
     "error.follow_up.no_lines": "Ajoutez les pièces à commander.",
     "error.follow_up.lines": "Trop de pièces sur une seule suite.",
     "error.follow_up.part": "Choisissez chaque pièce dans le catalogue, une seule fois.",
-    "error.follow_up.quantity": "{part} : la quantité doit être positive (en unités entières pour cette pièce).",
+    "error.follow_up.quantity": "{part} : la quantité doit être positive, au plus 10 000 (en unités entières pour cette pièce).",
+    "error.follow_up.line_rule": "Les pièces à commander ne sont pas acceptées : choisissez chaque pièce dans le catalogue, une fois, avec une quantité positive.",
 }
 
 EN: dict[str, str] = {
@@ -266,5 +267,6 @@ EN: dict[str, str] = {
     "error.follow_up.no_lines": "Add the parts to order.",
     "error.follow_up.lines": "Too many parts on one follow-up.",
     "error.follow_up.part": "Choose each part from the catalogue, once.",
-    "error.follow_up.quantity": "{part}: the quantity must be above 0 (whole units for this part).",
+    "error.follow_up.quantity": "{part}: the quantity must be above 0, at most 10,000 (whole units for this part).",
+    "error.follow_up.line_rule": "The parts to order are not accepted: choose each part from the catalogue, once, with a quantity above 0.",
 }

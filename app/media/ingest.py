@@ -56,6 +56,15 @@ class IngestSettings:
     max_pixels: int = 100_000_000  # more is a decompression bomb (a 12 MP photo is 12 M)
     max_video_s: float = 15 * 60
 
+    @classmethod
+    def from_env(cls) -> IngestSettings:
+        """The defaults, with the original kept when ``$TERRAIN_KEEP_ORIGINALS`` is 1 (a
+        company that wants the camera's own file at head office; "Libérer les originaux
+        envoyés" in the settings then frees the device's copies once head office holds
+        them)."""
+        keep = os.environ.get("TERRAIN_KEEP_ORIGINALS", "").strip().lower() in ("1", "true", "yes")
+        return cls(keep_original=keep)
+
 
 @dataclass(frozen=True)
 class Ingested:

@@ -8,6 +8,12 @@ photos, notes); the slip (*bon d'intervention*) the administrative record (ident
 requester, period, technician, work, measurements, meters, parts, time, notes). Both end with
 the summary and the signature block, always on the same page.
 
+A version the office corrected (its content has ``based_on`` and ``corrections``,
+docs/reports.md "Versions") says so under the identity: "Version 2 — corrige la version 1
+signée le <date> par <signer>" (``Corrects``: what head office knows of the version it
+corrects) and the list of corrections, field, old → new value, reason. The version it
+corrects is another document, untouched.
+
 A photo that is missing or unreadable becomes a visible placeholder and a logged warning.
 """
 
@@ -16,7 +22,8 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Callable
-from datetime import UTC
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from fpdf import FPDF, FontFace
 from fpdf.enums import TableBordersLayout, XPos, YPos
@@ -45,6 +52,21 @@ HEAD_FILL = (235, 239, 244)
 BOLD = FontFace(emphasis="BOLD", fill_color=HEAD_FILL)
 
 PhotoLoader = Callable[[str], bytes | None]
+BLUE, BLUE_FILL = (25, 70, 150), (232, 240, 252)
+
+
+@dataclass(frozen=True)
+class Corrects:
+    """What a corrected version says of the version it corrects: this version's number, the
+    corrected one's, and how that one was closed — ``outcome`` ``signed`` (by
+    ``signer_name`` at ``signed_at``, local time) or ``refused`` / ``absent`` (recorded at
+    ``signed_at``); ``None``: not known."""
+
+    version: int
+    based_on: int
+    outcome: str | None = None
+    signed_at: datetime | str | None = None
+    signer_name: str = ""
 
 
 class _Doc(FPDF):
@@ -150,15 +172,26 @@ class _Doc(FPDF):
 class _Report:
     """Draws one document; ``sections`` says which parts, in order."""
 
-    def __init__(self, content, kind, language, signature, photos, missing=None) -> None:
+    def __init__(
+        self, content, kind, language, signature, photos, missing=None, corrects=None
+    ) -> None:
         if "totals" not in content:
             raise ValueError("Draw the final content (report_service.final_content), not a draft.")
         self.c, self.kind = content, kind
         self.tr, self.f = Translator(language), Formats(language)
         self.signature, self.photo_loader = signature, photos
         self.missing = missing  # (outcome "refused" / "absent", reason): recorded, not a draft
+        based_on = content.get("based_on") if isinstance(content.get("based_on"), dict) else None
+        if corrects is None and based_on is not None:  # a corrected content, nothing known
+            based = based_on.get("version") if isinstance(based_on.get("version"), int) else 1
+            corrects = Corrects(version=based + 1, based_on=based)
+        self.corrects = corrects if based_on is not None or corrects is not None else None
         self.sha256 = content_sha256(content)
-        if signature is not None and signature.content_sha256 != self.sha256:
+        # A version the office corrected after the signature (``app.domain.corrections``)
+        # carries the client's signature of the version it is based on, not of itself.
+        self.based_on = _based_on(content)
+        signed = self.based_on["content_sha256"] if self.based_on else self.sha256
+        if signature is not None and signature.content_sha256 != signed:
             raise ValidationError(
                 "The signature was given for another content than this report's.",
                 key="error.report.hash_mismatch",
@@ -218,16 +251,76 @@ class _Report:
         doc.cell(doc.epw - 100, 4.5, day, align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
         issued = tr("report.issued", date=f.datetime(clock.now()))
         doc.cell(doc.epw - 100, 4.5, issued, align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
-        if self.signature is None:
+        if self.corrects is not None:
+            doc.set_text_color(*BLUE)
+            doc.set_font(FONT, "B", 9)
+            label = tr("report.corrects.label", version=self.corrects.version)
+            doc.cell(doc.epw - 100, 5, label, align="R")
+            doc.set_text_color(*DARK)
+        elif self.signature is None:
             doc.set_text_color(*RED)
             doc.set_font(FONT, "B", 9)
             label = tr(f"report.unsigned.{self.missing[0]}") if self.missing else tr("report.draft")
             doc.cell(doc.epw - 100, 5, label, align="R")
             doc.set_text_color(*DARK)
+        elif self.based_on:
+            doc.set_font(FONT, "B", 9)
+            doc.cell(doc.epw - 100, 5, tr("report.corrected"), align="R")
         doc.set_xy(MARGIN, max(left_bottom, doc.y) + 3)
+        if self.corrects is not None:
+            self.corrections()
         self._parties()
         self._intervention()
         self._equipment()
+
+    # --- a corrected version: which version it corrects, and each correction ---
+
+    def corrects_line(self) -> str:
+        """ "Version 2 — corrige la version 1 signée le <date> par <signer>" (or unsigned)."""
+        tr, f, k = self.tr, self.f, self.corrects
+        args = {"version": k.version, "based_on": k.based_on}
+        when = f.datetime(k.signed_at) if k.signed_at else ""
+        if k.outcome == "signed" and when:
+            return tr("report.corrects.signed", date=when, signer=k.signer_name or "—", **args)
+        if k.outcome in ("refused", "absent") and when:
+            return tr(f"report.corrects.{k.outcome}", date=when, **args)
+        return tr("report.corrects.plain", **args)
+
+    def corrections(self) -> None:
+        doc, tr = self.doc, self.tr
+        top = doc.y
+        doc.set_fill_color(*BLUE_FILL)
+        doc.set_draw_color(*BLUE)
+        doc.set_text_color(*BLUE)
+        doc.set_font(FONT, "B", 10.5)
+        doc.multi_cell(0, 5.5, self.corrects_line(), fill=True, border="L", padding=(1.5, 2.5),
+                       new_x=XPos.LMARGIN, new_y=YPos.NEXT)  # fmt: skip
+        doc.set_draw_color(LINE)
+        doc.set_text_color(*DARK)
+        items = [c for c in self.c.get("corrections") or [] if isinstance(c, dict)]
+        doc.ln(1.5)
+        if not items:
+            doc.para(tr("report.corrects.none"))
+        else:
+            doc.table(
+                (30, 62, 62, 46), ("LEFT", "LEFT", "LEFT", "LEFT"),
+                [tr("report.corrects.field"), tr("report.corrects.before"),
+                 tr("report.corrects.after"), tr("report.corrects.reason")],
+                [(self._field_name(c), _text(c.get("before")) or "—",
+                  (_text(c.get("after")) or "—", BLUE), _text(c.get("reason")))
+                 for c in items],
+            )  # fmt: skip
+        doc.ln(2 if doc.y > top else 0)
+
+    def _field_name(self, correction: dict) -> str:
+        tr, field = self.tr, str(correction.get("field") or "")
+        name = field.partition(":")[2] if ":" in field else ""
+        key = f"report.corrects.field.{name}"
+        if name and tr.has(key):
+            return tr(key)
+        label = _text(correction.get("label"))
+        comment = tr("report.corrects.field.comment")
+        return f"{comment} ({label})" if label else (name or comment)
 
     def _parties(self) -> None:
         doc, c, tr = self.doc, self.c, self.tr
@@ -582,6 +675,17 @@ class _Report:
             doc.set_font(FONT, size=8.5)
             doc.multi_cell(half - 4, 4.2, tr("report.unsigned.reason", reason=reason),
                            max_line_height=4.2, new_x=XPos.LEFT, new_y=YPos.NEXT)  # fmt: skip
+        elif sig is None and self.corrects is not None:
+            k = self.corrects
+            doc.multi_cell(half - 4, 4.2, tr("report.corrects.signature", based_on=k.based_on),
+                           max_line_height=4.2, align="L", new_x=XPos.LEFT,
+                           new_y=YPos.NEXT)  # fmt: skip
+            if k.outcome == "signed":
+                doc.cell(half - 4, 4.6, tr("report.signature.signer", name=k.signer_name),
+                         new_x=XPos.LEFT, new_y=YPos.NEXT)  # fmt: skip
+                if k.signed_at:
+                    date = tr("report.signature.date", date=f.datetime(k.signed_at))
+                    doc.cell(half - 4, 4.6, date, new_x=XPos.LEFT, new_y=YPos.NEXT)
         elif sig is None:
             doc.set_text_color(*GREY)
             for key in ("signer", "role", "date"):
@@ -602,7 +706,29 @@ class _Report:
             doc.image(io.BytesIO(sig.image_png), x=x, y=image_top, w=half - 8, h=image_height,
                       keep_aspect_ratio=True)  # fmt: skip
         doc.set_xy(MARGIN, top + height + 1.5)
-        doc.para(tr("report.signature.hash", sha256=self.sha256), size=6.5, color=GREY)
+        signed = sig.content_sha256 if sig is not None else self.sha256
+        doc.para(tr("report.signature.hash", sha256=signed), size=6.5, color=GREY)
+        if self.based_on:
+            doc.para(tr("report.corrected.hash", sha256=self.sha256), size=6.5, color=GREY)
+        self._corrections()
+
+    def _corrections(self) -> None:
+        """Under the client's signature of the version a corrected one is based on: that the
+        office changed it afterwards (the corrections are listed at the top)."""
+        if self.based_on and self.signature is not None:
+            self.doc.para(self.tr("report.corrected"), bold=True)
+
+
+def _based_on(content: dict) -> dict | None:
+    """``{"version", "content_sha256"}`` of the signed version a corrected one is based on."""
+    based_on = content.get("based_on")
+    if isinstance(based_on, dict) and isinstance(based_on.get("content_sha256"), str):
+        return based_on
+    return None
+
+
+def _text(value) -> str:
+    return " ".join(str(value).split()) if value is not None else ""
 
 
 def _prepared_photo(photo: dict, loader: PhotoLoader | None) -> io.BytesIO | None:
@@ -655,17 +781,25 @@ def visit_report_pdf(
     signature=None,
     photos: PhotoLoader | None = None,
     missing: tuple[str, str] | None = None,
+    corrects: Corrects | None = None,
 ) -> bytes:
     """The visit report of ``content`` (a report's final content). ``signature``: the
     ``SignatureEvidence`` of this very content, or None for an unsigned draft; ``missing``:
     (``refused`` / ``absent``, reason) when the technician recorded why it is not signed;
-    ``photos`` gives a photo's bytes from its blob SHA-256 (None when it has none)."""
-    report = _Report(content, "visit_report", language, signature, photos, missing)
+    ``photos`` gives a photo's bytes from its blob SHA-256 (None when it has none);
+    ``corrects``: for a corrected version, what is known of the version it corrects."""
+    report = _Report(content, "visit_report", language, signature, photos, missing, corrects)
     return report.render(VISIT_REPORT_SECTIONS)
 
 
 def slip_pdf(
-    content: dict, *, language: str = "fr", signature=None, missing: tuple[str, str] | None = None
+    content: dict,
+    *,
+    language: str = "fr",
+    signature=None,
+    missing: tuple[str, str] | None = None,
+    corrects: Corrects | None = None,
 ) -> bytes:
     """The intervention slip (*bon d'intervention*) of ``content``."""
-    return _Report(content, "slip", language, signature, None, missing).render(SLIP_SECTIONS)
+    report = _Report(content, "slip", language, signature, None, missing, corrects)
+    return report.render(SLIP_SECTIONS)

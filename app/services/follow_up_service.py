@@ -8,7 +8,8 @@ One ``FollowUpInput`` per thing to do next; each becomes a ``FollowUp`` row:
   ``Priority``);
 - ``quote``: ``description`` (what to quote);
 - ``parts_order``: ``lines``, part + quantity (> 0; whole units unless the part is
-  fractional) -> ``lines`` ``[{part_id, reference, name, unit, quantity}]``;
+  fractional) -> ``lines`` ``[{part_id, reference, name, unit, quantity}]``, checked by
+  the rule head office applies to pushed follow-ups (``app.domain.follow_up``);
 - ``next_preventive``: ``proposed_date`` (today or later) -> ``due_date``;
 - ``other``: ``description``.
 
@@ -18,12 +19,12 @@ signed intervention to submitted, in one transaction: nothing is half-stored.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import date
 
 from app import clock
-from app.errors import ValidationError
+from app.domain import follow_up
+from app.domain.follow_up import MAX_LINES, FollowUpError
 from app.models import FollowUp, Part, db
 from app.models.enums import FollowUpKind, Priority
 from app.models.enums import InterventionStatus as S
@@ -32,18 +33,11 @@ from app.services.auth_service import CurrentUser
 from app.services.guards import load_intervention
 
 MAX_TEXT = 2000
-MAX_LINES = 50
 # The statuses a follow-up is recorded in: after the signature (or the unsigned submission),
 # until the office validates.
 OPEN_FOR_FOLLOW_UP = frozenset({S.SIGNED, S.SUBMITTED})
 NEEDS_DESCRIPTION = frozenset({FollowUpKind.QUOTE, FollowUpKind.OTHER})
 NEEDS_DATE = frozenset({FollowUpKind.NEW_VISIT, FollowUpKind.NEXT_PREVENTIVE})
-
-
-class FollowUpError(ValidationError):
-    """A follow-up that cannot be recorded as given."""
-
-    hint = "Correct the follow-up and save again."
 
 
 @dataclass(frozen=True)
@@ -214,21 +208,23 @@ def _lines(lines: list[PartLine], index: int) -> list[dict]:
                 "quantity": quantity,
             }
         )
+    if reason := follow_up.lines_refusal(out, _part_row):
+        raise FollowUpError(reason, field=f"lines.{index}", key="error.follow_up.line_rule")
     return out
 
 
+def _part_row(part_id: str) -> dict | None:
+    part = Part.live().where(Part.id == part_id).first()
+    return {"fractional": part.fractional} if part is not None else None
+
+
 def _quantity(raw: object, part: Part, index: int) -> float:
-    text = str(raw).strip().replace(",", ".") if not isinstance(raw, int | float) else raw
-    try:
-        value = float(text)
-    except (TypeError, ValueError):
-        value = math.nan
-    whole = part.fractional or value == int(value) if math.isfinite(value) else False
-    if not math.isfinite(value) or value <= 0 or value > 10000 or not whole:
+    value = follow_up.parse_quantity(raw)
+    if follow_up.quantity_refusal(value, fractional=part.fractional):
         raise FollowUpError(
             f"{part.name}: the quantity must be above 0"
             + ("" if part.fractional else ", in whole units")
-            + ".",
+            + f" and at most {follow_up.MAX_QUANTITY}.",
             field=f"lines.{index}",
             key="error.follow_up.quantity",
             part=part.name,

@@ -27,8 +27,10 @@ from app.errors import NotFoundError, TerrainError, ValidationError
 from app.media import annotation, dropbox_source
 from app.media.blob_store import BlobStore, default_blob_dir
 from app.media.ingest import Ingested, IngestSettings, MediaError, ingest
+from app.media.render_cache import RenderCache
 from app.models import Attachment, db
 from app.models.enums import MediaKind, MediaPhase, MediaSource
+from app.services import storage_service
 from app.services.auth_service import CurrentUser
 from app.services.guards import editable_intervention, load_intervention
 
@@ -66,7 +68,7 @@ def import_files(
     for path in paths:
         path = Path(path)
         try:
-            media = ingest(path, settings)
+            media = ingest(path, settings or IngestSettings.from_env())
             row = _store(media, intervention.id, who, store, phase, source)
             result = ImportResult(path.name, attachment=row)
         except MediaError as err:
@@ -113,11 +115,13 @@ def import_picked(
     ]
 
 
-def fetch(store: BlobStore, sha256: str | None, session) -> bool:
+def fetch(store: BlobStore, sha256: str | None, session, *, enforce: bool = True) -> bool:
     """Make sure this device holds the blob ``sha256``: downloaded from head office through
     the signed-in ``session`` when missing (checked against its hash). False when it cannot
     be had now (no session, no network, not at head office yet): the caller shows a
-    placeholder and tries again later."""
+    placeholder and tries again later. A downloaded file joins the bounded download cache
+    (``storage_service``), brought back under its limit unless ``enforce`` is False (the
+    caller does it once for a batch)."""
     if not sha256:
         return False
     if store.has(sha256):
@@ -131,7 +135,22 @@ def fetch(store: BlobStore, sha256: str | None, session) -> bool:
     except TerrainError as err:
         log.info("media %s… not downloaded: %s", sha256[:12], err)
         return False
+    storage_service.downloaded(store, sha256, enforce=enforce)
     return True
+
+
+def grid_pictures(
+    store: BlobStore, rows: Sequence[Attachment], session, *, fetch_limit: int = 40
+) -> list[bytes | None]:
+    """The thumbnails of ``rows`` for the grid, drawings included (rendered once per
+    annotation version): missing ones of other devices are downloaded first (at most
+    ``fetch_limit`` per call, the rest next time); the cached ones count as shown now."""
+    missing = [r for r in rows if r.thumb_sha256 and not store.has(r.thumb_sha256)]
+    fetched = [fetch(store, r.thumb_sha256, session, enforce=False) for r in missing[:fetch_limit]]
+    storage_service.shown(r.thumb_sha256 for r in rows)
+    if any(fetched):  # the cache grew: back under its limit, keeping what this grid shows
+        storage_service.enforce_cache(store, keep={r.thumb_sha256 for r in rows})
+    return [picture(store, row) for row in rows]
 
 
 def read_blob(store: BlobStore, sha256: str | None) -> bytes | None:
@@ -142,15 +161,27 @@ def read_blob(store: BlobStore, sha256: str | None) -> bytes | None:
 
 def picture(store: BlobStore, row: Attachment, *, full: bool = False) -> bytes | None:
     """What to show of a media: its thumbnail (or, ``full``, the stored photo) with its
-    annotations drawn over; None when this device does not hold it."""
+    annotations drawn over; None when this device does not hold it. An annotated thumbnail
+    is rendered once per annotation version (``render_cache``)."""
     data = read_blob(store, row.blob_sha256 if full else row.thumb_sha256)
     if data is None or not row.annotations:
         return data
     try:
-        return annotation.render(data, row.annotations)
+        if full:
+            return annotation.render(data, row.annotations)
+        cache = renders(store)
+        version = cache.version(row.thumb_sha256, row.annotations, annotation.VERSION)
+        return cache.get_or_render(
+            row.id, version, lambda: annotation.render(data, row.annotations)
+        )
     except Exception:  # a damaged file: shown without its drawings rather than not at all
         log.warning("media %s: annotations not drawn", row.id, exc_info=True)
         return data
+
+
+def renders(store: BlobStore) -> RenderCache:
+    """The annotated thumbnails kept next to the blob store (``<data-dir>/renders``)."""
+    return RenderCache.beside(store.root)
 
 
 # --- Dropbox ----------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from app.services import (
     day_service,
     detail_service,
     follow_up_service,
+    held_aside_service,
     history_service,
     lifecycle_service,
     media_service,
@@ -25,6 +26,7 @@ from app.services import (
     report_service,
     signing_service,
     stock_service,
+    storage_service,
     sync_service,
     time_service,
     validation_service,
@@ -54,6 +56,8 @@ class Services:
     reports: ModuleType = report_service
     signing: ModuleType = signing_service
     follow_ups: ModuleType = follow_up_service
+    storage: ModuleType = storage_service
+    held_aside: ModuleType = held_aside_service
     clock: Callable[[], datetime] = field(default=clock.now)
     # Long work off the UI loop (first sync, PDF rendering, media ingest, imports).
     jobs: JobRunner = field(default_factory=JobRunner)

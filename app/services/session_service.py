@@ -49,6 +49,7 @@ from app.sync.scheduler import DEFAULT_INTERVAL, SyncScheduler
 from app.sync.state import SyncProgress, SyncStatus
 from app.sync.store import ensure_device_id, get_state, set_state
 from app.sync.tracking import pending_count
+from app.sync.uploads import UploadBoard
 
 log = logging.getLogger(__name__)
 
@@ -114,10 +115,10 @@ class SessionTransport:
             self.service.store_token(self.user_id, self.token)
         return self.inner
 
-    def _call(self, name: str, *args: Any) -> Any:
+    def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         transport = self._ready()
         try:
-            return getattr(transport, name)(*args)
+            return getattr(transport, name)(*args, **kwargs)
         except AuthError:
             log.info("head office refused the token of user %s: forgetting it", self.user_id)
             self.token = None
@@ -144,14 +145,20 @@ class SessionTransport:
     def has_blob(self, sha256: str) -> bool:
         return self._call("has_blob", sha256)
 
-    def put_blob(self, sha256: str, path: Path | str) -> dict:
-        return self._call("put_blob", sha256, path)
+    def put_blob(self, sha256: str, path: Path | str, progress=None) -> dict:
+        return self._call("put_blob", sha256, path, progress)
 
     def get_blob(self, sha256: str, dest_path: Path | str) -> None:
         return self._call("get_blob", sha256, dest_path)
 
     def office_deliveries(self, intervention_id: str) -> list[dict]:
         return self._call("office_deliveries", intervention_id)
+
+    def office_held_aside(self, *, include_resolved: bool = False) -> list[dict]:
+        return self._call("office_held_aside", include_resolved=include_resolved)
+
+    def resolve_held_aside(self, held_id: int) -> dict:
+        return self._call("resolve_held_aside", held_id)
 
     def upload_offset(self, sha256: str) -> int | None:
         return self._call("upload_offset", sha256)
@@ -180,6 +187,7 @@ class SessionService:
         self.url_factory = url_factory  # head office moved (the settings): its transports
         self.probe = probe
         self.status = status or SyncStatus()
+        self.uploads = UploadBoard()  # each file's upload state, for the grid and sync screen
         self.interval = interval
         self.server_url = server_url
         self.background = background  # False: no scheduler (tests drive sync_once)
@@ -312,7 +320,7 @@ class SessionService:
 
         self.status.started()
         try:
-            done = synchronize(transport, progress=report)
+            done = synchronize(transport, progress=report, uploads=self.uploads)
         except Exception as exc:
             self.status.failed(exc, pending=pending_count())
             raise
@@ -359,8 +367,9 @@ class SessionService:
                 return
             if self._scheduler is None:
                 self._scheduler = SyncScheduler(
-                    self.database, lambda: self.transport, self.status, interval=self.interval
-                )
+                    self.database, lambda: self.transport, self.status, interval=self.interval,
+                    uploads=self.uploads,
+                )  # fmt: skip
                 self._scheduler.start(run_now=run_now)
             elif run_now:
                 self._scheduler.sync_now()
@@ -373,7 +382,9 @@ class SessionService:
 
     def sync_once(self) -> SyncReport | None:
         """One sync on the calling thread (tests, and devices without a scheduler)."""
-        scheduler = SyncScheduler(self.database, lambda: self.transport, self.status)
+        scheduler = SyncScheduler(
+            self.database, lambda: self.transport, self.status, uploads=self.uploads
+        )
         with db.using(self.database):
             return scheduler.run_once()
 
@@ -412,6 +423,44 @@ class SessionService:
             unsent = sync_service.unsent()
         self.status.set_pending(unsent.rows)  # the badge says the same as the question
         return unsent
+
+    # --- files at head office (media of other devices, freeing originals) -----------------
+
+    def _signed_in_transport(self) -> SessionTransport:
+        transport = self.transport
+        if transport is None:
+            raise TransportError(
+                "Nobody is signed in with head office on this device.", key="sync.unreachable"
+            )
+        return transport
+
+    def has_blob(self, sha256: str) -> bool:
+        """Does head office hold the file ``sha256``? (network: off the UI loop)"""
+        return self._signed_in_transport().has_blob(sha256)
+
+    def get_blob(self, sha256: str, dest_path: Path | str) -> None:
+        """Download the file ``sha256`` from head office (checked against its hash)."""
+        return self._signed_in_transport().get_blob(sha256, dest_path)
+
+    # --- uploads ------------------------------------------------------------------------------
+
+    def retry_upload(self, sha256: str) -> None:
+        """ "Réessayer" on a failed file: it waits again and a sync starts at once."""
+        self.uploads.retry(sha256)
+        self.sync_now()
+
+    def refresh_uploads(self) -> None:
+        """Show the files waiting to go before the next sync runs (the grid, the sync
+        screen): the board is planned from the outbox, as the blob step will."""
+        from app.media.blob_store import BlobStore, default_blob_dir
+        from app.sync.blobs import planned_files
+        from app.sync.engine import is_running
+
+        if is_running():  # the blob step plans the board itself
+            return
+        with db.using(self.database), self.database.connection_context():
+            root = default_blob_dir()
+            self.uploads.plan(planned_files(BlobStore(root) if root is not None else None))
 
     def refresh_pending(self) -> None:
         with db.using(self.database), self.database.connection_context():

@@ -144,3 +144,24 @@ def local_time(utc: datetime | None) -> datetime | None:
     if utc is None:
         return None
     return utc.replace(tzinfo=UTC).astimezone().replace(tzinfo=None)
+
+
+def file_labels(rows: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """A readable name of each row a file to send belongs to: an attachment's intervention
+    reference (and its caption), else ``row_label``."""
+    from app.models import Attachment, Intervention
+
+    labels: dict[tuple[str, str], str] = {}
+    media_ids = [i for t, i in rows if t == "attachments"]
+    if media_ids:
+        query = (
+            Attachment.select(Attachment.id, Attachment.caption, Intervention.reference)
+            .join(Intervention, on=(Attachment.intervention == Intervention.id))
+            .where(Attachment.id.in_(media_ids))
+            .tuples()
+        )
+        for row_id, caption, reference in query:
+            labels[("attachments", row_id)] = f"{reference} · {caption}" if caption else reference
+    for table, row_id in rows:
+        labels.setdefault((table, row_id), row_label(table, row_id))
+    return labels

@@ -9,6 +9,11 @@ resume from head office's offset after a dropped connection (``HttpTransport.put
 A blob missing from this device's store (or refused by head office: damaged, too large)
 holds its rows back: they stay in the outbox, unsent, and the cycle goes on with the others;
 the report carries them (``BlobOutcome.held``) and ``BlobMissingError`` says what to do.
+
+Each file's state goes to the ``UploadBoard`` when one is given (``app.sync.uploads``: waiting,
+uploading with its bytes sent, sent, failed with the error), and every file head office
+says it holds is recorded in the device's ledger (``app.sync.blob_ledger.confirm``): only
+those may later be deleted from this device.
 """
 
 from __future__ import annotations
@@ -18,10 +23,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from app.domain import policy
-from app.errors import RemoteError, SyncError
+from app.errors import NotFoundError, RemoteError, SyncError
 from app.media.blob_store import BlobStore, default_blob_dir  # noqa: F401  (re-exported)
 from app.models import db
+from app.sync import blob_ledger
 from app.sync.remote import Transport
+from app.sync.uploads import FileState, FileUpload, UploadBoard
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +85,13 @@ def held_error(outcome: BlobOutcome) -> BlobMissingError | None:
 
 def pending_blob_refs() -> list[tuple[str, str, str]]:
     """(table, row id, sha256) of pending, not deleted rows that reference a blob."""
-    refs: list[tuple[str, str, str]] = []
+    return [(table, row_id, sha) for table, _column, row_id, sha in pending_blob_columns()]
+
+
+def pending_blob_columns() -> list[tuple[str, str, str, str]]:
+    """(table, column, row id, sha256) of pending, not deleted rows that reference a blob, in
+    upload order (the policy's columns: thumbnails before photos before originals)."""
+    refs: list[tuple[str, str, str, str]] = []
     for table, column in policy.blob_columns():  # the tables whose rows reference blobs
         cursor = db.execute_sql(
             f'SELECT t.id, t."{column}" FROM sync_outbox o JOIN "{table}" t ON t.id = o.row_id '
@@ -86,8 +99,24 @@ def pending_blob_refs() -> list[tuple[str, str, str]]:
             "AND NOT t.deleted ORDER BY t.id",
             (table,),
         )
-        refs.extend((table, row_id, sha) for row_id, sha in cursor.fetchall())
+        refs.extend((table, column, row_id, sha) for row_id, sha in cursor.fetchall())
     return refs
+
+
+def planned_files(store: BlobStore | None) -> list[FileUpload]:
+    """One waiting ``FileUpload`` per distinct file pending rows reference, in upload order."""
+    files: dict[str, FileUpload] = {}
+    for table, column, row_id, sha256 in pending_blob_columns():
+        sha256 = sha256.lower()
+        known = files.get(sha256)
+        if known is not None:
+            files[sha256] = FileUpload(sha256, known.column, (*known.rows, (table, row_id)),
+                                       known.size)  # fmt: skip
+            continue
+        path = store.locate(sha256) if store is not None else None
+        size = path.stat().st_size if path is not None else 0
+        files[sha256] = FileUpload(sha256, column, ((table, row_id),), size)
+    return list(files.values())
 
 
 def upload_blobs(
@@ -95,32 +124,57 @@ def upload_blobs(
     store: BlobStore | None,
     *,
     on_blob: Callable[[BlobOutcome], None] | None = None,
+    board: UploadBoard | None = None,
 ) -> BlobOutcome:
     """Upload the blobs of pending rows that head office lacks; see the module docstring."""
     outcome = BlobOutcome()
-    by_sha: dict[str, list[tuple[str, str]]] = {}
-    for table, row_id, sha256 in pending_blob_refs():
-        by_sha.setdefault(sha256.lower(), []).append((table, row_id))
-    for sha256, rows in by_sha.items():
+    board = board if board is not None else UploadBoard()
+    planned = planned_files(store)
+    board.plan(planned)
+    for file in planned:
+        sha256, rows = file.sha256, file.rows
         outcome.checked += 1
-        if transport.has_blob(sha256):
-            outcome.present += 1
-            continue
-        path = store.locate(sha256) if store is not None else None
-        if path is None:
-            log.warning("blob %s missing on this device: %d row(s) held back", sha256, len(rows))
-            outcome.held.extend(HeldRow(t, i, sha256, MISSING) for t, i in rows)
-            continue
         try:
-            transport.put_blob(sha256, path)
-        except RemoteError as exc:
-            if exc.status not in (413, 422):  # anything but "this file is refused": stop
-                raise
-            log.warning("head office refused blob %s (%s): rows held back", sha256, exc.code)
-            outcome.held.extend(HeldRow(t, i, sha256, exc.code or MISSING) for t, i in rows)
-            continue
-        outcome.sent += 1
-        outcome.bytes_sent += path.stat().st_size
-        if on_blob is not None:
+            _upload_one(transport, store, board, outcome, sha256, rows)
+        except Exception as exc:  # the cycle stops here (no network...): say which file
+            board.failed(sha256, exc)
+            raise
+        if on_blob is not None and board.get(sha256).state == FileState.SENT:
             on_blob(outcome)
     return outcome
+
+
+def _upload_one(transport, store, board, outcome, sha256: str, rows) -> None:
+    if transport.has_blob(sha256):
+        outcome.present += 1
+        blob_ledger.confirm([sha256])
+        board.sent(sha256)
+        return
+    path = store.locate(sha256) if store is not None else None
+    if path is None:
+        log.warning("blob %s missing on this device: %d row(s) held back", sha256, len(rows))
+        outcome.held.extend(HeldRow(t, i, sha256, MISSING) for t, i in rows)
+        board.failed(sha256, NotFoundError(
+            f"The file {sha256[:12]}… is missing on this device.", key="uploads.missing",
+            hint="Take the photo again, or delete the item.",
+        ))  # fmt: skip
+        return
+    size = path.stat().st_size
+    board.uploading(sha256, 0, size)
+
+    def progress(sent: int, total: int) -> None:
+        board.uploading(sha256, sent, total)
+
+    try:
+        transport.put_blob(sha256, path, progress)
+    except RemoteError as exc:
+        if exc.status not in (413, 422):  # anything but "this file is refused": stop
+            raise
+        log.warning("head office refused blob %s (%s): rows held back", sha256, exc.code)
+        outcome.held.extend(HeldRow(t, i, sha256, exc.code or MISSING) for t, i in rows)
+        board.failed(sha256, exc)
+        return
+    blob_ledger.confirm([sha256])
+    board.sent(sha256)
+    outcome.sent += 1
+    outcome.bytes_sent += size

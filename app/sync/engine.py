@@ -31,6 +31,7 @@ from app.sync.push import PushOutcome, push_changes
 from app.sync.push_request import PUSH_BATCH_ROWS
 from app.sync.remote import Transport
 from app.sync.store import ensure_device_id, set_state
+from app.sync.uploads import UploadBoard
 
 log = logging.getLogger(__name__)
 LAST_SUCCESS = "last_success_at"
@@ -84,10 +85,12 @@ def synchronize(
     pull_limit: int = DEFAULT_PULL_LIMIT,
     batch_rows: int = PUSH_BATCH_ROWS,
     blob_dir: Path | str | None = None,
+    uploads: UploadBoard | None = None,
 ) -> SyncReport:
     """Run one sync cycle against ``transport``; see the module docstring.
 
-    ``blob_dir``: the device's blob store (default: ``blobs`` next to the database file).
+    ``blob_dir``: the device's blob store (default: ``blobs`` next to the database file);
+    ``uploads``: the board told each file's upload state (``app.sync.uploads``).
     """
     if not _lock.acquire(blocking=False):
         log.info("sync already running: this run is skipped")
@@ -95,13 +98,18 @@ def synchronize(
     try:
         root = Path(blob_dir) if blob_dir is not None else default_blob_dir()
         store = BlobStore(root) if root is not None else None
-        return _cycle(transport, progress, pull_limit, batch_rows, store)
+        return _cycle(transport, progress, pull_limit, batch_rows, store, uploads)
     finally:
         _lock.release()
 
 
 def _cycle(
-    transport: Transport, progress, pull_limit: int, batch_rows: int, store: BlobStore | None
+    transport: Transport,
+    progress,
+    pull_limit: int,
+    batch_rows: int,
+    store: BlobStore | None,
+    uploads: UploadBoard | None,
 ) -> SyncReport:
     report = SyncReport()
 
@@ -118,7 +126,9 @@ def _cycle(
 
     device_id = ensure_device_id()
     notify("blobs")
-    report.blobs = upload_blobs(transport, store, on_blob=lambda o: notify("blobs", o))
+    report.blobs = upload_blobs(
+        transport, store, on_blob=lambda o: notify("blobs", o), board=uploads
+    )
     notify("push")
     report.push = push_changes(
         transport,

@@ -14,6 +14,7 @@ Every member is used: the engine's steps call ``pull``/``push`` (``app.sync.pull
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -38,7 +39,11 @@ class Transport(Protocol):
         """Bytes head office holds of an upload in progress; None when it has the whole blob."""
         ...
 
-    def put_blob(self, sha256: str, path: Path | str) -> dict: ...
+    def put_blob(
+        self, sha256: str, path: Path | str, progress: Callable[[int, int], None] | None = None
+    ) -> dict:
+        """Upload a file; ``progress(bytes sent, size)`` as it goes, when given."""
+        ...
 
     def get_blob(self, sha256: str, dest_path: Path | str) -> None: ...
 

@@ -19,6 +19,7 @@ from app.sync.engine import SyncReport, is_running, synchronize
 from app.sync.remote import Transport
 from app.sync.state import SyncProgress, SyncStatus
 from app.sync.tracking import pending_count
+from app.sync.uploads import UploadBoard
 
 log = logging.getLogger(__name__)
 JOB_ID = "sync"
@@ -36,8 +37,10 @@ class SyncScheduler:
         status: SyncStatus | None = None,
         *,
         interval: float = DEFAULT_INTERVAL,
+        uploads: UploadBoard | None = None,
     ) -> None:
         self.database = database
+        self.uploads = uploads  # each file's upload state (app.sync.uploads)
         self.transport_factory = transport_factory
         self.status = status or SyncStatus()
         self.interval = interval
@@ -80,7 +83,7 @@ class SyncScheduler:
         with self.database.connection_context():
             self.status.started()
             try:
-                report = synchronize(transport, progress=self._progress)
+                report = synchronize(transport, progress=self._progress, uploads=self.uploads)
             except Exception as exc:
                 log.warning("sync failed: %s", exc, exc_info=not hasattr(exc, "hint"))
                 self.status.failed(exc, pending=pending_count())

@@ -91,12 +91,34 @@ class SyncConflictNotice(_DeviceModel):
         table_name = "sync_conflict_notices"
 
 
-DEVICE_MODELS = [SyncOutbox, SyncState, SyncRejection, SyncConflictNotice]
+class MediaBlob(_DeviceModel):
+    """What this device knows of a file of its blob store (``app.sync.blob_ledger``): where
+    it came from, whether head office confirmed it holds it, when it was last shown. Never
+    synced: head office keeps its own ``blobs`` table."""
+
+    sha256 = CharField(primary_key=True, max_length=64)
+    origin = CharField(default="own")  # "own": made here; "cache": downloaded from head office
+    confirmed_at = DateTimeField(null=True)  # head office answered that it holds the file
+    accessed_at = DateTimeField(null=True)  # last shown (the download cache evicts by it)
+
+    class Meta:
+        table_name = "media_blobs"
+
+
+def _v2_media_blobs(database, migrator) -> None:
+    """The blob ledger: upload confirmations and the download cache (issue 11)."""
+    MediaBlob.create_table(safe=True)
+
+
+DEVICE_MODELS = [SyncOutbox, SyncState, SyncRejection, SyncConflictNotice, MediaBlob]
 DEVICE_SCHEMA = Schema(
     "device sync",
     "device_schema_migrations",
     DEVICE_MODELS,
-    [Migration(1, "outbox, state, rejections, conflict notices", baseline)],
+    [
+        Migration(1, "outbox, state, rejections, conflict notices", baseline),
+        Migration(2, "media blob ledger", _v2_media_blobs),
+    ],
 )
 DEVICE_SCHEMAS = (DOMAIN_SCHEMA, DEVICE_SCHEMA)
 

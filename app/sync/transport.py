@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import logging
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +39,10 @@ API_PREFIX = f"/api/v{PROTOCOL_VERSION}"
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 MAX_RETRY_AFTER = 60.0  # seconds: never sleep longer than this on a Retry-After
 _CHUNK = 1024 * 1024
-BLOB_CHUNK = 8 * 1024 * 1024  # files above this size are uploaded in resumable chunks
+# Files above this size go up in resumable chunks: a phone's original (3-12 MB) resumes
+# after a dropped connection, and each acknowledged chunk is real progress.
+BLOB_CHUNK = 1024 * 1024
+Progress = Callable[[int, int], None]  # (bytes sent, size) of a file being uploaded
 
 
 class HttpTransport:
@@ -92,6 +97,15 @@ class HttpTransport:
         params = {"intervention_id": intervention_id}
         return self._json("GET", "/office/deliveries", params=params, retry=True)["deliveries"]
 
+    def office_held_aside(self, *, include_resolved: bool = False) -> list[dict]:
+        """Office only: the signed PDFs received that do not match their record."""
+        params = {"include_resolved": "true" if include_resolved else "false"}
+        return self._json("GET", "/office/held-aside", params=params, retry=True)["held_aside"]
+
+    def resolve_held_aside(self, held_id: int) -> dict:
+        """Office only: mark a PDF held aside as looked at."""
+        return self._json("POST", f"/office/held-aside/{int(held_id)}/resolve", retry=False)
+
     def _schema(self) -> dict[str, str]:
         version = self.schema_version or schema.current().version
         return {SCHEMA_HEADER: str(version)}
@@ -110,14 +124,15 @@ class HttpTransport:
         except ValueError:
             return 0
 
-    def put_blob(self, sha256: str, path: Path | str) -> dict:
+    def put_blob(self, sha256: str, path: Path | str, progress: Progress | None = None) -> dict:
+        """Upload the file at ``path``; ``progress(bytes sent, size)`` as it goes."""
         path = Path(path)
         size = path.stat().st_size
         if size > self.blob_chunk:
-            return self._put_resumable(sha256, path, size)
+            return self._put_resumable(sha256, path, size, progress)
 
         def body():
-            return path.open("rb")
+            return _Reading(path, size, progress)
 
         response = self._request(
             "PUT",
@@ -128,13 +143,17 @@ class HttpTransport:
         )
         return _decode(response)
 
-    def _put_resumable(self, sha256: str, path: Path, size: int) -> dict:
+    def _put_resumable(
+        self, sha256: str, path: Path, size: int, progress: Progress | None = None
+    ) -> dict:
         """Upload ``path`` in chunks, from where head office's last upload of it stopped."""
         offset, failures = self.upload_offset(sha256), 0
         if offset is None:  # already there (complete)
             return {"sha256": sha256, "size": size}
         with path.open("rb") as source:
             while True:
+                if progress is not None:
+                    progress(offset, size)
                 last = min(offset + self.blob_chunk, size) - 1
                 source.seek(offset)
                 chunk = source.read(last - offset + 1)
@@ -143,8 +162,9 @@ class HttpTransport:
                     "Content-Range": f"bytes {offset}-{last}/{size}",
                 }
                 try:
+                    body = _Reading(None, size, progress, data=chunk, offset=offset)
                     response = self._request(
-                        "PUT", f"/blobs/{sha256}", data=chunk, headers=headers, retry=False,
+                        "PUT", f"/blobs/{sha256}", data=body, headers=headers, retry=False,
                         ok=(409,),
                     )  # fmt: skip
                 except (TransportError, RemoteError) as exc:
@@ -261,6 +281,39 @@ class HttpTransport:
             with contextlib.suppress(ValueError):
                 delay = max(delay, float(retry_after))
         time.sleep(min(delay, MAX_RETRY_AFTER))
+
+
+class _Reading:
+    """A request body that reports the bytes ``requests`` has read from it (sent or
+    buffered): the file at ``path``, or ``data`` (a chunk starting at ``offset`` of a file
+    of ``size`` bytes)."""
+
+    def __init__(
+        self,
+        path: Path | None,
+        size: int,
+        progress: Progress | None,
+        *,
+        data: bytes | None = None,
+        offset: int = 0,
+    ) -> None:
+        self._file = io.BytesIO(data) if data is not None else path.open("rb")
+        self._size, self._done, self._progress = size, offset, progress
+        self._step = max(size // 50, 64 * 1024)  # about every 2 %
+        self._told = offset
+        self.len = len(data) if data is not None else size  # a Content-Length, not chunked
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._file.read(n)
+        self._done += len(data)
+        if self._progress is not None and (self._done - self._told >= self._step or not data):
+            self._told = self._done
+            # Read is not received: the last byte counts once head office has answered.
+            self._progress(min(self._done, max(self._size - 1, 0)), self._size)
+        return data
+
+    def close(self) -> None:
+        self._file.close()
 
 
 def _unreachable(api: str, exc: Exception) -> TransportError:

@@ -25,7 +25,8 @@ from app.views.report_preview import report_preview
 from app.views.semantic_ids import tagged
 from app.views.signature_pad import SignaturePad
 from app.views.state import AppState, is_phone_width
-from app.views.theme import PAGE_PADDING, TOUCH_TARGET
+from app.views.theme import PAGE_PADDING
+from app.views.touch_button import touch_button
 
 log = logging.getLogger(__name__)
 
@@ -164,25 +165,15 @@ class ClientModeView:
                     self.pad.control,
                     ft.Row(
                         [
-                            tagged(
+                            touch_button(
                                 "client-clear",
-                                ft.OutlinedButton(
-                                    tr("client.clear"),
-                                    icon=ft.Icons.CLEAR,
-                                    on_click=self._clear,
-                                    height=TOUCH_TARGET,
-                                ),
-                                button=True,
+                                tr("client.clear"),
+                                ft.Icons.CLEAR,
+                                self._clear,
+                                filled=False,
                             ),
-                            tagged(
-                                "client-sign",
-                                ft.FilledButton(
-                                    tr("client.sign"),
-                                    icon=ft.Icons.CHECK,
-                                    on_click=self._sign,
-                                    height=TOUCH_TARGET,
-                                ),
-                                button=True,
+                            touch_button(
+                                "client-sign", tr("client.sign"), ft.Icons.CHECK, self._sign
                             ),
                         ],
                         spacing=12,
@@ -223,15 +214,8 @@ class ClientModeView:
                     ft.Icon(ft.Icons.VERIFIED, color=ft.Colors.GREEN_700, size=48),
                     ft.Text(tr("client.signed"), size=20, weight=ft.FontWeight.BOLD),
                     ft.Text(tr("client.signed.hint"), size=16),
-                    tagged(
-                        "client-hand-back",
-                        ft.FilledButton(
-                            tr("client.leave"),
-                            icon=ft.Icons.LOCK_OUTLINE,
-                            on_click=self._ask,
-                            height=TOUCH_TARGET,
-                        ),
-                        button=True,
+                    touch_button(
+                        "client-hand-back", tr("client.leave"), ft.Icons.LOCK_OUTLINE, self._ask
                     ),
                 ],
                 spacing=12,

@@ -1,4 +1,5 @@
-"""Office home: a welcome, the way to the slips to validate, and the main figures."""
+"""Office home: a welcome, the way to the slips to validate and to the documents held aside
+(with their counts), and the main figures."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Callable
 import flet as ft
 
 from app.services.registry import Services
+from app.views.office_screen import OfficeScreen
 from app.views.semantic_ids import tagged
 from app.views.state import AppState
 
@@ -38,18 +40,23 @@ def figure_card(label: str, value: int, identifier: str) -> ft.Control:
     )
 
 
-class OfficeHomeView:
+class OfficeHomeView(OfficeScreen):
     def __init__(
         self, state: AppState, services: Services, *, on_update: Callable[[], None]
     ) -> None:
-        self.state = state
-        self.services = services
-        self.on_update = on_update
+        super().__init__(state, services, on_update=on_update)
         self.queue_button = ft.FilledButton(
             state.tr("validation.title"),
             icon=ft.Icons.FACT_CHECK,
             height=56,
             on_click=lambda _e: state.open_office("validation"),
+        )
+        self.held_button = ft.OutlinedButton(
+            state.tr("held_aside.open_unknown"),
+            icon=ft.Icons.REPORT_PROBLEM,
+            icon_color=ft.Colors.AMBER_900,
+            height=56,
+            on_click=lambda _e: state.open_office("held-aside"),
         )
         self.figures = ft.Row(
             [ft.ProgressRing(width=24, height=24), ft.Text(state.tr("day.loading"))],
@@ -70,7 +77,15 @@ class OfficeHomeView:
                         tr("office.welcome", name=name), theme_style=ft.TextThemeStyle.TITLE_LARGE
                     ),
                     ft.Text(tr("office.placeholder"), size=16, color=ft.Colors.ON_SURFACE_VARIANT),
-                    ft.Row([tagged("office-open-validation", self.queue_button)]),
+                    ft.Row(
+                        [
+                            tagged("office-open-validation", self.queue_button),
+                            tagged("office-open-held-aside", self.held_button),
+                        ],
+                        wrap=True,
+                        spacing=12,
+                        run_spacing=12,
+                    ),
                     self.figures,
                 ],
                 spacing=16,
@@ -87,8 +102,25 @@ class OfficeHomeView:
             self.figures.controls = [tagged("office-error", ft.Text(tr.error(err)))]
         else:
             self.queue_button.content = tr("validation.open_queue", n=waiting)
+            await self._load_held(tr)
             self.figures.controls = [
                 figure_card(tr(f"office.figure.{name}"), getattr(overview, name), f"office-{name}")
                 for name in FIGURES
             ]
         self.on_update()
+
+    async def _load_held(self, tr) -> None:
+        """The count of PDFs held aside, from head office (the button stays without a count
+        when head office cannot be asked now)."""
+        session = self.services.session
+        transport = getattr(session, "transport", None) if session is not None else None
+        try:
+            held = await asyncio.to_thread(
+                self.services.held_aside.count, self.state.user, transport
+            )
+        except Exception as err:
+            log.info("count of the PDFs held aside not available: %s", err)
+            held = None
+        if held is None:
+            return
+        self.held_button.content = tr("held_aside.open", n=held)

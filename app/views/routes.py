@@ -7,6 +7,7 @@
     /sync, /settings                    the sync screen, the settings
     /office[/<screen>]                  office screens (``OFFICE_SCREENS``)
     /office/validation/<id>             the slip of intervention <id> to validate
+    /office/held-aside                  the signed PDFs head office held aside
     /sign-in[?next=<route>]             the sign-in screen, then ``next``
 
 Anything else parses to ``Place.NOT_FOUND``. Whether the signed-in user may see a location is
@@ -49,7 +50,11 @@ SECTION_BY_SLUG = {slug: name for name, slug in SECTION_SLUGS.items()}
 CLIENT_MODE_SLUG = "client"  # /interventions/<id>/client (not a section: a locked screen)
 
 # Office screen slug -> the screen's name ("" is /office itself).
-OFFICE_SCREENS: dict[str, str] = {"": "office_home", "validation": "validation"}
+OFFICE_SCREENS: dict[str, str] = {
+    "": "office_home",
+    "validation": "validation",
+    "held-aside": "held_aside",
+}
 # Office screens that open one record: /office/<screen>/<intervention id>.
 OFFICE_RECORD_SCREENS = frozenset({"validation"})
 

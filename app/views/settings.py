@@ -1,4 +1,5 @@
-"""Settings: language, head office's address (devices that sync), who is signed in, sign out.
+"""Settings: language, head office's address and media storage (devices that sync), who is
+signed in, sign out.
 
 Signing out while changes are not sent yet says how many and asks ("Annuler" / "Se
 déconnecter quand même"); either way nothing is lost: they stay in the device database and
@@ -9,6 +10,7 @@ settings-user, settings-signout, signout-confirm (and -cancel) in the question.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 import flet as ft
@@ -19,6 +21,7 @@ from app.views.language_switch import language_switch
 from app.views.semantic_ids import tagged
 from app.views.server_settings import ServerSettings
 from app.views.state import AppState
+from app.views.storage_settings import StorageSettings
 from app.views.theme import TOUCH_TARGET
 from app.views.unsent import unsent_text
 
@@ -33,6 +36,12 @@ class SettingsView:
         self.server = (
             ServerSettings(state.tr, self.session, self.services.sync)
             if self.session is not None and hasattr(self.session, "set_server_url")
+            else None
+        )
+        # On a device (its media live next to its database): "Stockage des médias".
+        self.storage = (
+            StorageSettings(state.tr, self.services.media, self.services.storage, self.session)
+            if self.session is not None
             else None
         )
         self.dialog: ft.AlertDialog | None = None
@@ -52,6 +61,7 @@ class SettingsView:
                 ),
             ]
         server = [self.server.control, ft.Divider()] if self.server is not None else []
+        storage = [self.storage.control, ft.Divider()] if self.storage is not None else []
         self.root = tagged(
             "settings",
             ft.Column(
@@ -61,6 +71,7 @@ class SettingsView:
                     language_switch(tr, self.state.set_locale, identifier="settings-language"),
                     ft.Divider(),
                     *server,
+                    *storage,
                     ft.Text(tr("settings.account"), theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
                     tagged("settings-user", ft.Column(account)),
                     tagged(
@@ -79,6 +90,13 @@ class SettingsView:
             ),
         )
         return self.root
+
+    async def load(self) -> None:
+        if self.storage is not None:
+            await self.storage.load()
+            if self.root is not None:
+                with contextlib.suppress(RuntimeError):
+                    self.root.update()
 
     async def sign_out(self, e: ft.Event | None = None) -> None:
         """Sign out at once when everything was sent; else say what is not and ask."""

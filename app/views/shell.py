@@ -10,6 +10,7 @@ from app.services.day_service import DayItem
 from app.services.registry import Services
 from app.sync.state import SyncStatus
 from app.views.detail import DetailView
+from app.views.held_aside import HeldAsideView
 from app.views.my_day import MyDayView
 from app.views.no_access import NoAccessView
 from app.views.office_home import OfficeHomeView
@@ -58,6 +59,7 @@ class ShellView:
             MyDayView
             | DetailView
             | OfficeHomeView
+            | HeldAsideView
             | ValidationQueueView
             | SlipValidationView
             | SyncView
@@ -97,6 +99,8 @@ class ShellView:
         elif section == Section.OFFICE_HOME and self.state.office_screen == "validation":
             screen = SlipValidationView if self.state.office_item else ValidationQueueView
             view = screen(self.state, self.services, on_update=self.on_update)
+        elif section == Section.OFFICE_HOME and self.state.office_screen == "held-aside":
+            view = HeldAsideView(self.state, self.services, on_update=self.on_update)
         elif section == Section.OFFICE_HOME:
             view = OfficeHomeView(self.state, self.services, on_update=self.on_update)
         elif section == Section.SYNC:

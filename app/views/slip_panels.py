@@ -99,11 +99,12 @@ def corrections_panel(tr, slip) -> ft.Control:
 def evidence_panel(tr, slip, png: bytes | None) -> ft.Control:
     evidence = slip.evidence
     if evidence is None:
-        controls = [line(tr("validation.evidence.none"), color=ft.Colors.DEEP_ORANGE_900)]
-        if slip.missing:  # the technician's record of why
+        if slip.missing:  # the technician's record of why: say which, not "absent or refused"
             outcome, reason = slip.missing
-            controls += [line(tr(f"report.unsigned.{outcome}")),
-                         line(tr("report.unsigned.reason", reason=reason))]  # fmt: skip
+            controls = [line(tr(f"report.unsigned.{outcome}"), color=ft.Colors.DEEP_ORANGE_900),
+                        line(tr("report.unsigned.reason", reason=reason))]  # fmt: skip
+        else:
+            controls = [line(tr("validation.evidence.none"), color=ft.Colors.DEEP_ORANGE_900)]
         return panel(tr("validation.evidence"), controls, "validation-evidence")
     ok = evidence.matches
     controls = [

@@ -12,7 +12,8 @@ from collections.abc import Callable
 import flet as ft
 
 from app.services.registry import Services
-from app.views import slip_panels
+from app.views import held_aside, slip_panels
+from app.views.office_screen import MessageBox, OfficeScreen
 from app.views.semantic_ids import tagged
 from app.views.state import AppState
 from app.views.theme import TOUCH_TARGET
@@ -25,28 +26,22 @@ def field_tag(field_id: str) -> str:
     return "field-" + field_id.replace(":", "-")
 
 
-class SlipValidationView:
+class SlipValidationView(OfficeScreen):
     max_width = 1180  # the shell's content column: two columns on a desktop
 
     def __init__(
         self, state: AppState, services: Services, *, on_update: Callable[[], None]
     ) -> None:
-        self.state = state
-        self.services = services
-        self.on_update = on_update
+        super().__init__(state, services, on_update=on_update)
         self.intervention_id = state.office_item or ""
         self.slip = None
         self.document = None
         self.deliveries: list[dict] | None = None
+        self.held: list = []  # this slip's PDFs held aside by head office
         self.editing: str | None = None
         self.phone = False
         tr = state.tr
-        self.message = ft.Text("", size=15)
-        self.message_box = tagged(
-            "validation-message",
-            ft.Container(self.message, padding=10, border_radius=8),
-            visible=False,
-        )
+        self.messages = MessageBox("validation-message")
         self.body = ft.Column([ft.ProgressRing(width=24, height=24)], spacing=12)
         self.value_field = ft.TextField(
             label=tr("validation.new_value"), multiline=True, min_lines=2
@@ -60,17 +55,10 @@ class SlipValidationView:
         self.phone = phone
 
     def build(self) -> ft.Control:
-        tr = self.state.tr
-        back = ft.TextButton(
-            tr("validation.back_queue"),
-            icon=ft.Icons.ARROW_BACK,
-            on_click=lambda _e: self.state.open_office("validation"),
-        )
+        back = self.back_row("slip-back", self.state.tr("validation.back_queue"), "validation")
         return tagged(
             "slip-validation",
-            ft.Column(
-                [ft.Row([tagged("slip-back", back)]), self.message_box, self.body], spacing=12
-            ),
+            ft.Column([back, self.messages.control, self.body], spacing=12),
         )
 
     def render(self) -> None:
@@ -90,7 +78,7 @@ class SlipValidationView:
                     [
                         tagged("slip-status", chip(status, ft.Colors.ON_SECONDARY_CONTAINER,
                                                    ft.Colors.SECONDARY_CONTAINER)),
-                        tagged("slip-signed", signed_chip(tr, slip.signed)),
+                        tagged("slip-signed", self._signed_chip()),
                         ft.Text(tr("validation.technician", name=slip.technician), size=15),
                     ],
                     wrap=True,
@@ -99,6 +87,14 @@ class SlipValidationView:
             ],
             spacing=6,
         )  # fmt: skip
+        if not slip.signed and slip.missing:  # why not signed, on the first screen
+            reason = tr("report.unsigned.reason", reason=slip.missing[1])
+            header.controls.append(
+                tagged(
+                    "slip-unsigned-reason",
+                    ft.Text(reason, size=15, color=ft.Colors.DEEP_ORANGE_900),
+                )
+            )
         if slip.current is None:
             self.body.controls = [header, ft.Text(tr("validation.no_version"), size=16)]
             return
@@ -124,7 +120,18 @@ class SlipValidationView:
                 vertical_alignment=ft.CrossAxisAlignment.START,
                 spacing=16,
             )
-        self.body.controls = [header, columns]
+        warning = held_aside.slip_warning(
+            tr, self.held, lambda _e: self.state.open_office("held-aside")
+        )
+        self.body.controls = [header, *([warning] if warning else []), columns]
+
+    def _signed_chip(self) -> ft.Control:
+        """ "Signé", or "Non signé — client absent" / "… refus" when the technician said why."""
+        tr, slip = self.state.tr, self.slip
+        if slip.signed or not slip.missing:
+            return signed_chip(tr, slip.signed)
+        text = tr(f"report.unsigned.{slip.missing[0]}")
+        return chip(text, ft.Colors.DEEP_ORANGE_900, ft.Colors.DEEP_ORANGE_100)
 
     def _signature_png(self) -> bytes | None:
         return getattr(self, "_png", None)
@@ -226,8 +233,18 @@ class SlipValidationView:
             log.exception("rendering the signed PDF failed")
             self.document = None
         await self._load_deliveries(render=False)
+        await self._load_held()
         self.render()
         self.on_update()
+
+    async def _load_held(self) -> None:
+        service = self.services.held_aside
+        try:
+            items = await asyncio.to_thread(service.held_aside, self.state.user, self._transport())
+        except Exception as err:  # the slip opens anyway; the office list says it
+            log.info("PDFs held aside not available: %s", err)
+            items = None
+        self.held = service.for_intervention(items, self.intervention_id)
 
     async def _load_deliveries(self, *, render: bool = True) -> None:
         if self.slip is None or not self.slip.validated:
@@ -250,12 +267,7 @@ class SlipValidationView:
     # --- actions ----------------------------------------------------------------------------
 
     def notify(self, text: str, is_error: bool) -> None:
-        self.message.value = text
-        self.message.color = ft.Colors.ON_ERROR_CONTAINER if is_error else ft.Colors.GREEN_900
-        self.message_box.content.bgcolor = (
-            ft.Colors.ERROR_CONTAINER if is_error else ft.Colors.GREEN_50
-        )
-        self.message_box.visible = True
+        self.messages.notify(text, is_error)
 
     def start_edit(self, field_id: str) -> None:
         self.editing = field_id
@@ -314,7 +326,7 @@ class SlipValidationView:
         """Hand the PDF to the browser or the desktop (a download / "save as")."""
         if self.document is None:
             return
-        page = self.message.page
+        page = self.messages.text.page
         if self.picker is None:
             self.picker = ft.FilePicker()
             page.services.append(self.picker)

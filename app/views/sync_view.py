@@ -17,6 +17,7 @@ from app.sync.state import SyncStatus
 from app.views.semantic_ids import tagged
 from app.views.state import AppState
 from app.views.theme import TOUCH_TARGET
+from app.views.upload_list import UploadList
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,7 @@ class SyncView:
         )
         self.rejections = ft.Column(spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         self.conflicts = ft.Column(spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+        self.uploads = UploadList(tr, self.session, services.sync)
         if self.session is not None:
             self.show_status(self.session.status)
 
@@ -104,6 +106,9 @@ class SyncView:
                     self.progress,
                     self.error_box,
                     ft.Row([tagged("sync-now", self.sync_button)]),
+                    ft.Divider(),
+                    ft.Text(tr("uploads.title"), theme_style=title),
+                    self.uploads.control,
                     ft.Divider(),
                     ft.Text(tr("sync.rejections"), theme_style=title),
                     tagged("sync-rejections", self.rejections),
@@ -241,6 +246,7 @@ class SyncView:
             if self.session is not None:  # changes made since the last sync count too
                 await asyncio.to_thread(self.session.refresh_pending)
             overview = await asyncio.to_thread(self.services.sync.overview)
+            await self.uploads.load()
         except Exception as err:
             log.exception("loading the sync overview failed")
             self.rejections.controls = [

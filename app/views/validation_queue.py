@@ -10,6 +10,7 @@ from collections.abc import Callable
 import flet as ft
 
 from app.services.registry import Services
+from app.views.office_screen import OfficeScreen
 from app.views.semantic_ids import tagged
 from app.views.state import AppState
 
@@ -32,30 +33,23 @@ def signed_chip(tr, signed: bool) -> ft.Control:
     return chip(tr("validation.unsigned"), ft.Colors.DEEP_ORANGE_900, ft.Colors.DEEP_ORANGE_100)
 
 
-class ValidationQueueView:
+class ValidationQueueView(OfficeScreen):
     def __init__(
         self, state: AppState, services: Services, *, on_update: Callable[[], None]
     ) -> None:
-        self.state = state
-        self.services = services
-        self.on_update = on_update
+        super().__init__(state, services, on_update=on_update)
         tr = state.tr
         self.summary = ft.Text(tr("validation.loading"), size=16)
         self.rows = ft.Column([ft.ProgressRing(width=24, height=24)], spacing=8)
 
     def build(self) -> ft.Control:
         tr = self.state.tr
-        back = ft.TextButton(
-            tr("validation.back_home"),
-            icon=ft.Icons.ARROW_BACK,
-            on_click=lambda _e: self.state.open_office(""),
-        )
         return tagged(
             "validation-queue",
             ft.Column(
                 [
-                    ft.Row([tagged("validation-back", back)]),
-                    ft.Text(tr("validation.title"), theme_style=ft.TextThemeStyle.HEADLINE_SMALL),
+                    self.back_row("validation-back", tr("validation.back_home"), ""),
+                    self.title(tr("validation.title")),
                     tagged("validation-count", self.summary),
                     self.rows,
                 ],

@@ -26,6 +26,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from app import clock
+from app.domain import follow_up as follow_up_rule
 from app.models import (
     Customer,
     FollowUp,
@@ -206,8 +207,5 @@ def _priority(value: Any) -> str:
 
 
 def _quantity(value: Any) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if number > 0 else None
+    """The line's quantity when the shared rule accepts it (``app.domain.follow_up``)."""
+    return float(value) if follow_up_rule.quantity_refusal(value) is None else None

@@ -19,9 +19,11 @@ import flet as ft
 from app.domain.lifecycle import S
 from app.services.guards import CLOSED
 from app.views.detail.blocks import big_button, muted, refresh, section_title, subtitle
+from app.views.detail.camera_capture import CameraCapture, offers_camera, page_of
 from app.views.detail.context import DetailContext
 from app.views.detail.dropbox_picker import DropboxPicker
 from app.views.detail.photo_editor import PhotoEditor
+from app.views.detail.upload_badge import UploadBadges
 from app.views.detail.video_viewer import VideoViewer
 from app.views.semantic_ids import tagged
 
@@ -62,12 +64,20 @@ class MediaSection:
             filled=False,
         )  # fmt: skip
         self.dropbox: DropboxPicker | None = None
+        self.camera_button = big_button(
+            "media-camera", tr("media.camera"), self._camera, icon=ft.Icons.PHOTO_CAMERA_OUTLINED,
+        )  # fmt: skip
+        self.camera_box = ft.Container(self.camera_button, visible=False)  # shown by load()
+        self.camera: CameraCapture | None = None
+        self.uploads = UploadBadges(tr, ctx.services.session)
         self.progress = tagged("media-progress", ft.Text("", size=15), visible=False)
         self.add_box = ft.Column(
             [
                 muted(tr("media.add_phase")),
                 tagged("media-phase", self.phase_picker),
-                ft.Row([self.add_button, self.dropbox_button], wrap=True, spacing=10),
+                ft.Row(
+                    [self.camera_box, self.add_button, self.dropbox_button], wrap=True, spacing=10
+                ),
                 self.progress,
             ],
             spacing=10,
@@ -100,9 +110,10 @@ class MediaSection:
         store = media.device_store()
         rows = media.for_intervention(ctx.intervention_id, ctx.who)
         session = ctx.services.session
-        for row in [r for r in rows if not store.has(r.thumb_sha256 or "")][:FETCH_PER_LOAD]:
-            media.fetch(store, row.thumb_sha256, session)  # other devices' media: thumbnails
-        shown = [Shown(row, media.picture(store, row)) for row in rows]
+        if hasattr(session, "refresh_uploads"):
+            session.refresh_uploads()  # the files waiting to go show before the next sync
+        pictures = media.grid_pictures(store, rows, session, fetch_limit=FETCH_PER_LOAD)
+        shown = [Shown(row, data) for row, data in zip(rows, pictures, strict=True)]
         return detail.intervention.status, shown
 
     async def load(self) -> None:
@@ -111,7 +122,10 @@ class MediaSection:
             return
         self.status, self.items = read
         self.add_box.visible = self.status != S.CANCELLED
+        self.camera_box.visible = offers_camera(page_of(self.root), unknown=True)
+        self.uploads.reset()
         self.groups.controls = self._groups()
+        self.uploads.follow()
 
     async def _reload(self) -> None:
         await self.load()
@@ -174,6 +188,7 @@ class MediaSection:
                     border_radius=6,
                 )
             )
+        layers.append(self.uploads.slot(index, row.id))
         caption = row.caption or ""
         return tagged(
             f"media-{index}",
@@ -207,7 +222,16 @@ class MediaSection:
         if picked:
             await self.import_picked([(f.name, f.bytes or b"") for f in picked])
 
-    async def import_picked(self, picked: list[tuple[str, bytes]]) -> None:
+    async def _camera(self, e: ft.Event) -> None:
+        tr = self.ctx.tr
+
+        async def taken(name: str, data: bytes) -> None:
+            await self.import_picked([(name, data)], source="camera")
+
+        self.camera = CameraCapture(tr, tr(f"media.phase.{self.phase}"), taken)
+        await self.camera.open(e.page)
+
+    async def import_picked(self, picked: list[tuple[str, bytes]], source: str = "gallery") -> None:
         """Import the files (name, bytes) into the chosen phase, off the UI loop."""
         ctx, tr = self.ctx, self.ctx.tr
         self.progress.value = tr("media.importing", count=len(picked))
@@ -219,7 +243,7 @@ class MediaSection:
             media = ctx.services.media
             return media.import_picked(
                 ctx.intervention_id, picked, ctx.who, store=media.device_store(),
-                phase=self.phase, source="gallery",
+                phase=self.phase, source=source,
             )  # fmt: skip
 
         results = await ctx.call(run)
