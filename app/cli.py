@@ -351,14 +351,15 @@ def _run_app(args: argparse.Namespace, database, server_url: str, embedded: bool
     if web:
         print(f"Terrain is running at http://{args.host}:{args.port}/", flush=True)
     try:
-        ft.run(
-            app_main,
-            view=ft.AppView.WEB_BROWSER if web else ft.AppView.FLET_APP,
-            host=args.host,
-            port=args.port,
-            assets_dir=str(ASSETS_DIR),
-            no_cdn=True,
-        )
+        if web:  # Flet's app plus the links a browser-side video player loads (docs/media.md)
+            from app.web_server import serve
+
+            serve(app_main, host=args.host, port=args.port, assets_dir=str(ASSETS_DIR))
+        else:
+            ft.run(
+                app_main, view=ft.AppView.FLET_APP, host=args.host, port=args.port,
+                assets_dir=str(ASSETS_DIR), no_cdn=True,
+            )  # fmt: skip
     finally:
         services.jobs.shutdown(wait=False)  # running jobs stop at their next progress report
         session.close()

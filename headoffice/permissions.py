@@ -75,6 +75,7 @@ def decide(
     ``rows``: where the parents are read (default: the database, each time; a push reads
     them once per batch)."""
     after = {**(current or {}), "id": row_id, **effective}
+    rows = rows or Rows()
     if table == "attachments" and effective.get("annotations") is not None:
         try:  # the drawing over a photo: the same rule the editor and the device apply
             annotation.validate_layer(effective["annotations"])
@@ -92,7 +93,7 @@ def decide(
         if current is None and (reason := _row_refusal(rules, after, rows or Rows())):
             raise Refused(reason)  # a signature is one, parts to order are lines, whoever pushes
         return
-    _decide_technician(who, table, current, effective, after, deleted=deleted, rows=rows or Rows())
+    _decide_technician(who, table, current, effective, after, deleted=deleted, rows=rows)
 
 
 def _correction_refusal(current: dict | None, effective: dict, after: dict) -> str | None:
@@ -250,15 +251,23 @@ def _is_author(who: Principal, rules: policy.TablePolicy, current: dict) -> bool
 
 def decision_order(changes: list, technician: bool) -> list:
     """The changes in the order head office decides them: table order (parents first), but
-    an intervention moving to signed or beyond goes last, so its records made before the
-    signature, and the signature itself, are decided before it locks them."""
-    if not technician:
+    a row naming another row of its table (``same_table_links``: a still and its video) after
+    the table's other rows, and an intervention moving to signed or beyond (a technician's)
+    last, so its records made before the signature, and the signature itself, are decided
+    before it locks them. ``decision_stage`` tells the groups apart."""
+    stages = [decision_stage(c, technician) for c in changes]
+    if not any(stages):
         return changes
+    return [c for _, c in sorted(zip(stages, changes, strict=True), key=lambda p: p[0])]
 
-    def locking(change) -> bool:
-        return change.table == INTERVENTIONS and change.fields.get("status") in lifecycle.LOCKED
 
-    return [c for c in changes if not locking(c)] + [c for c in changes if locking(c)]
+def decision_stage(change, technician: bool = True) -> int:
+    """0: decided in table order; 1: after the rows of its own table it may name; 2: last."""
+    locking = change.table == INTERVENTIONS and change.fields.get("status") in lifecycle.LOCKED
+    if technician and locking:
+        return 2
+    links = policy.policy(change.table).same_table_links
+    return 1 if any(change.fields.get(column) for column in links) else 0
 
 
 def _default(model, column: str):

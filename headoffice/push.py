@@ -28,7 +28,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from operator import attrgetter
 from typing import Any
 
 from peewee import DataError, IntegrityError
@@ -43,7 +42,13 @@ from app.sync.schema import MODELS
 from app.sync.wire import COLUMNS, columns_at, dumps, loads, row_to_wire, to_wire
 from headoffice.database import executemany, insert_rows, insert_values, write_transaction
 from headoffice.models import Device, PushBatch, SyncConflict
-from headoffice.permissions import Refused, decide, decision_order, stamp_authorship
+from headoffice.permissions import (
+    Refused,
+    decide,
+    decision_order,
+    decision_stage,
+    stamp_authorship,
+)
 from headoffice.pull import redact
 from headoffice.rows import BatchRows, lock_family, select_by_column
 from headoffice.scope import Principal, scope_queries
@@ -90,7 +95,12 @@ def _push(who: Principal, device_id: str, request: PushRequest, today: date) -> 
         lock_family(request.changes)  # every row lock up front, in one order: no deadlock
         batch = _Batch(who, device_id)
         order = decision_order(request.changes, technician=not who.sees_everything)
-        for _, changes in itertools.groupby(order, key=attrgetter("table")):
+        technician = not who.sees_everything
+
+        def group(change) -> tuple[str, int]:
+            return change.table, decision_stage(change, technician)
+
+        for _, changes in itertools.groupby(order, key=group):
             batch.apply(list(changes))
         _attach_server_rows(who, batch.result.rejected, today, request.schema)
         if not who.sees_everything:

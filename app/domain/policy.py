@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from app.domain import follow_up, lifecycle
+from app.domain import follow_up, lifecycle, video
 from app.domain.lifecycle import DocumentRules
 from app.models import MODELS_BY_TABLE
 
@@ -77,6 +77,9 @@ class TablePolicy:
     # A check of a row's values (the row as it would be stored), given a way to read other
     # rows (``lookup(table, id)``, or None where there is none): why it is refused, or None.
     row_rule: RowRule | None = None
+    # Columns naming another row of the same table: rows setting one are decided after the
+    # table's other rows of the same push (the row they name may come in that push).
+    same_table_links: tuple[str, ...] = ()
 
     def technician_may_set(self, column: str) -> bool:
         if column in self.office_fields:
@@ -143,6 +146,7 @@ POLICIES: tuple[TablePolicy, ...] = (
         "attachments", technician=True, links=(TO_INTERVENTION, TO_QUOTE),
         blobs=("thumb_sha256", "blob_sha256", "original_sha256"),  # thumbnails first
         authorship=_set("created_by_id"), after_signature=True,
+        row_rule=video.attachment_refusal, same_table_links=("source_attachment_id",),
     ),
     TablePolicy(
         "comments", technician=True, links=(TO_INTERVENTION,), authorship=_set("author_id"),

@@ -17,6 +17,7 @@ from app.locales import (
     seal,
     signing,
     validation,
+    video,
 )
 
 MODULES = (
@@ -31,4 +32,5 @@ MODULES = (
     media_sync,
     held_aside,
     report_correction,
+    video,
 )

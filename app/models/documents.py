@@ -90,6 +90,12 @@ class Attachment(SyncedModel):
     annotations = JSONField(null=True)  # strokes / arrows / text, drawn over the media
     taken_at = DateTimeField(null=True)
     created_by = ForeignKeyField(User, null=True)
+    # Made from a video (app.domain.video): the still of a frame, or a clip; the video's id
+    # (no foreign key: a still may reach head office in the same push as its video) and the
+    # time in it (ms). ``video_notes``: a video's time-stamped notes.
+    source_attachment_id = CharField(max_length=36, null=True)
+    source_time_ms = IntegerField(null=True)
+    video_notes = JSONField(null=True)
 
 
 class Comment(SyncedModel):

@@ -125,6 +125,29 @@ def _v5_signing_and_follow_ups(database: Database, migrator: SchemaMigrator) -> 
     database.execute_sql('DROP TABLE "_follow_ups_v3"')
 
 
+def _v6_video_links_and_notes(database: Database, migrator: SchemaMigrator) -> None:
+    """Media made from a video name it and the time in it; videos get time-stamped notes
+    (issue 11, app.domain.video)."""
+    from peewee import IntegerField
+
+    from app.models.base import JSONField
+
+    # Columns already there are left (a test rewinding an earlier migration runs this again).
+    present = {c.name for c in database.get_columns("attachments")}
+    wanted = {
+        "source_attachment_id": CharField(max_length=36, null=True),
+        "source_time_ms": IntegerField(null=True),
+        "video_notes": JSONField(null=True),
+    }
+    migrate(
+        *(
+            migrator.add_column("attachments", name, field)
+            for name, field in wanted.items()
+            if name not in present
+        )
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "baseline schema", baseline),
     Migration(2, "indexes for my day and history", _v2_schedule_indexes),
@@ -133,6 +156,7 @@ MIGRATIONS: list[Migration] = [
     Migration(
         5, "signature outcome and reason, follow-up urgency and lines", _v5_signing_and_follow_ups
     ),
+    Migration(6, "video stills, clips and notes", _v6_video_links_and_notes),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -30,6 +30,7 @@ from app.services import (
     sync_service,
     time_service,
     validation_service,
+    video_service,
     work_service,
 )
 
@@ -51,6 +52,7 @@ class Services:
     history: ModuleType = history_service
     validation: ModuleType = validation_service
     media: ModuleType = media_service
+    video: ModuleType = video_service
     reports: ModuleType = report_service
     signing: ModuleType = signing_service
     follow_ups: ModuleType = follow_up_service

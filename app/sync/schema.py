@@ -127,6 +127,8 @@ HISTORY = History(
         # The signing flow: a refusal or absence record, the follow-up's details (issue 10).
         Added(2, "signatures", ("outcome", "reason")),
         Added(2, "follow_ups", ("urgency", "lines")),
+        # Issue 11, videos: a still or clip names its video and time; a video's notes.
+        Added(3, "attachments", ("source_attachment_id", "source_time_ms", "video_notes")),
     ]
 )
 

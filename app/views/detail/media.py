@@ -24,6 +24,7 @@ from app.views.detail.context import DetailContext
 from app.views.detail.dropbox_picker import DropboxPicker
 from app.views.detail.photo_editor import PhotoEditor
 from app.views.detail.upload_badge import UploadBadges
+from app.views.detail.video_viewer import VideoViewer
 from app.views.semantic_ids import tagged
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,7 @@ class MediaSection:
         self.root: ft.Control | None = None
         self.viewer: ft.AlertDialog | None = None
         self.editor: PhotoEditor | None = None
+        self.video: VideoViewer | None = None  # the viewer's player, when it shows a video
         self.viewer_index = 0
 
     def build(self) -> ft.Control:
@@ -311,8 +313,15 @@ class MediaSection:
         async def annotate(e):
             await self._annotate(index)
 
+        shown_media = ft.GestureDetector(content=picture, on_horizontal_drag_end=self._swiped)
+        if row.kind == "video":  # its own module: player, frame to annotate, notes, clip
+            self.video = VideoViewer(
+                self.ctx, row, editable=editable, width=self._box_width(16 / 9),
+                on_still=self._annotate_row, on_changed=self._after_change,
+            )  # fmt: skip
+            shown_media = self.video.build()
         controls = [
-            ft.GestureDetector(content=picture, on_horizontal_drag_end=self._swiped),
+            shown_media,
             muted(self._meta(row)),
             tagged("media-viewer-phase", phase),
             tagged("media-viewer-caption", caption),
@@ -403,21 +412,40 @@ class MediaSection:
                    button=True),
         ]  # fmt: skip
         self.editor = None
+        self._stop_video()  # a viewer closed without its dismiss event
         self.viewer = ft.AlertDialog(
             content=self._viewer_content(index, await self._full_async(index)),
             actions=self.viewer_actions,
+            on_dismiss=self._viewer_closed,
+            scrollable=self.video is not None,  # a video's tools are taller than a phone
         )
         e.page.show_dialog(self.viewer)
+        await self._load_video(e.page)
 
     async def _show(self, index: int) -> None:
         if self.viewer is None or not self.items:
             return
         self.viewer_index = index % len(self.items)
         data = await self._full_async(self.viewer_index)
+        self._stop_video()
         self.viewer.content = self._viewer_content(self.viewer_index, data)
         self.viewer.actions = self.viewer_actions
+        self.viewer.scrollable = self.video is not None
         self.editor = None
         refresh(self.viewer)
+        await self._load_video(self.root.page if self.root is not None else None)
+
+    async def _load_video(self, page) -> None:
+        if self.video is not None:
+            await self.video.load(page)
+
+    def _stop_video(self) -> None:
+        if self.video is not None:
+            self.video.stop()
+        self.video = None
+
+    async def _viewer_closed(self, e=None) -> None:
+        self._stop_video()
 
     async def _swiped(self, e: ft.DragEndEvent) -> None:
         velocity = getattr(e, "primary_velocity", None) or 0
@@ -444,8 +472,11 @@ class MediaSection:
             await self._after_change()
 
     async def _annotate(self, index: int) -> None:
-        """Swap the viewer's content for the photo editor (the same dialog)."""
-        row = self.items[index].row
+        await self._annotate_row(self.items[index].row, index)
+
+    async def _annotate_row(self, row, index: int | None = None) -> None:
+        """Swap the viewer's content for the photo editor (the same dialog); ``row``: a photo
+        (a still just taken from a video: ``index`` None, "Annuler" closes the viewer)."""
         photo = await asyncio.to_thread(self._full, row, drawn=False)
         if photo is None or self.viewer is None:
             return
@@ -459,15 +490,20 @@ class MediaSection:
                 await self._after_change()
 
         async def cancelled() -> None:
-            await self._show(index)
+            if index is None:
+                await self._after_change()  # the still is kept, without drawings
+            else:
+                await self._show(index)
 
         self.editor = PhotoEditor(
             ctx.tr, photo, (row.width or 4, row.height or 3), row.annotations,
             on_save=saved, on_cancel=cancelled,
             box_width=self._box_width((row.width or 4) / (row.height or 3)),
         )  # fmt: skip
+        self._stop_video()
         self.viewer.content = self.editor.build()
         self.viewer.actions = []
+        self.viewer.scrollable = False  # a scrolling parent would take the pen's drags
         refresh(self.viewer)
 
     def _box_width(self, aspect: float) -> float:
@@ -479,6 +515,7 @@ class MediaSection:
         return max(200, min(640, width - 120, (height - 360) * aspect))
 
     async def _after_change(self) -> None:
+        self._stop_video()
         if self.viewer is not None:  # closed by itself: a snack bar may be above it
             self.viewer.open = False
             refresh(self.viewer)
