@@ -44,7 +44,7 @@ import requests
 
 from app.models import db
 from app.sync import schema
-from app.sync.schema import SCHEMA_HEADER
+from app.sync.schema import SCHEMA_HEADER, TABLES
 from bench.bench_sync import (
     PASSWORD,
     PG_ADMIN,
@@ -56,6 +56,9 @@ from bench.runner import benchmark
 
 log = logging.getLogger(__name__)
 KINDS = ("login", "first_pull", "pull_idle", "pull_changes", "push")
+# a cycle that failed on the client's side (a timeout, an answer that is not JSON): an error
+# of its own kind, with no time
+FAILED = "cycle"
 NOTE = "comment pushed by the load simulation"
 
 
@@ -76,13 +79,14 @@ class Recorder:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.samples: dict[str, list[float]] = {k: [] for k in KINDS}
-        self.errors: dict[str, int] = dict.fromkeys(KINDS, 0)
+        self.errors: dict[str, int] = dict.fromkeys((*KINDS, FAILED), 0)
         self.error_examples: list[str] = []
         self.cycles = 0
 
     def add(self, kind: str, seconds: float, ok: bool, detail: str = "") -> None:
         with self.lock:
-            self.samples[kind].append(seconds)
+            if kind != FAILED:
+                self.samples[kind].append(seconds)
             if not ok:
                 self.errors[kind] += 1
                 if len(self.error_examples) < 5:
@@ -225,6 +229,14 @@ def _clone(database, template: SimDevice, copies: list[SimDevice]) -> None:
             )
 
 
+_SIZES_SQL = (
+    "SELECT pg_database_size(current_database()) / 1048576.0,"
+    " pg_total_relation_size('sync_device_rows') / 1048576.0,"
+    " pg_total_relation_size('sync_row_meta') / 1048576.0,"
+    " (SELECT SUM(n_live_tup) FROM pg_stat_user_tables WHERE relname IN ({}))"
+).format(", ".join(f"'{t}'" for t in TABLES))
+
+
 def _postgres_cpu(name: str) -> float:
     """CPU seconds of PostgreSQL's backends serving database ``name`` (visible in /proc)."""
     total = 0.0
@@ -325,6 +337,9 @@ def simulate(
             _pull_all(base, template, None, first=True)
             templates[username] = template
             _clone(database, template, [d for d in fleet if d.username == username and not d.first])
+        if pg_name:  # fresh statistics for the planner, as a database in service has
+            with db.using(database):
+                db.execute_sql("ANALYZE")
         setup_s = time.perf_counter() - setup_start
         cpu1, rss1 = process_usage(process.pid)
         pg0 = _postgres_cpu(pg_name) if pg_name else 0.0
@@ -345,6 +360,8 @@ def simulate(
                     device.busy = True
                 try:
                     cycle(device, local)
+                except (requests.RequestException, ValueError) as exc:  # timeouts, bad JSON
+                    rec.add(FAILED, 0.0, False, repr(exc))
                 finally:
                     device.busy = False
 
@@ -375,6 +392,15 @@ def simulate(
         with db.using(database):
             known = db.execute_sql("SELECT COUNT(*) FROM sync_devices").fetchone()[0]
             held = db.execute_sql("SELECT COUNT(*) FROM sync_device_rows").fetchone()[0]
+            sizes = {}
+            if pg_name:  # what the run's database takes on disk, and the devices' part of it
+                sizes = dict(
+                    zip(
+                        ("database_mb", "device_rows_mb", "row_meta_mb", "synced_rows_pg_stat"),
+                        db.execute_sql(_SIZES_SQL).fetchone(),
+                        strict=True,
+                    )
+                )
             notes = db.execute_sql(
                 f"SELECT COUNT(*) FROM comments WHERE body = {db.param}", (NOTE,)
             ).fetchone()[0]
@@ -412,6 +438,7 @@ def simulate(
         "headoffice_devices": known,
         "headoffice_device_rows": held,
         "headoffice_pushed_comments": notes,
+        "postgres_sizes": {k: round(float(v), 1) for k, v in sizes.items()},
         "load_avg_at_end": [round(x, 2) for x in os.getloadavg()],
         "note": "load generator threads, head office and the database share the machine's cores",
     }
