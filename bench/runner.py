@@ -70,6 +70,7 @@ def main(argv: list[str]) -> int:
         bench_queries,
         bench_report,
         bench_seal,
+        bench_sim,
         bench_startup,
         bench_sync,
     )
@@ -84,6 +85,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--load-seconds", type=float, default=30, help="head office load time")
     parser.add_argument("--devices", type=int, default=50, help="simulated devices under load")
     parser.add_argument("--push-share", type=float, default=0.3, help="head office load: pushes")
+    parser.add_argument("--sim-devices", type=int, default=1000, help="sim_1000: devices")
+    parser.add_argument("--sim-seconds", type=float, default=60, help="sim_1000: load time")
+    parser.add_argument("--sim-clients", type=int, default=16, help="sim_1000: client threads")
+    parser.add_argument("--sim-first", type=int, default=20, help="sim_1000: first syncs")
+    parser.add_argument("--sim-db", choices=("postgres", "sqlite"), default="postgres")
+    parser.add_argument("--sim-data", choices=("small", "large"), default="small")
     parser.add_argument("--push-runs", type=int, default=5, help="5,000-row pushes to measure")
     parser.add_argument("--out", type=Path, help="JSON output (default bench/results/<time>.json)")
     args = parser.parse_args(argv)

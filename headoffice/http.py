@@ -177,6 +177,11 @@ def read_object(req, limit: int) -> dict:
 
 
 def send_json(resp, obj: Any, status: str = falcon.HTTP_200) -> None:
+    send_bytes(resp, dumps(obj), status)
+
+
+def send_bytes(resp, data: bytes, status: str = falcon.HTTP_200) -> None:
+    """Send ``data``, a JSON document already encoded."""
     resp.status = status
     resp.content_type = JSON
-    resp.data = dumps(obj)
+    resp.data = data

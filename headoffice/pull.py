@@ -56,6 +56,9 @@ class PullPage:
     cursor: str
     has_more: bool
     skipped: dict[str, list[str]] = field(default_factory=dict)  # rows that cannot be encoded
+    # The rows of each table of ``changes`` as JSON (``row,row,...``), encoded once when the
+    # page was filled (the size check needs them): ``to_bytes`` does not encode them again.
+    encoded: dict[str, bytearray] | None = None
 
     def to_json(self) -> dict:
         answer = {
@@ -67,6 +70,18 @@ class PullPage:
         if self.skipped:
             answer["skipped"] = self.skipped
         return answer
+
+    def to_bytes(self) -> bytes:
+        """The answer as JSON bytes: the same document as ``dumps(self.to_json())``."""
+        if self.encoded is None:
+            return dumps(self.to_json())
+        tables = b",".join(
+            dumps(table) + b":[" + rows + b"]" for table, rows in self.encoded.items()
+        )
+        tail = {"evicted": self.evicted, "cursor": self.cursor, "has_more": self.has_more}
+        if self.skipped:
+            tail["skipped"] = self.skipped
+        return b'{"changes":{' + tables + b"}," + dumps(tail)[1:]
 
 
 def parse_limit(value: str | int | None) -> int:
@@ -145,7 +160,9 @@ def pull(
             s=seq, v0=cursor.v0, v1=cursor.v1, o=1, f=cursor.f, fp=cursor.fp, t=t, lv=lv,
             d=today.isoformat(), sv=version, r=cursor.r,
         )  # fmt: skip
-    return PullPage(page.changes, page.evicted, next_cursor.encode(), not done, page.skipped)
+    return PullPage(
+        page.changes, page.evicted, next_cursor.encode(), not done, page.skipped, page.encoded
+    )
 
 
 def _idle(who: Principal, device_id: str, cursor: Cursor, today: date) -> bool:
@@ -188,6 +205,7 @@ class _Page:
     more_evictions: bool = False
     bytes: int = 0  # encoded size of the rows taken
     skipped: dict[str, list[str]] = field(default_factory=dict)
+    encoded: dict[str, bytearray] = field(default_factory=dict)  # the rows' JSON, per table
 
     @property
     def size(self) -> int:
@@ -291,13 +309,15 @@ def _take(table: str, rows: list[tuple], page: _Page, who: Principal, encode) ->
     a pull."""
     id_at = _selected(table)[0].index("id")
     out = page.changes.get(table, [])
+    blobs = page.encoded.get(table) or bytearray()
     taken = len(rows)
     for n, raw in enumerate(rows):
         try:
             row = encode((raw,))[0]
             if table in PRIVATE_COLUMNS:
                 row = redact(who, table, row)
-            size = len(dumps({"changes": {table: [row]}}))  # as deep as in the page
+            blob = dumps(row)  # encoded once: the page joins these bytes (PullPage.to_bytes)
+            size = len(blob) + 1
         except _UNENCODABLE as exc:
             row_id = raw[id_at]
             log.error("pull: %s %s cannot be encoded, skipped: %s", table, row_id, exc)
@@ -308,8 +328,12 @@ def _take(table: str, rows: list[tuple], page: _Page, who: Principal, encode) ->
             break
         page.bytes += size
         out.append(row)
+        if blobs:
+            blobs += b","
+        blobs += blob
     if out:
         page.changes[table] = out
+        page.encoded[table] = blobs
     return taken
 
 

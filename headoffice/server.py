@@ -23,6 +23,12 @@ from headoffice.app import HeadOfficeApp
 from headoffice.http import error_body
 
 STOP_TIMEOUT = 10.0  # seconds to wait for the serving loop and the worker threads
+# Open connections one process keeps (waitress's default is 100). Devices keep their
+# connection between syncs (requests' keep-alive; waitress closes it after 120 s idle) and
+# sync every minute, so a process facing devices holds about one per device: at the default,
+# the 101st device's connection waited, unserved, until an idle one timed out (the sim_1000
+# benchmark stalled 90-120 s; docs/scaling.md). waitress polls its sockets (no select limit).
+CONNECTION_LIMIT = 2000
 # waitress' error statuses under the codes the app uses for the same statuses
 ERROR_CODES = {400: "bad_request", 413: "payload_too_large", 500: "internal"}
 
@@ -58,6 +64,7 @@ class HeadOfficeServer:
             host=host,
             port=port,
             threads=threads,
+            connection_limit=CONNECTION_LIMIT,
             max_request_body_size=app.max_request_bytes + 1,  # waitress refuses >= this
             ident="terrain-headoffice",
         )

@@ -22,6 +22,7 @@ import contextlib
 import json
 import random
 import socket
+import sqlite3
 import struct
 import subprocess
 import sys
@@ -324,9 +325,11 @@ def test_an_answer_lost_after_commit_is_not_applied_twice(head_office, device, r
 class DeviceProcess:
     """tests/fault_device.py running a sync; its JSON events are read as they come."""
 
-    def __init__(self, db_path: Path, base: str, limit: int, stall: int = 0) -> None:
+    def __init__(
+        self, db_path: Path, base: str, limit: int, stall: int = 0, username: str = "tech1"
+    ) -> None:
         command = [sys.executable, str(ROOT / "tests" / "fault_device.py"), str(db_path), base]
-        command += ["tech1", str(limit), str(stall)]
+        command += [username, str(limit), str(stall)]
         self.process = subprocess.Popen(
             command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
@@ -432,6 +435,63 @@ def test_a_device_killed_during_a_pull_resumes_without_partial_pages(head_office
             pages_in_all = 5 + second.pages()[1] + done["pages"]
             expected_rows = sum(map(len, local_rows().values()))
         assert pages_in_all <= expected_rows // limit + 3  # nothing pulled twice over
+    finally:
+        database.close()
+
+
+def _device_indexes(path: Path) -> set[str]:
+    con = sqlite3.connect(path)
+    try:
+        rows = con.execute("SELECT name FROM sqlite_master WHERE type = 'index'").fetchall()
+        return {name for (name,) in rows}
+    finally:
+        con.close()
+
+
+def test_a_first_sync_killed_halfway_ends_with_exactly_head_offices_rows(head_office, tmp_path):
+    """The office's first sync (everything, loaded without secondary indexes and without
+    fsync: ``app.sync.bulk.loading``) killed -9 at a random moment between its second and
+    its last page: the database is intact, whole pages only, its indexes back when it is
+    opened; restarted, the sync resumes and the device holds exactly head office's rows,
+    with a cursor that is up to date (the next sync brings nothing)."""
+    fresh, path, limit = tmp_path / "fresh.db", tmp_path / "office.db", 150
+    open_device_db(fresh).close()
+    indexes = _device_indexes(fresh)
+    assert len(indexes) > 100  # the device's secondary indexes are part of what is checked
+    run = DeviceProcess(path, head_office.base, limit, username="office")
+    run.wait_for(lambda e: e.get("committed") == 2)
+    time.sleep(random.uniform(0, 0.3))
+    run.kill()
+    assert not any(e.get("done") for e in run.events), "the first sync ended before the kill"
+    con = sqlite3.connect(path)  # as the file was left, before Terrain opens it again
+    try:
+        assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert len(_device_indexes(path)) < len(indexes)  # killed inside the load
+    finally:
+        con.close()
+    _check_whole_pages(path, run, 0)  # opens it: the dropped indexes are built again
+    assert _device_indexes(path) == indexes
+    again = DeviceProcess(path, head_office.base, limit, username="office")
+    done = again.finish()
+    assert done["done"] and not done["full"]  # resumed from its cursor, not from the start
+    database = open_device_db(path)
+    try:
+        assert converged(head_office.database, database, "office") == []
+        with db.using(database):
+            for table in TABLES:
+                ids = db.execute_sql(f'SELECT COUNT(*), COUNT(DISTINCT id) FROM "{table}"')
+                total, distinct = ids.fetchone()
+                assert total == distinct, table
+            assert db.execute_sql("PRAGMA integrity_check").fetchone() == ("ok",)
+            assert db.execute_sql("PRAGMA synchronous").fetchone() == (1,)  # NORMAL again
+            transport = signed_in(head_office.base, "office")
+            try:
+                assert transport.pull(get_state(CURSOR), limit)["changes"] == {}
+                report = synchronize(transport)
+            finally:
+                transport.close()
+            assert (report.pull.rows, report.pull.evicted, report.pull.pages) == (0, 0, 1)
+        assert _device_indexes(path) == indexes
     finally:
         database.close()
 

@@ -13,6 +13,7 @@ like a lost answer (the next cursor acknowledges only what was applied, rule 2).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -48,14 +49,10 @@ def pull_changes(
     cursor = get_state(CURSOR) or ""
     outcome.full = not cursor
     bulk = not cursor and bulk_load.device_is_empty()
-    if bulk:  # first sync into an empty device: build the indexes once at the end
-        bulk_load.drop_secondary_indexes()
     prefetch = bool(getattr(transport, "prefetch", False))
-    try:
+    # first sync into an empty device: indexes built once at the end, no fsync meanwhile
+    with bulk_load.loading() if bulk else contextlib.nullcontext():
         _pull_pages(transport, limit, cursor, outcome, on_page, prefetch)
-    finally:
-        if bulk:
-            bulk_load.restore_indexes()
     return outcome
 
 

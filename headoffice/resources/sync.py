@@ -7,7 +7,7 @@ from app.sync.push_request import parse_push
 from app.sync.schema import FIRST_SCHEMA, SCHEMA_HEADER
 from app.sync.wire import ProtocolError
 from headoffice import documents
-from headoffice.http import read_json, send_json
+from headoffice.http import read_json, send_bytes, send_json
 from headoffice.pull import parse_limit, pull
 from headoffice.push import push
 
@@ -33,7 +33,7 @@ class PullResource:
             session.who, session.device_id, req.get_param("cursor"), limit, clock.today(),
             schema_version=device_schema(req),
         )  # fmt: skip
-        send_json(resp, page.to_json())
+        send_bytes(resp, page.to_bytes())  # rows encoded once, when the page was filled
 
 
 class PushResource:
