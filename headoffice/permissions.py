@@ -97,15 +97,19 @@ def decide(
 
 
 def _correction_refusal(current: dict | None, effective: dict, after: dict) -> str | None:
-    """A report version the office writes is a correction of a frozen one, derived field by
-    field from its listed corrections (``corrections.derivation_refusal``): checked when it
-    is made and whenever its content changes."""
+    """A report version the office writes as a correction (it names ``based_on`` or lists
+    ``corrections``) borrows the client's signature of the version it names: it must be that
+    version with its listed corrections and nothing else (``corrections.derivation_refusal``),
+    checked when it is made and whenever its content changes. A version that claims no
+    signed base is drawn unsigned (``headoffice.documents``)."""
     if current is not None and "content" not in effective:
         return None
     content = after.get("content")
-    based_on = content.get("based_on") if isinstance(content, dict) else None
-    if current is not None and based_on is None and not (content or {}).get("corrections"):
-        return None  # a technician's version the office only moves (validated, delivered)
+    if not isinstance(content, dict) or (
+        "based_on" not in content and not content.get("corrections")
+    ):
+        return None
+    based_on = content.get("based_on")
     number = based_on.get("version") if isinstance(based_on, dict) else None
     sha256 = based_on.get("content_sha256") if isinstance(based_on, dict) else None
     if type(number) is not int or not isinstance(sha256, str):
