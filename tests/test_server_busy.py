@@ -85,8 +85,10 @@ def test_a_postgresql_lock_timeout_answers_503(backend, demo_db_url, make_server
         office = server.login("office")
         holder = psycopg2.connect(url)
         try:
-            with holder.cursor() as cur:  # a transaction holding the version counter
-                cur.execute("LOCK TABLE sync_counters IN ACCESS EXCLUSIVE MODE")
+            # a transaction holding what every push reads first (its batch's stored answer);
+            # pushes no longer take the version counter until they end (parallel pushes)
+            with holder.cursor() as cur:
+                cur.execute("LOCK TABLE sync_push_batches IN ACCESS EXCLUSIVE MODE")
                 _assert_busy(office.push({}))
         finally:
             holder.rollback()
