@@ -135,3 +135,25 @@ def test_every_code_the_rules_give_has_both_catalogs():
     for locale in ("fr", "en"):
         missing = sorted(c for c in codes if f"refusal.{c}" not in CATALOGS[locale])
         assert missing == [], locale
+
+
+def test_a_head_office_database_of_before_the_codes_gains_them(tmp_path):
+    import sqlite3
+
+    from headoffice.database import open_database
+    from headoffice.models import SERVER_SCHEMA
+
+    codes = next(m.version for m in SERVER_SCHEMA.migrations if "reason codes" in m.name)
+    path = tmp_path / "headoffice.db"
+    open_database(f"sqlite:///{path}").close()
+    db.initialize(None)
+    with sqlite3.connect(path) as con:  # as head office left it before this version
+        con.execute("ALTER TABLE report_pdfs_held_aside DROP COLUMN code")
+        con.execute("ALTER TABLE report_pdfs_held_aside DROP COLUMN params")
+        con.execute(f"DELETE FROM headoffice_schema_migrations WHERE version >= {codes}")
+    open_database(f"sqlite:///{path}").close()
+    db.initialize(None)
+    with sqlite3.connect(path) as con:
+        columns = {r[1] for r in con.execute("PRAGMA table_info(report_pdfs_held_aside)")}
+        version = con.execute("SELECT MAX(version) FROM headoffice_schema_migrations").fetchone()
+    assert {"code", "params"} <= columns and version == (SERVER_SCHEMA.latest,)

@@ -196,17 +196,31 @@ FR: dict[str, str] = {
     "refusal.field.deleted": "Suppression",
     # --- PDFs held aside (headoffice.documents) ---------------------------------------------
     "refusal.held_aside.too_large": (
-        "le fichier reçu fait {size} octets, au-delà des {limit} octets admis pour un PDF signé"
+        "le fichier reçu fait {size} octets, au-delà des {limit} octets admis pour le PDF d'un bon"
     ),
-    "refusal.held_aside.unreadable": "le fichier reçu n'est pas un PDF lisible",
-    "refusal.held_aside.no_content": "le PDF reçu ne contient pas le contenu de sa version",
+    "refusal.held_aside.not_pdf": "le fichier reçu n'est pas un PDF",
+    "refusal.held_aside.unreadable": "le PDF reçu est illisible ({detail})",
+    "refusal.held_aside.no_attachment": "le PDF reçu ne contient pas la pièce jointe {name}",
     "refusal.held_aside.content_mismatch": (
         "le PDF reçu contient un autre contenu que celui de la version signée"
     ),
     "refusal.held_aside.keywords_mismatch": (
         "les mots-clés du PDF reçu ne désignent pas le contenu de la version signée"
     ),
-    "refusal.held_aside.undrawable": "son contenu ne peut pas être mis en page en PDF",
+    "refusal.held_aside.no_content_hash": (
+        "la version n'a pas d'empreinte de contenu pour vérifier son PDF"
+    ),
+    "refusal.held_aside.undrawable": "son contenu ne peut pas être mis en page en PDF ({detail})",
+    "refusal.held_aside.unhashable": "l'empreinte de son contenu ne peut pas être calculée ({detail})",
+    "refusal.held_aside.record_mismatch": (
+        "son contenu ne correspond plus à l'empreinte enregistrée"
+    ),
+    "refusal.held_aside.no_signature": (
+        "elle a été signée sur un appareil, mais le siège n'a pas reçu sa signature"
+    ),
+    "refusal.held_aside.signature_mismatch": (
+        "sa signature a été donnée pour un autre contenu que celui de la version"
+    ),
 }
 
 EN: dict[str, str] = {
@@ -365,15 +379,27 @@ EN: dict[str, str] = {
     "refusal.field.content": "Content",
     "refusal.field.deleted": "Deletion",
     "refusal.held_aside.too_large": (
-        "the file received has {size} bytes, above the {limit} bytes a signed PDF may have"
+        "the file received has {size} bytes, above the {limit} a report's PDF may have"
     ),
-    "refusal.held_aside.unreadable": "the file received is not a readable PDF",
-    "refusal.held_aside.no_content": "the PDF received does not hold its version's content",
+    "refusal.held_aside.not_pdf": "the file received is not a PDF",
+    "refusal.held_aside.unreadable": "the PDF received cannot be read ({detail})",
+    "refusal.held_aside.no_attachment": "the PDF received has no {name} attachment",
     "refusal.held_aside.content_mismatch": (
         "the PDF received holds other content than the signed version's"
     ),
     "refusal.held_aside.keywords_mismatch": (
         "the PDF received's keywords do not name the signed version's content"
     ),
-    "refusal.held_aside.undrawable": "its content cannot be drawn as a PDF",
+    "refusal.held_aside.no_content_hash": (
+        "the version has no content hash to check its PDF against"
+    ),
+    "refusal.held_aside.undrawable": "its content cannot be drawn as a PDF ({detail})",
+    "refusal.held_aside.unhashable": "its content cannot be hashed ({detail})",
+    "refusal.held_aside.record_mismatch": "its content no longer matches its recorded hash",
+    "refusal.held_aside.no_signature": (
+        "it was signed on a device but head office has no signature for it"
+    ),
+    "refusal.held_aside.signature_mismatch": (
+        "its signature was given for other content than the version's"
+    ),
 }
