@@ -157,3 +157,13 @@ def test_a_head_office_database_of_before_the_codes_gains_them(tmp_path):
         columns = {r[1] for r in con.execute("PRAGMA table_info(report_pdfs_held_aside)")}
         version = con.execute("SELECT MAX(version) FROM headoffice_schema_migrations").fetchone()
     assert {"code", "params"} <= columns and version == (SERVER_SCHEMA.latest,)
+
+
+def test_an_office_only_field_is_named_by_its_label():
+    fr = Translator("fr")
+    params = {"table": "report_versions", "fields": ["validated_at", "validated_by_id"]}
+    assert fr.refusal("row.office_fields", params, "?") == (
+        "Seul le bureau renseigne ces champs (Bon d'intervention) : Date de validation, Validé par."
+    )
+    assert fr.field_label("diagnosis") == "Diagnostic"  # the office validation screen's label
+    assert fr.field_label("some_new_id") == "some new"  # no label: its words

@@ -194,6 +194,13 @@ FR: dict[str, str] = {
     "refusal.field.reason": "Motif",
     "refusal.field.content": "Contenu",
     "refusal.field.deleted": "Suppression",
+    "refusal.field.validated_at": "Date de validation",
+    "refusal.field.validated_by_id": "Validé par",
+    "refusal.field.author_id": "Auteur",
+    "refusal.field.created_by_id": "Créé par",
+    "refusal.field.value": "Valeur",
+    "refusal.field.label": "Libellé",
+    "refusal.field.unit": "Unité",
     # --- PDFs held aside (headoffice.documents) ---------------------------------------------
     "refusal.held_aside.too_large": (
         "le fichier reçu fait {size} octets, au-delà des {limit} octets admis pour le PDF d'un bon"
@@ -378,6 +385,13 @@ EN: dict[str, str] = {
     "refusal.field.reason": "Reason",
     "refusal.field.content": "Content",
     "refusal.field.deleted": "Deletion",
+    "refusal.field.validated_at": "Validated on",
+    "refusal.field.validated_by_id": "Validated by",
+    "refusal.field.author_id": "Author",
+    "refusal.field.created_by_id": "Created by",
+    "refusal.field.value": "Value",
+    "refusal.field.label": "Label",
+    "refusal.field.unit": "Unit",
     "refusal.held_aside.too_large": (
         "the file received has {size} bytes, above the {limit} a report's PDF may have"
     ),
