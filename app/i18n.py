@@ -1058,6 +1058,61 @@ class Translator:
                 return self(key)
         return err.hint
 
+    def refusal(self, code: str | None, params: dict | None, fallback: str) -> str:
+        """Head office's refusal (``app.domain.reasons``: a push rejection, a PDF held aside)
+        in this locale; ``fallback`` (head office's English text) for a code, or a cause,
+        this catalog does not know (a newer head office) or params that do not fit."""
+        text = self._refusal(code, params)
+        return fallback if text is None else text
+
+    def _refusal(self, code: object, params: object) -> str | None:
+        if not isinstance(code, str) or not code:
+            return None
+        key = code if code.startswith("error.") else f"refusal.{code}"
+        if not self.has(key):
+            return None
+        values = {}
+        for name, value in (params if isinstance(params, dict) else {}).items():
+            if name == "cause":
+                cause = value if isinstance(value, dict) else {}
+                value = self._refusal(cause.get("code"), cause.get("params"))
+                if value is None:
+                    return None
+            values[str(name)] = self._refusal_param(str(name), value)
+        try:
+            return self(key).format(**values)
+        except (KeyError, IndexError, ValueError, AttributeError):
+            return None
+
+    def _refusal_param(self, name: str, value: object) -> object:
+        """Statuses, tables, documents and fields named in a refusal, in this locale."""
+        if isinstance(value, list):
+            return ", ".join(str(self._refusal_param(name, v)) for v in value)
+        if not isinstance(value, str):
+            return "—" if value is None else value
+        if name in ("status", "current", "to", "outcome") and self.has(f"status.{value}"):
+            return self(f"status.{value}")
+        if name == "table":
+            return self.table_label(value)
+        if name == "document" and self.has(f"refusal.document.{value.replace(' ', '_')}"):
+            return self(f"refusal.document.{value.replace(' ', '_')}")
+        if name in ("field", "fields"):
+            return self.field_label(value)
+        return value
+
+    def table_label(self, table: str) -> str:
+        """A synced table as the sync screen names it (else its name)."""
+        key = f"refusal.table.{table}"
+        return self(key) if self.has(key) else table
+
+    def field_label(self, column: str) -> str:
+        """A synced column as people read it: the label of the office validation screen
+        (``validation.field.*``), else the sync screen's, else its words."""
+        for key in (f"validation.field.{column}", f"refusal.field.{column}"):
+            if self.has(key):
+                return self(key)
+        return column.removesuffix("_id").replace("_", " ")
+
     def long_date(self, value: date) -> str:
         wd, month = _WEEKDAYS[self.locale][value.weekday()], _MONTHS[self.locale][value.month - 1]
         if self.locale == "fr":

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from app.domain.corrections import CONTENT_EDITABLE
+from app.domain.reasons import Reason, code_of
 from app.errors import NotFoundError, TerrainError, ValidationError
 from app.models import (
     FollowUp,
@@ -159,7 +160,11 @@ _MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError)
 def _undrawable(version: ReportVersion, exc: Exception) -> HeldAsideError:
     """The version's content cannot be drawn: held aside for the office, 422."""
     detail = exc.message if isinstance(exc, TerrainError) else f"{type(exc).__name__}: {exc}"
-    reason = f"its content cannot be drawn as a PDF ({detail[:200]})"
+    reason = Reason(
+        "held_aside.undrawable",
+        f"its content cannot be drawn as a PDF ({detail[:200]})",
+        detail=detail[:200],
+    )
     _hold(version, None, reason)
     return HeldAsideError(
         f"The PDF of report version {version.id} cannot be made, held aside: {reason}",
@@ -311,16 +316,31 @@ def _record_problem(version: ReportVersion, signature: Signature | None) -> str:
     try:
         actual = content_sha256(version.content)
     except TerrainError as exc:
-        return f"its content cannot be hashed ({exc.message})"
+        return Reason(
+            "held_aside.unhashable",
+            f"its content cannot be hashed ({exc.message})",
+            detail=exc.message,
+        )
     if actual != version.content_sha256:
-        return f"its content hashes to {actual}, not to its content_sha256 {version.content_sha256}"
+        return Reason(
+            "held_aside.record_mismatch",
+            f"its content hashes to {actual}, not to its content_sha256 {version.content_sha256}",
+            actual=actual,
+            expected=version.content_sha256,
+        )
     if version.pdf_blob_sha256 and signature is None:
         latest = _latest_signature(version)
         if latest is None:
-            return "it was signed on a device but head office has no signature for it"
-        return (
+            return Reason(
+                "held_aside.no_signature",
+                "it was signed on a device but head office has no signature for it",
+            )
+        return Reason(
+            "held_aside.signature_mismatch",
             f"its signature was given for content {latest.content_sha256}, "
-            f"not {version.content_sha256}"
+            f"not {version.content_sha256}",
+            signed=latest.content_sha256,
+            expected=version.content_sha256,
         )
     return ""
 
@@ -402,14 +422,22 @@ def check_received(version: ReportVersion, docs: Documents | None = None) -> str
     if done.exists() or held.exists():
         return None
     if blob.size > MAX_PDF_BYTES:  # never read a huge blob into memory to parse it
-        _hold(version, sha256, f"the file received has {blob.size:,} bytes, above "
-              f"{MAX_PDF_BYTES:,} for a report PDF")  # fmt: skip
+        too_large = Reason(
+            "held_aside.too_large",
+            f"the file received has {blob.size:,} bytes, above {MAX_PDF_BYTES:,} for a report PDF",
+            size=blob.size,
+            limit=MAX_PDF_BYTES,
+        )
+        _hold(version, sha256, too_large)
         return "held"
     data = _read(docs, sha256) or b""
     signature = _signature_of(version)
     problem = _record_problem(version, signature) or _pdf_problem(version, data)
     if not version.content_sha256:
-        problem = problem or "the version has no content_sha256 to check its PDF against"
+        problem = problem or Reason(
+            "held_aside.no_content_hash",
+            "the version has no content_sha256 to check its PDF against",
+        )
     if problem:
         _hold(version, sha256, problem)
         return "held"
@@ -429,22 +457,37 @@ def _pdf_problem(version: ReportVersion, data: bytes) -> str:
     from headoffice.verify import _attachment, _keywords_hash
 
     if b"%PDF-" not in data[:1024]:
-        return "the file received is not a PDF"
+        return Reason("held_aside.not_pdf", "the file received is not a PDF")
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         embedded = _attachment(reader)
         keywords = _keywords_hash(reader)
     except Exception as exc:
-        return f"the PDF received cannot be read ({type(exc).__name__})"
+        return Reason(
+            "held_aside.unreadable",
+            f"the PDF received cannot be read ({type(exc).__name__})",
+            detail=type(exc).__name__,
+        )
     if embedded is None:
-        return f"the PDF received has no {ATTACHMENT_NAME} attachment"
+        return Reason(
+            "held_aside.no_attachment",
+            f"the PDF received has no {ATTACHMENT_NAME} attachment",
+            name=ATTACHMENT_NAME,
+        )
     digest = hashlib.sha256(embedded).hexdigest()
     if digest != version.content_sha256:
-        return (
-            f"the PDF received embeds content {digest}, not the version's {version.content_sha256}"
+        return Reason(
+            "held_aside.content_mismatch",
+            f"the PDF received embeds content {digest}, not the version's {version.content_sha256}",
+            received=digest,
+            expected=version.content_sha256,
         )
     if keywords != version.content_sha256:
-        return f"the PDF received says {CONTENT_PREFIX}{keywords or 'nothing'} in its Keywords"
+        return Reason(
+            "held_aside.keywords_mismatch",
+            f"the PDF received says {CONTENT_PREFIX}{keywords or 'nothing'} in its Keywords",
+            keywords=f"{CONTENT_PREFIX}{keywords or ''}",
+        )
     return ""
 
 
@@ -467,7 +510,14 @@ def _hold(version: ReportVersion, blob_sha256: str | None, reason: str) -> None:
         else HeldAsidePdf.blob_sha256 == blob_sha256
     )
     if not HeldAsidePdf.select().where(where).exists():
-        HeldAsidePdf.create(report_version_id=version.id, blob_sha256=blob_sha256, reason=reason)
+        code, params = code_of(reason)
+        HeldAsidePdf.create(
+            report_version_id=version.id,
+            blob_sha256=blob_sha256,
+            reason=str(reason),
+            code=code,
+            params=params if code else None,
+        )
     log.warning("report version %s held aside: %s", version.id, reason)
 
 
@@ -518,6 +568,8 @@ def held_aside(*, include_resolved: bool = False) -> list[dict]:
                 "expected_sha256": version.content_sha256 if version else None,
                 "blob_sha256": row.blob_sha256,
                 "reason": row.reason,
+                "code": row.code,  # with ``params``: the reason to translate (None: the text)
+                "params": row.params or {},
                 "detected_at": row.detected_at,
                 "resolved": row.resolved,
             }

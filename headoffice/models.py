@@ -225,7 +225,9 @@ class HeldAsidePdf(_ServerModel):
     id = AutoField()
     report_version_id = CharField(max_length=64, index=True)
     blob_sha256 = CharField(max_length=64, null=True)
-    reason = TextField()
+    reason = TextField()  # English
+    code = CharField(null=True)  # ``app.domain.reasons`` code the office screen translates
+    params = JSONField(null=True)
     detected_at = DateTimeField(default=utcnow)
     resolved = BooleanField(default=False)
 
@@ -245,6 +247,20 @@ def _v3_deliveries_and_customer_records(database, migrator) -> None:
     database.create_tables([EmailDelivery, CustomerRecord], safe=True)
 
 
+def _v5_held_aside_codes(database, migrator) -> None:
+    """A PDF held aside keeps the code and params of its reason (the office screen shows
+    it in French); rows held before keep their English text only."""
+    have = {c.name for c in database.get_columns("report_pdfs_held_aside")}
+    wanted = [("code", CharField(null=True)), ("params", JSONField(null=True))]
+    operations = [
+        migrator.add_column("report_pdfs_held_aside", name, field)
+        for name, field in wanted
+        if name not in have  # version 4 creates the table from this model
+    ]
+    if operations:
+        migrate(*operations)
+
+
 SERVER_MODELS = [
     SyncCounter, RowMeta, Device, DeviceRow, PushBatch, SyncConflict,
     DeviceToken, LoginFailure, Blob, BlobUpload, EmailDelivery, CustomerRecord, SealedPdf,
@@ -259,6 +275,7 @@ SERVER_SCHEMA = Schema(
         Migration(2, "scope fingerprint of devices", _v2_scope_fingerprint),
         Migration(3, "e-mail deliveries and customer records", _v3_deliveries_and_customer_records),
         Migration(4, "sealed report PDFs, PDFs held aside", _v4_report_pdfs),
+        Migration(5, "reason codes of PDFs held aside", _v5_held_aside_codes),
     ],
 )
 SERVER_SCHEMAS = (DOMAIN_SCHEMA, SERVER_SCHEMA)

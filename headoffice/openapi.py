@@ -635,7 +635,17 @@ def _schemas() -> dict:
             "properties": {
                 "table": {"enum": TABLES},
                 "id": {"type": "string"},
-                "reason": {"type": "string"},
+                "reason": {"type": "string", "description": "the rule's words, in English"},
+                "code": {
+                    "type": "string",
+                    "description": "the refusal's stable code, for the device to translate "
+                    "(absent when the rule gave none; docs/sync-protocol.md rule 6)",
+                },
+                "params": {
+                    "type": "object",
+                    "description": "the values the code's text names; `cause`: the "
+                    "refusal it wraps, {code, params}",
+                },
                 "row": {
                     "type": ["object", "null"],
                     "description": "Head office's state of the row (a pulled row), when the "
@@ -693,6 +703,11 @@ def _schemas() -> dict:
                                 "description": "the SHA-256 of the PDF file received",
                             },
                             "reason": {"type": "string"},
+                            "code": {
+                                "type": ["string", "null"],
+                                "description": "the reason's code (null: held before codes)",
+                            },
+                            "params": {"type": "object"},
                             "detected_at": {"type": ["string", "null"]},
                             "resolved": {"type": "boolean"},
                         },

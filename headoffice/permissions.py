@@ -34,19 +34,21 @@ from typing import Any
 
 from app.domain import annotation, corrections, lifecycle, policy
 from app.domain.lifecycle import S
+from app.domain.reasons import Reason, wrapped
 from app.models import MODELS_BY_TABLE
 from headoffice.rows import Rows
 from headoffice.scope import Principal, may_write
 
 INTERVENTIONS = policy.INTERVENTIONS
-OUTSIDE = "This row is outside your interventions."
+OUTSIDE = Reason("row.outside", "This row is outside your interventions.")
 # Refreshed by every save on a device: alone, it is no write to decide (for instance when the
 # status it came with lost a conflict to head office).
 TOUCHED = frozenset({"updated_at"})
 
 
 class Refused(Exception):
-    """A row change head office does not apply; ``reason`` says why."""
+    """A row change head office does not apply; ``reason`` says why (a ``Reason`` carries
+    the code and params the push answer sends next to its text, ``app.domain.reasons``)."""
 
     def __init__(self, reason: str):
         super().__init__(reason)
@@ -80,7 +82,13 @@ def decide(
         try:  # the drawing over a photo: the same rule the editor and the device apply
             annotation.validate_layer(effective["annotations"])
         except annotation.AnnotationError as err:
-            raise Refused(f"The drawing over this photo cannot be read: {err.message}") from None
+            raise Refused(
+                wrapped(
+                    "annotation.invalid",
+                    f"The drawing over this photo cannot be read: {err.message}",
+                    err,
+                )
+            ) from None
     if who.sees_everything:
         if table == INTERVENTIONS and (reason := lifecycle.office_refusal(current, after)):
             raise Refused(reason)
@@ -113,7 +121,10 @@ def _correction_refusal(current: dict | None, effective: dict, after: dict) -> s
     number = based_on.get("version") if isinstance(based_on, dict) else None
     sha256 = based_on.get("content_sha256") if isinstance(based_on, dict) else None
     if type(number) is not int or not isinstance(sha256, str):
-        return "The office's report version must name the signed version it corrects."
+        return Reason(
+            "correction.based_on",
+            "The office's report version must name the signed version it corrects.",
+        )
     from app.models import ReportVersion
     from app.reports.canonical import content_sha256
 
@@ -125,17 +136,28 @@ def _correction_refusal(current: dict | None, effective: dict, after: dict) -> s
         & (ReportVersion.deleted == False)
     )
     if base is None or base.content_sha256 != sha256 or content_sha256(base.content) != sha256:
-        return "The version this correction names is not a signed version of this slip."
+        return Reason(
+            "correction.base_unknown",
+            "The version this correction names is not a signed version of this slip.",
+        )
     return corrections.derivation_refusal(base.content, number, sha256, content)
 
 
 def _decide_technician(who, table, current, effective, after, *, deleted: bool, rows) -> None:
     rules = policy.policy(table)
     if not rules.technician:
-        raise Refused(f"Technicians cannot change {table}; ask the office.")
+        raise Refused(
+            Reason(
+                "table.office_only",
+                f"Technicians cannot change {table}; ask the office.",
+                table=table,
+            )
+        )
     inserting = current is None
     if table == INTERVENTIONS and inserting:
-        raise Refused("Only the office creates interventions.")
+        raise Refused(
+            Reason("intervention.office_creates", "Only the office creates interventions.")
+        )
     if (current is not None and not may_write(who, table, current, rows)) or not may_write(
         who, table, after, rows
     ):
@@ -144,18 +166,32 @@ def _decide_technician(who, table, current, effective, after, *, deleted: bool, 
         return  # nothing would change but the timestamp (every pushed value is there, or lost)
     noun = _noun(table)
     if table == INTERVENTIONS and deleted:
-        raise Refused("Only the office cancels or deletes interventions.")
+        raise Refused(
+            Reason(
+                "intervention.office_deletes", "Only the office cancels or deletes interventions."
+            )
+        )
     columns = set(effective) - {"deleted"}
     _check_fields(rules, table, columns, effective, inserting)
     if inserting and (reason := _row_refusal(rules, after, rows)):
         raise Refused(reason)
     if not inserting:
         if rules.authorship & columns:
-            raise Refused(f"The author of a {noun} cannot change.")
+            raise Refused(
+                Reason("row.author_fixed", f"The author of a {noun} cannot change.", table=table)
+            )
         if rules.author_edits_only and not _is_author(who, rules, current):
-            raise Refused(f"Only its author can change or delete this {noun}.")
+            raise Refused(
+                Reason(
+                    "row.author_only",
+                    f"Only its author can change or delete this {noun}.",
+                    table=table,
+                )
+            )
         if rules.insert_only:
-            raise Refused(f"A {noun} cannot be changed once recorded.")
+            raise Refused(
+                Reason("row.insert_only", f"A {noun} cannot be changed once recorded.", table=table)
+            )
     if not inserting and not deleted and (reason := _row_refusal(rules, after, rows)):
         raise Refused(reason)
     if rules.document is not None:
@@ -187,16 +223,32 @@ def _check_fields(rules, table: str, columns: set[str], effective: dict, inserti
         return
     names = ", ".join(_words(c) for c in theirs)
     if table == INTERVENTIONS:
-        raise Refused(f"Planning fields are set by the office: {names}.")
-    raise Refused(f"Only the office sets the {names} of a {_noun(table)}.")
+        text = f"Planning fields are set by the office: {names}."
+        raise Refused(Reason("intervention.planning_fields", text, table=table, fields=theirs))
+    text = f"Only the office sets the {names} of a {_noun(table)}."
+    raise Refused(Reason("row.office_fields", text, table=table, fields=theirs))
 
 
 def _check_document(rules: lifecycle.DocumentRules, current: dict | None, effective: dict) -> None:
     if current is not None and current["status"] not in rules.editable:
-        raise Refused(f"This {rules.name} is {current['status']} and can no longer change.")
+        raise Refused(
+            Reason(
+                "document.frozen",
+                f"This {rules.name} is {current['status']} and can no longer change.",
+                document=rules.name,
+                status=current["status"],
+            )
+        )
     status = effective.get("status")
     if status is not None and status not in rules.technician_statuses:
-        raise Refused(f"Only the office can mark a {rules.name} {status}.")
+        raise Refused(
+            Reason(
+                "document.office_status",
+                f"Only the office can mark a {rules.name} {status}.",
+                document=rules.name,
+                status=status,
+            )
+        )
 
 
 def _check_parents(rules: policy.TablePolicy, row: dict, inserting: bool, rows: Rows) -> None:
@@ -217,7 +269,14 @@ def _check_parents(rules: policy.TablePolicy, row: dict, inserting: bool, rows: 
         elif parent_rules.document is not None:
             document = parent_rules.document
             if status not in document.editable and not late:
-                raise Refused(f"This {document.name} is {status}: it can no longer change.")
+                raise Refused(
+                    Reason(
+                        "document.parent_frozen",
+                        f"This {document.name} is {status}: it can no longer change.",
+                        document=document.name,
+                        status=status,
+                    )
+                )
         _check_parents(parent_rules, parent, inserting, rows)
 
 
@@ -243,10 +302,14 @@ def _check_intervention(current: dict, effective: dict, columns: set[str], rows:
         raise Refused(_closed_reason(status, "it"))
 
 
-def _closed_reason(status: str, what: str) -> str:
+def _closed_reason(status: str, what: str) -> Reason:
+    """``what``: "it" (the intervention) or "its records" (a row of it)."""
+    part = "records" if what == "its records" else "self"
     if status == S.CANCELLED:
-        return f"The office cancelled this intervention: {what} can no longer change."
-    return f"The intervention is {status}: {what} can no longer change."
+        text = f"The office cancelled this intervention: {what} can no longer change."
+        return Reason(f"intervention.cancelled.{part}", text)
+    text = f"The intervention is {status}: {what} can no longer change."
+    return Reason(f"intervention.closed.{part}", text, status=status)
 
 
 def _is_author(who: Principal, rules: policy.TablePolicy, current: dict) -> bool:

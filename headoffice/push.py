@@ -33,6 +33,7 @@ from typing import Any
 from peewee import DataError, IntegrityError
 
 from app.domain.policy import DEVICE, conflict_winner, policy, shared_tables
+from app.domain.reasons import Reason
 from app.errors import PermissionDeniedError
 from app.models import db
 from app.sync import schema
@@ -245,10 +246,12 @@ def _database_refusal(table: str, row_id: str, exc: Exception) -> Rejection:
     log.info("push: %s %s rejected by the database: %s", table, row_id, exc)
     column = _offending_column(table, exc)
     where = f" (field {column})" if column else ""
-    reason = (
+    reason = Reason(
+        "row.database",
         f"The row breaks a rule of head office's database{where}: a required value is "
         "missing, a reference points to no row, a value must be unique or is out of "
-        "range; correct it and save again."
+        "range; correct it and save again.",
+        field=column,
     )
     return Rejection(table, row_id, reason)
 

@@ -12,6 +12,7 @@ whose PDF was held aside.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import sys
 import tempfile
@@ -53,8 +54,9 @@ def hold_one_aside(app) -> tuple[str, str]:
     try:
         con.execute(
             "INSERT INTO report_pdfs_held_aside (report_version_id, blob_sha256, reason, "
-            "detected_at, resolved) VALUES (?, ?, ?, ?, 0)",
+            "code, params, detected_at, resolved) VALUES (?, ?, ?, ?, ?, ?, 0)",
             (version, "9" * 8 + "e1d2c3b4a5" * 5 + "ffffff", REASON.format(sha=sha),
+             "held_aside.content_mismatch", json.dumps({"expected": sha}),  # shown in French
              "2026-03-10 09:15:00"),
         )  # fmt: skip
         con.commit()

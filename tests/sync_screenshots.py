@@ -8,7 +8,8 @@ through its services (the way `main.py import-media` writes a device database be
 running app), he corrects the diagnosis of two of today's jobs, not synced yet; meanwhile
 the office, through head office's HTTP API, writes another diagnosis on the first (a
 conflict: the device's entry, pushed last, is kept) and cancels the second (his change is
-refused: a cancelled job stays cancelled). "Synchroniser maintenant" brings both to the screen.
+refused: a cancelled job stays cancelled). "Synchroniser maintenant" brings both to the screen,
+the refusal in French (its code, docs/sync-protocol.md rule 6) and the field by its label.
 Saves tests/artifacts/screenshots/sync-<size>.png (docs/screenshots/sync-screen*.png are
 copies) and fails if either card is missing.
 """
@@ -93,13 +94,15 @@ def sync_screen(page, size: tuple[int, int]) -> None:
     tap(page, "sync-now")
     expect(by_id(page, "sync-pending")).to_contain_text("Aucune modification", timeout=30_000)
     cards = {  # each card reads as one group: its texts are its accessible name
-        "sync-rejection-": [REFUSED],
-        "sync-conflict-": [KEPT, LOST],
+        "sync-rejection-": [REFUSED, "Le bureau a annulé cette intervention"],  # in French
+        "sync-conflict-": [KEPT, LOST, "Champ « Diagnostic »"],  # the field's label
     }
     for prefix, texts in cards.items():
         card = page.locator(f'[flt-semantics-identifier^="{prefix}"]').first
         for text in texts:
-            expect(card.get_by_role("group", name=re.compile(re.escape(text)))).to_be_attached()
+            words = re.compile(re.escape(text))
+            in_card = card.get_by_role("group", name=words).or_(card.get_by_text(words))
+            expect(in_card.first).to_be_attached()
     screenshot(page, f"sync-{size[0]}x{size[1]}")
 
 

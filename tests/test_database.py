@@ -147,12 +147,14 @@ def test_a_device_database_of_sync_schema_1_gets_the_media_blob_ledger(tmp_path)
     db.initialize(None)
     con = sqlite3.connect(old)  # as a device of before the ledger (device sync schema 1)
     con.execute("DROP TABLE media_blobs")
+    con.execute("ALTER TABLE sync_rejections DROP COLUMN code")  # device sync schema 3
+    con.execute("ALTER TABLE sync_rejections DROP COLUMN params")
     con.execute("DELETE FROM device_schema_migrations WHERE version > 1")
     con.commit()
     con.close()
     open_device_db(old).close()
     db.initialize(None)
-    assert read_schema_version(old, "device_schema_migrations") == DEVICE_SCHEMA.latest == 2
+    assert read_schema_version(old, "device_schema_migrations") == DEVICE_SCHEMA.latest == 3
     fresh = tmp_path / "fresh.db"
     open_device_db(fresh).close()
     assert _schema(old) == _schema(fresh)

@@ -137,6 +137,8 @@ def test_head_office_lists_and_resolves_what_it_held_aside_for_the_office_only(s
         assert item.technician  # the intervention's technician, by name
         assert item.expected_sha256 == version.content_sha256 and item.received_sha256 == sha
         assert "embeds content" in item.reason and item.detected_at is not None
+        assert item.code == "held_aside.content_mismatch"  # what the office screen translates
+        assert item.params["expected"] == version.content_sha256
 
         held_aside_service.resolve(item.id, OFFICE, transport)
         assert held_aside_service.held_aside(OFFICE, transport) == []
@@ -177,7 +179,8 @@ async def office_at(services: Services, route: str, width=1024, height=768) -> F
 
 
 def test_the_office_home_counts_the_documents_held_aside_and_opens_the_list(demo_db):
-    transport = FakeTransport([wire_item(), wire_item(id=8, reference="INT-0043")])
+    coded = wire_item(code="held_aside.content_mismatch", params={"received": "cccc"})
+    transport = FakeTransport([coded, wire_item(id=8, reference="INT-0043")])
 
     async def scenario():
         h = await office_at(services_with(transport), "/")
@@ -188,8 +191,12 @@ def test_the_office_home_counts_the_documents_held_aside_and_opens_the_list(demo
         assert h.ids("held-aside-item-") == ["held-aside-item-7", "held-aside-item-8"]
         text = h.text("held-aside-item-7")
         for words in ("INT-0042 — version 1", "Julien Morel", "10/03/2026 09:15",
-                      "aaaaaaaaaaaa…", "bbbbbbbbbbbb…", "embeds content"):  # fmt: skip
+                      "aaaaaaaaaaaa…", "bbbbbbbbbbbb…"):  # fmt: skip
             assert words in text, words
+        assert h.text("held-aside-reason-7") == (
+            "Motif : le PDF reçu contient un autre contenu que celui de la version signée"
+        )
+        assert "embeds content" in h.text("held-aside-reason-8")  # no code: head office's words
         assert "2 document(s)" in h.text("held-aside-count")
         assert not layout_faults(h.page)
 
@@ -236,13 +243,15 @@ def test_the_slip_says_its_signed_pdf_was_held_aside(demo_db):
     from test_office_validation import user
 
     item = next(i for i in validation_service.queue(user("office")) if i.signed)
-    transport = FakeTransport([wire_item(intervention_id=item.intervention_id)])
+    transport = FakeTransport([wire_item(intervention_id=item.intervention_id,
+                                         code="held_aside.not_pdf", params={})])  # fmt: skip
 
     async def scenario():
         h = await office_at(services_with(transport), f"/office/validation/{item.intervention_id}")
         assert h.has("slip-held-aside")
         text = h.text("slip-held-aside")
-        assert "mis de côté le 10/03/2026 09:15" in text and "embeds content" in text
+        assert "mis de côté le 10/03/2026 09:15" in text
+        assert "Motif : le fichier reçu n'est pas un PDF" in text
         await h.click("slip-held-aside-list")
         await h.settle()
         assert h.route == "/office/held-aside"

@@ -263,7 +263,7 @@ def test_a_head_office_database_before_the_pdf_tables_gains_them(tmp_path):
         new = {r[0]: r[1] for r in con.execute("SELECT name, sql FROM sqlite_master")}
         con.execute("DROP TABLE report_pdfs")
         con.execute("DROP TABLE report_pdfs_held_aside")
-        con.execute(f"DELETE FROM headoffice_schema_migrations WHERE version = {PDF_MIGRATION}")
+        con.execute(f"DELETE FROM headoffice_schema_migrations WHERE version >= {PDF_MIGRATION}")
     database = open_database(f"sqlite:///{path}")
     database.close()
     db.initialize(None)

@@ -25,6 +25,7 @@ from app.models import (
     Technician,
     User,
 )
+from app.sync import schema
 from headoffice.auth import principal_of
 from headoffice.services import interventions as office_interventions
 
@@ -310,3 +311,72 @@ def test_a_signature_is_insert_only_even_on_an_open_job(demo_server):
     assert refused[signature]["reason"] == "A signature cannot be changed once recorded."
     assert Signature.get_by_id(signature).signer_name == "M. Durand"
     assert datetime.fromisoformat(NOW) == Signature.get_by_id(signature).signed_at
+
+
+# --- codes next to the reasons (rule 6): what a device translates ----------------------------
+
+
+def push_current(client, changes: dict) -> tuple[set[str], dict[str, dict]]:
+    """``push_many`` in this code's wire schema (follow-ups' parts to order, ...)."""
+    body = {"batch_id": str(uuid.uuid4()), "device_id": client.device_id, "changes": changes}
+    headers = {schema.SCHEMA_HEADER: str(schema.current().version)}
+    answer = client.post("/sync/push", json=body, headers=headers)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    return {a["id"] for a in body["applied"]}, {r["id"]: r for r in body["rejected"]}
+
+
+def test_each_refusal_carries_its_code_and_params_next_to_its_words(demo_server):
+    tech3, office = demo_server.login("tech3"), demo_server.login("office")
+    cancelled, mine = job(demo_server, 8), job(demo_server, 9)
+    assert push(office, "interventions", cancelled.id, {"status": "cancelled"})[0]
+    other = job(demo_server, 1, username="tech2")
+    comment, outside, empty, bad_lines, report = (str(uuid.uuid4()) for _ in range(5))
+    _, refused = push(tech3, "interventions", cancelled.id, {"status": "in_progress"})
+    assert (refused[cancelled.id]["code"], refused[cancelled.id]["params"]) == (
+        "intervention.cancelled",
+        {},
+    )
+    _, refused = push_current(tech3, {
+        "comments": [
+            {"id": comment, "fields": comment_fields(cancelled.id, user_id("tech3"))},
+            {"id": outside, "fields": comment_fields(other.id, user_id("tech3"))}],
+        "signatures": [{"id": empty, "fields": {**signature_fields(mine.id), "strokes": []}}],
+        "follow_ups": [{"id": bad_lines, "fields": {
+            "intervention_id": mine.id, "kind": "parts_order", "lines": []}}],
+        "report_versions": [{"id": report, "fields": report_fields(
+            mine.id, 5, validated_at=NOW)}],
+    })  # fmt: skip
+    codes = {row_id: (r["code"], r["params"]) for row_id, r in refused.items()}
+    assert codes[comment] == ("intervention.cancelled.records", {})
+    assert refused[comment]["reason"] == (  # the words stay, for devices without the codes
+        "The office cancelled this intervention: its records can no longer change."
+    )
+    assert codes[outside] == ("row.outside", {})
+    assert codes[empty] == (
+        "signature.invalid",
+        {"cause": {"code": "error.signature.empty", "params": {}}},
+    )
+    assert codes[bad_lines] == (
+        "parts.invalid",
+        {"cause": {"code": "parts.no_lines", "params": {}}},
+    )
+    assert codes[report] == (
+        "row.office_fields",
+        {"table": "report_versions", "fields": ["validated_at"]},
+    )
+    # the office's correction without a reason, and a move the lifecycle has not
+    planned = job(demo_server, 3, "planned")
+    correction = {"field": "diagnosis", "before": "", "after": "Brûleur"}
+    version = str(uuid.uuid4())
+    _, refused = push_many(office, {
+        "interventions": [{"id": planned.id, "base_version": planned.sync_version,
+                           "fields": {"status": "signed"}}],
+        "report_versions": [{"id": version, "fields": report_fields(
+            mine.id, 6, content={"corrections": [correction]})}],
+    })  # fmt: skip
+    assert (refused[planned.id]["code"], refused[planned.id]["params"]) == (
+        "intervention.office_move",
+        {"current": "planned", "to": "signed"},
+    )
+    assert refused[version]["code"] == "correction.no_reason"

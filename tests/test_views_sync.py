@@ -240,11 +240,11 @@ def test_rejections_and_conflicts_are_listed_and_dismissed(device, session):
         h = await signed_in(session)
         await h.navigate(1)
         rejection = h.text(f"sync-rejection-{refused.id}")
-        assert "interventions · INT-0001" in rejection
-        assert "it can no longer be changed" in rejection
-        assert "status = work_done" in rejection and "summary = Tout est réglé" in rejection
+        assert "Intervention · INT-0001" in rejection
+        assert "it can no longer be changed" in rejection  # no code (an older head office)
+        assert "Statut = work_done" in rejection and "Synthèse = Tout est réglé" in rejection
         conflict = h.text(f"sync-conflict-{notice.id}")
-        assert "Champ « priority » (décidé par le siège)" in conflict
+        assert "Champ « Priorité » (décidé par le siège)" in conflict
         assert "Conservé : urgent" in conflict and "Écarté : low" in conflict
 
         await h.click(f"sync-rejection-dismiss-{refused.id}")
@@ -253,6 +253,85 @@ def test_rejections_and_conflicts_are_listed_and_dismissed(device, session):
         await h.click(f"sync-conflict-dismiss-{notice.id}")
         assert not h.has(f"sync-conflict-{notice.id}")
         assert "Aucun conflit." in h.texts("sync-conflicts")
+        h.close()
+
+    run(scenario())
+
+
+def test_refusals_and_conflict_fields_are_shown_in_french(device, session):
+    """Head office's codes (docs/sync-protocol.md rule 6) are translated; a code this device
+    does not know shows head office's text."""
+    job = Intervention.get(Intervention.reference == "INT-0001")
+    english = "The office cancelled this intervention: its records can no longer change."
+    cancelled = SyncRejection.create(
+        table_name="measurements",
+        row_id="m1",
+        fields={"value": 3.5},
+        reason=english,
+        code="intervention.cancelled.records",
+        params={},
+    )
+    closed = SyncRejection.create(
+        table_name="interventions",
+        row_id=job.id,
+        fields={"diagnosis": "Brûleur encrassé"},
+        reason="The intervention is validated: it can no longer change.",
+        code="intervention.closed.self",
+        params={"status": "validated"},
+    )
+    signature = SyncRejection.create(
+        table_name="signatures",
+        row_id="s1",
+        fields={},
+        reason="This signature cannot be accepted: Too little ink for a signature (3 points).",
+        code="signature.invalid",
+        params={"cause": {"code": "error.signature.too_small", "params": {}}},
+    )
+    future = SyncRejection.create(
+        table_name="comments",
+        row_id="c1",
+        fields={},
+        reason="A rule of a newer head office refused this.",
+        code="comment.some_future_rule",
+        params={"x": 1},
+    )
+    bad_cause = SyncRejection.create(
+        table_name="follow_ups",
+        row_id="f1",
+        fields={},
+        reason="The parts to order cannot be accepted: a newer reason.",
+        code="parts.invalid",
+        params={"cause": {"code": "parts.some_future_rule", "params": {}}},
+    )
+    notice = SyncConflictNotice.create(
+        table_name="interventions",
+        row_id=job.id,
+        field="diagnosis",
+        winner="server",
+        kept="Brûleur encrassé",
+        lost="RAS",
+    )
+
+    async def scenario():
+        h = await signed_in(session)
+        await h.navigate(1)
+        assert h.text(f"sync-rejection-reason-{cancelled.id}") == (
+            "Le bureau a annulé cette intervention : ses saisies ne peuvent plus être modifiées."
+        )
+        assert "Mesure · m1" in h.text(f"sync-rejection-{cancelled.id}")
+        assert h.text(f"sync-rejection-reason-{closed.id}") == (
+            "L'intervention est à l'état « Validée » : elle ne peut plus être modifiée."
+        )
+        assert "Diagnostic = Brûleur encrassé" in h.text(f"sync-rejection-{closed.id}")
+        assert h.text(f"sync-rejection-reason-{signature.id}") == (
+            "Cette signature ne peut pas être acceptée : "
+            "Trop peu de tracé pour une signature (un point ou une simple touche)."
+        )
+        assert h.text(f"sync-rejection-reason-{future.id}") == future.reason
+        assert h.text(f"sync-rejection-reason-{bad_cause.id}") == bad_cause.reason
+        conflict = h.text(f"sync-conflict-{notice.id}")
+        assert "Champ « Diagnostic » (décidé par le siège)" in conflict
+        assert "diagnosis" not in conflict
         h.close()
 
     run(scenario())

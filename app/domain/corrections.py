@@ -23,6 +23,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from app.domain.reasons import Reason
 from app.models.enums import DocumentStatus
 
 # The statuses in which a version's content may still change.
@@ -90,30 +91,48 @@ def derivation_refusal(base: dict, base_version: int, base_sha256: str, after: A
     ``base``: the content of the version it names in ``based_on`` (frozen, hash checked by
     the caller)."""
     if not isinstance(after, dict):
-        return "A corrected report version's content must be an object."
+        return Reason(
+            "correction.content", "A corrected report version's content must be an object."
+        )
     if after.get("based_on") != {"version": base_version, "content_sha256": base_sha256}:
-        return "A corrected report version must name the signed version it corrects."
+        return Reason(
+            "correction.based_on",
+            "A corrected report version must name the signed version it corrects.",
+        )
     corrections = after.get("corrections")
     if not isinstance(corrections, list):
-        return "A corrected report version lists its corrections."
+        return Reason("correction.list", "A corrected report version lists its corrections.")
     expected = copy.deepcopy(base)
     for correction in corrections:
         if reason := correction_refusal(correction):
             return reason
         field_id = correction["field"]
         if not is_correctable(expected, field_id):
-            return f"The slip has no field {field_id!r} the office may correct."
+            return Reason(
+                "correction.field_unknown",
+                f"The slip has no field {field_id!r} the office may correct.",
+                field=field_id,
+            )
         value, before = correction.get("after"), field_value(expected, field_id)
         if not isinstance(value, str) or len(value) > MAX_VALUE:
-            return f"A corrected value is a text of at most {MAX_VALUE} characters."
+            return Reason(
+                "correction.value",
+                f"A corrected value is a text of at most {MAX_VALUE} characters.",
+                limit=MAX_VALUE,
+            )
         if correction.get("before") != str(before or ""):
-            return f"The correction of {field_id!r} does not start from the signed value."
+            return Reason(
+                "correction.before",
+                f"The correction of {field_id!r} does not start from the signed value.",
+                field=field_id,
+            )
         set_field(expected, field_id, value)
     expected["corrections"], expected["based_on"] = corrections, after["based_on"]
     if expected != after:
-        return (
+        return Reason(
+            "correction.unlisted_change",
             "A corrected report version may change only the fields its corrections list; "
-            "correct each field with its reason."
+            "correct each field with its reason.",
         )
     return None
 
@@ -121,14 +140,22 @@ def derivation_refusal(base: dict, base_version: int, base_sha256: str, after: A
 def correction_refusal(correction: Any) -> str | None:
     """Why one entry of a ``corrections`` list is not acceptable (None: it is)."""
     if not isinstance(correction, dict):
-        return "A correction must name its field, its new value and its reason."
+        return Reason(
+            "correction.entry", "A correction must name its field, its new value and its reason."
+        )
     if not isinstance(correction.get("field"), str) or not correction["field"]:
-        return "A correction must name the field it corrects."
+        return Reason("correction.entry_field", "A correction must name the field it corrects.")
     reason = correction.get("reason")
     if not isinstance(reason, str) or not reason.strip():
-        return "Each correction needs a reason: say why the value was changed."
+        return Reason(
+            "correction.no_reason", "Each correction needs a reason: say why the value was changed."
+        )
     if len(reason) > MAX_REASON:
-        return f"A correction's reason is at most {MAX_REASON} characters."
+        return Reason(
+            "correction.reason_too_long",
+            f"A correction's reason is at most {MAX_REASON} characters.",
+            limit=MAX_REASON,
+        )
     return None
 
 
@@ -138,21 +165,29 @@ def office_version_refusal(current: dict | None, after: dict[str, Any]) -> str |
     if current is not None and current.get("status") not in CONTENT_EDITABLE:
         for column in CONTENT_COLUMNS:
             if column in after and after[column] != current.get(column):
-                return (
+                return Reason(
+                    "report_version.frozen",
                     f"This report version is {current.get('status')}: its content is evidence "
-                    "and never changes; correct it in a new version."
+                    "and never changes; correct it in a new version.",
+                    status=current.get("status"),
                 )
     content = after.get("content")
     corrections = content.get("corrections") if isinstance(content, dict) else None
     if corrections is not None:
         if not isinstance(corrections, list):
-            return "A report version's corrections must be a list."
+            return Reason("correction.not_list", "A report version's corrections must be a list.")
         for correction in corrections:
             if reason := correction_refusal(correction):
                 return reason
     status = after.get("status")
     if (after.get("validated_by_id") or after.get("validated_at")) and status not in VALIDATED:
-        return "Only a validated report version carries who validated it and when."
+        return Reason(
+            "report_version.validation_unexpected",
+            "Only a validated report version carries who validated it and when.",
+        )
     if status in VALIDATED and not (after.get("validated_by_id") and after.get("validated_at")):
-        return "A validated report version needs who validated it and when."
+        return Reason(
+            "report_version.validation_missing",
+            "A validated report version needs who validated it and when.",
+        )
     return None

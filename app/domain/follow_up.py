@@ -28,6 +28,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from app.domain.reasons import Reason, wrapped
 from app.errors import ValidationError
 from app.models.enums import FollowUpKind
 
@@ -67,40 +68,62 @@ def parse_quantity(raw: object) -> float:
 def quantity_refusal(value: object, *, fractional: bool = True) -> str | None:
     """Why ``value`` is not a quantity to order (None: it is)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return "The quantity must be a number."
+        return Reason("parts.quantity_number", "The quantity must be a number.")
     try:
         number = float(value)
     except OverflowError:
         number = math.inf
     if math.isnan(number) or number <= 0:
-        return "The quantity must be above 0."
+        return Reason("parts.quantity_positive", "The quantity must be above 0.")
     if number > MAX_QUANTITY:  # infinity too
-        return f"The quantity is at most {MAX_QUANTITY:,}.".replace(",", " ")
+        return Reason(
+            "parts.quantity_max",
+            f"The quantity is at most {MAX_QUANTITY:,}.".replace(",", " "),
+            limit=MAX_QUANTITY,
+        )
     if not fractional and number != int(number):
-        return "This part is ordered in whole units."
+        return Reason("parts.quantity_whole", "This part is ordered in whole units.")
     return None
 
 
 def line_refusal(line: Any, part_of: PartLookup | None = None) -> str | None:
     """Why one line of parts to order is not acceptable (None: it is)."""
     if not isinstance(line, dict):
-        return "Each part to order must be a line with a part and a quantity."
+        return Reason("parts.line", "Each part to order must be a line with a part and a quantity.")
     if unknown := sorted(str(k)[:40] for k in line if k not in LINE_KEYS):
-        return f"A part to order has unknown fields: {', '.join(unknown[:5])}."
+        return Reason(
+            "parts.line_unknown_fields",
+            f"A part to order has unknown fields: {', '.join(unknown[:5])}.",
+            fields=", ".join(unknown[:5]),
+        )
     for key in LINE_KEYS - {"quantity"}:
         value = line.get(key)
         if value is not None and not isinstance(value, str):
-            return f"A part to order's {key.replace('_', ' ')} must be text."
+            return Reason(
+                "parts.line_text",
+                f"A part to order's {key.replace('_', ' ')} must be text.",
+                field=key,
+            )
         if isinstance(value, str) and len(value) > (MAX_ID if key == "part_id" else MAX_LABEL):
-            return f"A part to order's {key.replace('_', ' ')} is too long."
+            return Reason(
+                "parts.line_too_long",
+                f"A part to order's {key.replace('_', ' ')} is too long.",
+                field=key,
+            )
     part_id = line.get("part_id")
     if not part_id and not (line.get("label") or "").strip():
-        return "Each part to order names a catalogue part (or says what to order)."
+        return Reason(
+            "parts.line_part",
+            "Each part to order names a catalogue part (or says what to order).",
+        )
     fractional = True
     if part_id and part_of is not None:
         part = part_of(part_id)
         if part is None:
-            return "A part to order is not in the catalogue: choose it from the catalogue."
+            return Reason(
+                "parts.not_in_catalogue",
+                "A part to order is not in the catalogue: choose it from the catalogue.",
+            )
         fractional = bool(part.get("fractional"))
     return quantity_refusal(line.get("quantity"), fractional=fractional)
 
@@ -108,16 +131,23 @@ def line_refusal(line: Any, part_of: PartLookup | None = None) -> str | None:
 def lines_refusal(lines: Any, part_of: PartLookup | None = None) -> str | None:
     """Why a ``parts_order`` follow-up's lines are not acceptable (None: they are)."""
     if not isinstance(lines, list) or not lines:
-        return "Add the parts to order (at least one line)."
+        return Reason("parts.no_lines", "Add the parts to order (at least one line).")
     if len(lines) > MAX_LINES:
-        return f"At most {MAX_LINES} parts to order in one follow-up."
+        return Reason(
+            "parts.too_many_lines",
+            f"At most {MAX_LINES} parts to order in one follow-up.",
+            limit=MAX_LINES,
+        )
     seen: set[str] = set()
     for line in lines:
         if reason := line_refusal(line, part_of):
             return reason
         part_id = line.get("part_id")
         if part_id and part_id in seen:
-            return "Each part is ordered once: add up its quantities on one line."
+            return Reason(
+                "parts.duplicate",
+                "Each part is ordered once: add up its quantities on one line.",
+            )
         if part_id:
             seen.add(part_id)
     return None
@@ -129,7 +159,9 @@ def row_refusal(row: dict[str, Any], part_of: PartLookup | None = None) -> str |
     kind, lines = row.get("kind"), row.get("lines")
     if kind == FollowUpKind.PARTS_ORDER:
         if reason := lines_refusal(lines, part_of):
-            return f"The parts to order cannot be accepted: {reason}"
+            return wrapped(
+                "parts.invalid", f"The parts to order cannot be accepted: {reason}", reason
+            )
     elif lines not in (None, []):
-        return "Only a parts-to-order follow-up has lines."
+        return Reason("parts.lines_not_allowed", "Only a parts-to-order follow-up has lines.")
     return None

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.domain import signature
+from app.domain.reasons import Reason
 from app.models.enums import (
     DocumentKind,
     DocumentStatus,
@@ -139,24 +140,44 @@ def refusal(
     if reachable(current, to, role, signed=signed, unsigned=unsigned):
         return None
     if acting_role(role) == OFFICE:
-        return f"The office cannot move an intervention from {current} to {to}."
+        return Reason(
+            "intervention.office_move",
+            f"The office cannot move an intervention from {current} to {to}.",
+            current=current,
+            to=to,
+        )
     if current == S.CANCELLED:
-        return "The office cancelled this intervention: it can no longer be reopened or changed."
+        return Reason(
+            "intervention.cancelled",
+            "The office cancelled this intervention: it can no longer be reopened or changed.",
+        )
     if to == S.SIGNED and reachable(current, to, role, signed=True):
-        return (
+        return Reason(
+            "intervention.needs_signature",
             "An intervention becomes signed only with the client's signature: "
-            "have the client sign the visit report, then sync again."
+            "have the client sign the visit report, then sync again.",
         )
     if to in LOCKED and reachable(current, to, role, signed=True, unsigned=True):
-        return (
+        return Reason(
+            "intervention.needs_signature_or_record",
             "An intervention is submitted after the client signed the visit report, or with "
-            "the record of why the client did not sign: record one, then sync again."
+            "the record of why the client did not sign: record one, then sync again.",
         )
     if to in (S.CANCELLED, S.VALIDATED, S.DELIVERED):
-        return f"Only the office can mark an intervention {to}."
+        return Reason(
+            "intervention.office_status", f"Only the office can mark an intervention {to}.", to=to
+        )
     if to == S.ASSIGNED and current == S.PLANNED:
-        return "The office has not assigned this intervention yet: ask the office."
-    return f"An intervention cannot go from {current} to {to}."
+        return Reason(
+            "intervention.not_assigned",
+            "The office has not assigned this intervention yet: ask the office.",
+        )
+    return Reason(
+        "intervention.move",
+        f"An intervention cannot go from {current} to {to}.",
+        current=current,
+        to=to,
+    )
 
 
 def signature_record_refusal(row: dict[str, Any]) -> str | None:
@@ -165,14 +186,23 @@ def signature_record_refusal(row: dict[str, Any]) -> str | None:
     signed one holds a real signature and names its signer (``app.domain.signature``)."""
     outcome = row.get("outcome") or SIGNED_OUTCOME
     if not isinstance(outcome, str) or outcome not in set(SignatureOutcome):
-        return f"A signature record is signed, refused or absent, not {outcome!r}."
+        return Reason(
+            "signature.outcome",
+            f"A signature record is signed, refused or absent, not {outcome!r}.",
+            outcome=outcome,
+        )
     if outcome == SIGNED_OUTCOME:
         return signature.signed_record_refusal(row)
     if outcome in UNSIGNED_OUTCOMES:
         if len(" ".join(str(row.get("reason") or "").split())) < 3:
-            return "Say why the client did not sign (at least 3 characters)."
+            return Reason(
+                "signature.no_reason", "Say why the client did not sign (at least 3 characters)."
+            )
         if row.get("strokes") not in (None, [], "", "null", "[]") or row.get("image_blob_sha256"):
-            return "A record of a missing signature holds no signature."
+            return Reason(
+                "signature.unsigned_with_strokes",
+                "A record of a missing signature holds no signature.",
+            )
     return None
 
 
@@ -215,7 +245,7 @@ def office_refusal(current: dict | None, after: dict[str, Any]) -> str | None:
     status = after.get("status") or S.PLANNED
     before = current or {}
     if current is None and status not in INITIAL:
-        return "A new intervention starts planned or assigned."
+        return Reason("intervention.initial", "A new intervention starts planned or assigned.")
     if current is not None and status != current["status"]:
         reason = refusal(current["status"], status, OFFICE)
         if reason:
@@ -224,5 +254,5 @@ def office_refusal(current: dict | None, after: dict[str, Any]) -> str | None:
         "technician_id"
     )
     if moved and status == S.ASSIGNED and not after.get("technician_id"):
-        return "Choose a technician before assigning."
+        return Reason("intervention.no_technician", "Choose a technician before assigning.")
     return None

@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from app.domain.reasons import wrapped
 from app.errors import ValidationError
 
 MAX_STROKES = 50
@@ -214,7 +215,9 @@ def signed_record_refusal(row: dict[str, Any]) -> str | None:
         signer_text(row.get("signer_role", "client"), "signer_role", "error.signature.signer_role")
         validate_strokes(row.get("strokes"), pad_of(row.get("audit")))
     except SignatureError as err:
-        return f"This signature cannot be accepted: {err.message}"
+        return wrapped(
+            "signature.invalid", f"This signature cannot be accepted: {err.message}", err
+        )
     return None
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from app.domain.reasons import Reason, wrapped
 from app.errors import ValidationError
 
 MAX_NOTES = 50
@@ -43,10 +44,17 @@ def time_refusal(t_ms: object, duration_s: object) -> str | None:
     """Why ``t_ms`` is no time of a video lasting ``duration_s`` (None: it is one). A video
     whose duration is unknown accepts any time from 0."""
     if not isinstance(t_ms, int) or isinstance(t_ms, bool) or t_ms < 0:
-        return "A time in a video is a whole number of milliseconds from 0."
+        return Reason(
+            "video.time_invalid", "A time in a video is a whole number of milliseconds from 0."
+        )
     limit = duration_ms(duration_s)
     if limit is not None and t_ms > limit + TIME_SLACK_MS:
-        return f"{t_ms} ms is past the end of the video ({limit} ms)."
+        return Reason(
+            "video.time_past_end",
+            f"{t_ms} ms is past the end of the video ({limit} ms).",
+            t_ms=t_ms,
+            limit=limit,
+        )
     return None
 
 
@@ -92,23 +100,42 @@ def attachment_refusal(row: dict[str, Any], read: Reader | None) -> str | None:
     notes = row.get("video_notes")
     if notes is not None:
         if row.get("kind") != "video":
-            return "Only a video has time-stamped notes."
+            return Reason("video.notes_not_video", "Only a video has time-stamped notes.")
         try:
             validate_notes(notes, row.get("duration_s"))
         except VideoNoteError as err:
-            return f"The notes of this video cannot be kept: {err.message}"
+            return wrapped(
+                "video.notes_invalid", f"The notes of this video cannot be kept: {err.message}", err
+            )
     source_id, t_ms = row.get("source_attachment_id"), row.get("source_time_ms")
     if source_id is None:
-        return "A time in a video needs the video it belongs to." if t_ms is not None else None
+        if t_ms is None:
+            return None
+        return Reason(
+            "video.time_without_video", "A time in a video needs the video it belongs to."
+        )
     if source_id == row.get("id"):
-        return "A media cannot be made from itself."
+        return Reason("video.source_self", "A media cannot be made from itself.")
     if read is None:
-        return None if t_ms is not None else "A still or a clip names the time it was taken at."
+        if t_ms is not None:
+            return None
+        return Reason(
+            "video.source_time_missing", "A still or a clip names the time it was taken at."
+        )
     source = read(ATTACHMENTS, source_id)
     if source is None or source.get("kind") != "video":
-        return "A still or a clip must come from a video of this intervention."
+        return Reason(
+            "video.source_other",
+            "A still or a clip must come from a video of this intervention.",
+        )
     if source.get("intervention_id") != row.get("intervention_id"):
-        return "A still or a clip must come from a video of this intervention."
+        return Reason(
+            "video.source_other",
+            "A still or a clip must come from a video of this intervention.",
+        )
     if t_ms is None:
-        return "A still or a clip names the time it was taken at in its video."
+        return Reason(
+            "video.source_time_missing",
+            "A still or a clip names the time it was taken at in its video.",
+        )
     return time_refusal(t_ms, source.get("duration_s"))

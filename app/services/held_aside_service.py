@@ -13,7 +13,7 @@ nothing is held aside.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -39,8 +39,10 @@ class HeldAside:
     detected_at: datetime | None
     expected_sha256: str | None
     received_sha256: str | None
-    reason: str
+    reason: str  # head office's English text
     resolved: bool = False
+    code: str | None = None  # the reason's code (``app.domain.reasons``), to translate
+    params: dict[str, Any] = field(default_factory=dict)
 
     @property
     def expected_short(self) -> str:
@@ -80,6 +82,8 @@ def from_wire(item: dict[str, Any]) -> HeldAside:
         received_sha256=item.get("blob_sha256"),
         reason=str(item.get("reason") or ""),
         resolved=bool(item.get("resolved")),
+        code=item.get("code") if isinstance(item.get("code"), str) else None,
+        params=item.get("params") if isinstance(item.get("params"), dict) else {},
     )
 
 

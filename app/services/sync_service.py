@@ -27,9 +27,11 @@ class Rejection:
     table: str
     row_id: str
     row_label: str
-    reason: str
+    reason: str  # head office's English text
     fields: dict[str, Any]
     created_at: datetime
+    code: str | None = None  # the refusal's code (``app.domain.reasons``), to translate
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,8 @@ def overview(limit: int = 50) -> SyncOverview:
             reason=r.reason,
             fields=dict(r.fields or {}),
             created_at=r.created_at,
+            code=r.code,
+            params=dict(r.params or {}),
         )
         for r in SyncRejection.select()
         .where(SyncRejection.dismissed == False)

@@ -99,7 +99,7 @@ def record_answer(batch: dict, answer: dict, outcome: PushOutcome) -> None:
         for change in changes
     }
     refusals = answer.get("rejected", [])
-    rejected = [(r["table"], r["id"], r.get("reason", "")) for r in refusals]
+    rejected = [(r["table"], r["id"], r.get("reason", ""), _code(r)) for r in refusals]
     applied = [(a["table"], a["id"]) for a in answer.get("applied", [])]
     with db.atomic("IMMEDIATE"):
         for c in answer.get("conflicts", []):
@@ -111,13 +111,20 @@ def record_answer(batch: dict, answer: dict, outcome: PushOutcome) -> None:
                 kept=c.get("kept"),
                 lost=c.get("lost"),
             )
-        for table, row_id, reason in rejected:
+        for table, row_id, reason, (code, params) in rejected:
             change = values.get((table, row_id), {})
             refused = dict(change.get("fields", {}))
             if change.get("deleted"):
                 refused["deleted"] = True
-            SyncRejection.create(table_name=table, row_id=row_id, fields=refused, reason=reason)
-        acknowledged = [*applied, *((t, i) for t, i, _ in rejected)]
+            SyncRejection.create(
+                table_name=table,
+                row_id=row_id,
+                fields=refused,
+                reason=reason,
+                code=code,
+                params=params,
+            )
+        acknowledged = [*applied, *((t, i) for t, i, _r, _c in rejected)]
         mark_synced((t, i, sent[(t, i)]) for t, i in acknowledged if (t, i) in sent)
         _evict_pushed()
         if refusals:
@@ -133,6 +140,15 @@ def record_answer(batch: dict, answer: dict, outcome: PushOutcome) -> None:
     outcome.applied += len(applied)
     outcome.conflicts += len(answer.get("conflicts", []))
     outcome.rejected += len(rejected)
+
+
+def _code(refusal: dict) -> tuple[str | None, dict | None]:
+    """The refusal's code and params (rule 6), if head office sent well-formed ones: an
+    older head office sends none, and a malformed pair is dropped (its text still shows)."""
+    code, params = refusal.get("code"), refusal.get("params")
+    if not isinstance(code, str) or not code or len(code) > 100:
+        return None, None
+    return code, params if isinstance(params, dict) else {}
 
 
 def _take_back(refusals: list[dict]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.domain.reasons import code_of
 from app.errors import PayloadTooLargeError
 from app.sync import schema
 from app.sync.schema import TABLE_INDEX, TABLES
@@ -51,8 +52,17 @@ class Conflict:
 class Rejection:
     table: str
     id: str
-    reason: str
+    reason: str  # English text (every device shows it when it knows no better)
     row: dict | None = None  # head office's state of the row (wire form), if the user may see it
+
+    def to_json(self) -> dict:
+        """The wire form (rule 6): ``code`` and ``params`` only when the rule gave a code
+        (``app.domain.reasons.Reason``); devices that predate them ignore them."""
+        out = {"table": self.table, "id": self.id, "reason": str(self.reason), "row": self.row}
+        code, params = code_of(self.reason)
+        if code is not None:
+            out["code"], out["params"] = code, params
+        return out
 
 
 @dataclass
@@ -65,10 +75,7 @@ class PushResult:
         return {
             "applied": self.applied,
             "conflicts": [_wire_conflict(c) for c in self.conflicts],
-            "rejected": [
-                {"table": r.table, "id": r.id, "reason": r.reason, "row": r.row}
-                for r in self.rejected
-            ],
+            "rejected": [r.to_json() for r in self.rejected],
         }
 
 

@@ -22,6 +22,7 @@ from peewee import (
     SqliteDatabase,
     TextField,
 )
+from playhouse.migrate import migrate
 
 from app.models import JSONField, db, utcnow
 from app.models.database import DOMAIN_SCHEMA, open_sqlite
@@ -66,7 +67,9 @@ class SyncRejection(_DeviceModel):
     table_name = CharField()
     row_id = CharField()
     fields = JSONField(default=dict)  # the refused values, wire form
-    reason = TextField()
+    reason = TextField()  # head office's English text
+    code = CharField(null=True)  # the refusal's code (``app.domain.reasons``), if it sent one
+    params = JSONField(null=True)  # the code's parameters
     created_at = DateTimeField(default=utcnow)
     dismissed = BooleanField(default=False)
 
@@ -110,6 +113,15 @@ def _v2_media_blobs(database, migrator) -> None:
     MediaBlob.create_table(safe=True)
 
 
+def _v3_rejection_codes(database, migrator) -> None:
+    """A refused change keeps the refusal's code and params, to show it in the user's
+    language (docs/sync-protocol.md, rule 6); rows stored before have none (their text shows)."""
+    migrate(
+        migrator.add_column("sync_rejections", "code", CharField(null=True)),
+        migrator.add_column("sync_rejections", "params", JSONField(null=True)),
+    )
+
+
 DEVICE_MODELS = [SyncOutbox, SyncState, SyncRejection, SyncConflictNotice, MediaBlob]
 DEVICE_SCHEMA = Schema(
     "device sync",
@@ -118,6 +130,7 @@ DEVICE_SCHEMA = Schema(
     [
         Migration(1, "outbox, state, rejections, conflict notices", baseline),
         Migration(2, "media blob ledger", _v2_media_blobs),
+        Migration(3, "refusal codes of rejections", _v3_rejection_codes),
     ],
 )
 DEVICE_SCHEMAS = (DOMAIN_SCHEMA, DEVICE_SCHEMA)

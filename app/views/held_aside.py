@@ -47,7 +47,7 @@ def slip_warning(tr, items, on_open_list: Callable | None = None) -> ft.Control 
             tr(
                 "held_aside.slip_warning",
                 at=slip_panels.when(first.detected_at),
-                reason=first.reason,
+                reason=tr.refusal(first.code, first.params, first.reason),
             ),
             size=15,
             color=WARN_FG,
@@ -175,7 +175,9 @@ class HeldAsideView(OfficeScreen):
                         font_family="monospace", selectable=True),
                 ft.Text(tr("held_aside.received", sha=item.received_short), size=14,
                         font_family="monospace", selectable=True),
-                ft.Text(tr("held_aside.reason", reason=item.reason), size=15, selectable=True),
+                tagged(f"held-aside-reason-{item.id}", ft.Text(tr(
+                    "held_aside.reason", reason=tr.refusal(item.code, item.params, item.reason)),
+                    size=15, selectable=True)),
                 ft.Row(actions, wrap=True, spacing=8),
             ],
             spacing=4,

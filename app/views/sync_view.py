@@ -155,16 +155,22 @@ class SyncView:
     def _rejection(self, item: Rejection) -> ft.Control:
         tr = self.state.tr
         values = ", ".join(
-            f"{k} = {shown(v)}" for k, v in sorted(item.fields.items()) if k not in AUDIT_FIELDS
+            f"{tr.field_label(k)} = {shown(v)}"
+            for k, v in sorted(item.fields.items())
+            if k not in AUDIT_FIELDS
         )
+        reason = tr.refusal(item.code, item.params, item.reason)
         return tagged(
             f"sync-rejection-{item.id}",
             ft.Card(
                 ft.Container(
                     ft.Column(
                         [
-                            ft.Text(f"{item.table} · {item.row_label}", weight=ft.FontWeight.BOLD),
-                            ft.Text(item.reason),
+                            ft.Text(
+                                f"{tr.table_label(item.table)} · {item.row_label}",
+                                weight=ft.FontWeight.BOLD,
+                            ),
+                            tagged(f"sync-rejection-reason-{item.id}", ft.Text(reason)),
                             ft.Text(tr("sync.rejection.values", values=values or "—"), size=13),
                             ft.Row(
                                 [
@@ -197,8 +203,17 @@ class SyncView:
                 ft.Container(
                     ft.Column(
                         [
-                            ft.Text(f"{item.table} · {item.row_label}", weight=ft.FontWeight.BOLD),
-                            ft.Text(tr("sync.conflict.field", field=item.field, winner=winner)),
+                            ft.Text(
+                                f"{tr.table_label(item.table)} · {item.row_label}",
+                                weight=ft.FontWeight.BOLD,
+                            ),
+                            ft.Text(
+                                tr(
+                                    "sync.conflict.field",
+                                    field=tr.field_label(item.field),
+                                    winner=winner,
+                                )
+                            ),
                             ft.Text(tr("sync.conflict.kept", value=shown(item.kept))),
                             ft.Text(
                                 tr("sync.conflict.lost", value=shown(item.lost)),
