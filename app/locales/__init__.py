@@ -13,6 +13,7 @@ from app.locales import (
     held_aside,
     media,
     media_sync,
+    photo_item,
     report_correction,
     seal,
     signing,
@@ -33,4 +34,5 @@ MODULES = (
     held_aside,
     report_correction,
     video,
+    photo_item,
 )

@@ -41,6 +41,10 @@ def answer_text(tr: Translator, item: dict) -> str:
     answer = item.get("answer") or {}
     if not item.get("answered") and not answer:
         return tr("rpt.unanswered")
+    if item.get("kind") == "photo":  # the answer is the photo (its line in "Photos")
+        value = tr("rpt.answer.photo") if answer.get("photo") else tr("rpt.unanswered")
+        comment = answer.get("comment")
+        return " — ".join(v for v in (value, comment) if v)
     if answer.get("number") is not None:
         unit = f" {item['unit']}" if item.get("unit") else ""
         value = f"{number(tr, answer['number'])}{unit}"
