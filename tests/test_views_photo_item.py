@@ -59,7 +59,7 @@ def test_a_picked_photo_answers_the_item_and_shows_its_thumbnail(tech, tmp_path)
         thumb = _thumbnail(h, ident)
         assert isinstance(thumb, bytes) and len(thumb) > 500  # the real thumbnail
         assert h.has(f"{ident}-remove") and h.has(f"{ident}-saved")
-        assert "Remplacer la photo" in h.text(f"{ident}-pick")
+        assert "Choisir une autre photo" in h.text(f"{ident}-pick")
         assert h.text("procedure-progress") != progress  # one more answered
         assert any("Photo enregistrée" in n for n, err in screen.notes if not err)
         assert layout_faults(h.page) == []

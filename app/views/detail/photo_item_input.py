@@ -4,7 +4,7 @@
 where the camera is: the browser, phones, tablets) and "Choisir une photo" (the file
 picker, images only, the bytes sent by the browser). The picture goes to ``on_answer`` as a
 ``PickedPhoto``; the procedure imports it through the photo item service, off the UI loop.
-Once answered the item shows the photo's thumbnail, "Remplacer la photo" and "Retirer la
+Once answered the item shows the photo's thumbnail, "Choisir une autre photo" and "Retirer la
 photo" (``RemovePhoto``: the answer is cleared, the photo stays in Médias).
 
 Test ids (``<ident>`` is ``item-<s>-<i>``): <ident> the input, <ident>-photo the thumbnail,
