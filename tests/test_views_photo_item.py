@@ -127,3 +127,35 @@ def test_a_video_or_a_bad_file_is_refused_on_the_item(tech, tmp_path):
         h.close()
 
     run(scenario())
+
+
+def test_the_report_draft_shows_the_item_with_its_photo(tech, tmp_path):
+    from test_views_report import no_faults, report_of
+
+    from app import clock
+    from app.services import media_service, photo_item_service
+
+    job = job_with_photo_item()
+    item = photo_item(job)
+    photo = jpeg_with_orientation(tmp_path / "p.jpg", 1).read_bytes()
+    answer = photo_item_service.attach(
+        job.id, item.id, ("p.jpg", photo), tech, sections.NOW,
+        store=media_service.device_store(),
+    )  # fmt: skip
+    line, photo_line = f"item:{item.id}", f"photo:{answer.value_text}"
+
+    async def scenario():
+        h = await report_of(job, tech)
+        assert "Photo jointe (voir Photos)" in h.text(f"line-{line}")
+        thumbs = {}
+        for ident in (line, photo_line):
+            [image] = [c for c in walk(h.find_tagged(f"picture-{ident}"))
+                       if isinstance(c, ft.Image)]  # fmt: skip
+            thumbs[ident] = image.src
+        assert isinstance(thumbs[line], bytes) and thumbs[line] == thumbs[photo_line]
+        assert item.label in h.text(f"line-{photo_line}")  # captioned with the label
+        no_faults(h)
+        h.close()
+
+    with clock.frozen(sections.NOW):
+        run(scenario())
