@@ -3,6 +3,7 @@
 FR: dict[str, str] = {
     "photo_item.camera": "Prendre une photo",
     "photo_item.camera_again": "Reprendre une photo",
+    "photo_item.camera_ready": "Cadrez, puis déclenchez. La photo répondra à « {label} ».",
     "photo_item.pick": "Choisir une photo",
     "photo_item.replace": "Choisir une autre photo",
     "photo_item.remove": "Retirer la photo",
@@ -26,6 +27,7 @@ FR: dict[str, str] = {
 EN: dict[str, str] = {
     "photo_item.camera": "Take a photo",
     "photo_item.camera_again": "Take another photo",
+    "photo_item.camera_ready": 'Frame it, then shoot. The photo answers "{label}".',
     "photo_item.pick": "Choose a photo",
     "photo_item.replace": "Choose another photo",
     "photo_item.remove": "Remove the photo",

@@ -135,7 +135,8 @@ class PhotoItemInput:
         async def taken(name: str, data: bytes) -> None:
             await self.answer(PickedPhoto(name, data, "camera"))
 
-        self.camera = CameraCapture(self.tr, self.item.label, taken)
+        ready = self.tr("photo_item.camera_ready", label=self.item.label)
+        self.camera = CameraCapture(self.tr, self.item.label, taken, ready_text=ready)
         await self.camera.open(e.page)
 
     async def _remove(self, e: ft.Event) -> None:
