@@ -318,10 +318,11 @@ def _is_author(who: Principal, rules: policy.TablePolicy, current: dict) -> bool
 
 def decision_order(changes: list, technician: bool) -> list:
     """The changes in the order head office decides them: table order (parents first), but
-    a row naming another row of its table (``same_table_links``: a still and its video) after
-    the table's other rows, and an intervention moving to signed or beyond (a technician's)
-    last, so its records made before the signature, and the signature itself, are decided
-    before it locks them. ``decision_stage`` tells the groups apart."""
+    a row naming another row of its table (``same_table_links``: a still and its video) or of
+    a later table (``later_links``: a photo answer and its attachment) after the others,
+    and an intervention moving to signed or beyond (a technician's) last, so its records
+    made before the signature, and the signature itself, are decided before it locks them.
+    ``decision_stage`` tells the groups apart."""
     stages = [decision_stage(c, technician) for c in changes]
     if not any(stages):
         return changes
@@ -329,11 +330,13 @@ def decision_order(changes: list, technician: bool) -> list:
 
 
 def decision_stage(change, technician: bool = True) -> int:
-    """0: decided in table order; 1: after the rows of its own table it may name; 2: last."""
+    """0: decided in table order; 1: after the rows it may name (of its own table, or of a
+    later one: a photo answer and its attachment); 2: last."""
     locking = change.table == INTERVENTIONS and change.fields.get("status") in lifecycle.LOCKED
     if technician and locking:
         return 2
-    links = policy.policy(change.table).same_table_links
+    rules = policy.policy(change.table)
+    links = rules.same_table_links + rules.later_links
     return 1 if any(change.fields.get(column) for column in links) else 0
 
 

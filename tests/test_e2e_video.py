@@ -3,8 +3,10 @@ viewer (flet-video loads the link the app serves, with HTTP ranges), a frame is 
 and a note added. Screens at phone and tablet size: tests/artifacts/screenshots/video-*.png.
 
 The video is VP8 WebM (written by OpenCV): what Chromium decodes. Phones record H.264 /
-HEVC MP4, which browsers play too; the exported clip is MPEG-4 Part 2 (``mp4v``, what
-OpenCV's wheels can write), which Chromium cannot decode: the viewer says so
+HEVC MP4, which browsers play too. The exported annotated clip is VP8 WebM too
+(``app.media.video.CLIP_FOURCC``): it plays, its position moving
+(``test_an_exported_annotated_clip_plays_in_the_browser``). An MPEG-4 Part 2 file
+(``mp4v``, what the clips were before) Chromium cannot decode: the viewer says so
 (``test_a_clip_chromium_cannot_decode_is_said_not_black``).
 """
 
@@ -115,8 +117,55 @@ def test_a_video_plays_in_the_viewer_and_a_frame_is_annotated(size, tmp_path):
     assert '"Joint qui suinte"' in rows[0][3]
 
 
+@pytest.mark.parametrize("size", SIZES, ids=["phone", "tablet"])
+def test_an_exported_annotated_clip_plays_in_the_browser(size, tmp_path):
+    """The clip ``export_clip`` writes (VP8 WebM, a drawing burned in) plays in Chromium:
+    decoded at its size, its time and the viewer's position moving."""
+    require(chromium_path() is not None, "Debian chromium is not installed")
+    from playwright.sync_api import expect
+
+    from app.media import video as frames
+
+    source = counter_video(tmp_path / "source.mp4", frames=150, fps=25.0, size=(640, 360))
+    layer = {"version": 1, "shapes": [
+        {"kind": "arrow", "from": [0.1, 0.8], "to": [0.45, 0.45], "color": "#e53935"},
+    ]}  # fmt: skip
+    clip_path = tmp_path / f"extrait{frames.CLIP_SUFFIX}"
+    clip = frames.export_clip(source, clip_path, 1000, 4, layer)
+    assert clip.frames == 100 and clip_path.read_bytes()[:4] == b"\x1a\x45\xdf\xa3"
+    tag = f"video-{size[0]}x{size[1]}-clip"
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        running_app(Path(tmp) / "data") as app,
+        chromium() as browser,
+        browser_page(browser, app.url, size, tag) as page,
+    ):
+        _open_media(page, app)
+        _add(page, clip_path)
+        tap(page, "media-0")
+        by_id(page, "video-position").wait_for()
+        expect(by_id(page, "video-position")).to_contain_text("0:00 / 0:04")
+        page.wait_for_function(
+            "() => { const v = document.querySelector('video'); return v && v.readyState >= 2 }",
+            timeout=30_000,
+        )
+        size_px = page.evaluate(
+            "() => { const v = document.querySelector('video');"
+            " return [v.videoWidth, v.videoHeight] }"
+        )
+        assert size_px == [640, 360]
+        assert page.get_by_text("Ce navigateur ne sait pas lire cette vidéo").count() == 0
+        tap(page, "video-play", force=True)
+        page.wait_for_function(
+            "() => document.querySelector('video').currentTime > 1.2", timeout=30_000
+        )
+        expect(by_id(page, "video-position")).not_to_contain_text("0:00 /", timeout=15_000)
+        screenshot(page, f"{tag}-playing")
+
+
 def test_a_clip_chromium_cannot_decode_is_said_not_black(tmp_path):
-    """An mp4v MP4 (what the exported clips are): Chromium has no decoder for it."""
+    """An mp4v MP4 (what the exported clips were before VP8 WebM): Chromium has no decoder
+    for it; the viewer says so."""
     require(chromium_path() is not None, "Debian chromium is not installed")
     from playwright.sync_api import expect
 

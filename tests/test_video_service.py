@@ -219,7 +219,8 @@ def test_the_clip_has_its_frames_from_the_start_with_the_drawing_burned_in(demo_
     assert done.state == JobState.DONE
     assert made.kind == MediaKind.VIDEO and made.caption == "Extrait annoté"
     assert (made.phase, made.source_attachment_id, made.source_time_ms) == ("after", clip.id, 1000)
-    assert made.mime_type == "video/mp4" and made.duration_s == 2.0
+    assert made.mime_type == "video/webm" and made.duration_s == 2.0
+    assert store.locate(made.blob_sha256).read_bytes()[:4] == b"\x1a\x45\xdf\xa3"  # EBML: WebM
     assert (made.width, made.height) == (320, 240)
     assert [p for p in seen if p is not None] == sorted(p for p in seen if p is not None)
     written = read_frames(store.locate(made.blob_sha256))

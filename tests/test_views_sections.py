@@ -148,7 +148,7 @@ def test_procedure_shows_steps_in_order_with_explanations_and_progress(job, tech
         first = min(steps, key=lambda s: s.position)
         assert first.explanation in h.text(f"step-{first.position}")
         photo = _items(job, "photo")[0]
-        assert h.find(_ident(photo)).disabled and "Photo (à venir)" in h.text(_ident(photo))
+        assert "Choisir une photo" in h.text(_ident(photo))  # test_views_photo_item.py
         numeric = next(i for i in _items(job, "numeric") if i.min_value is not None)
         assert "Tolérance : " in h.text(f"{_ident(numeric)}-hint")
         h.close()

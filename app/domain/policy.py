@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from app.domain import follow_up, lifecycle, video
+from app.domain import follow_up, lifecycle, photo_answer, video
 from app.domain.lifecycle import DocumentRules
 from app.models import MODELS_BY_TABLE
 
@@ -80,6 +80,9 @@ class TablePolicy:
     # Columns naming another row of the same table: rows setting one are decided after the
     # table's other rows of the same push (the row they name may come in that push).
     same_table_links: tuple[str, ...] = ()
+    # Columns naming a row of a table decided later in table order (a photo answer names
+    # its attachment): rows setting one are decided after the other rows of the push too.
+    later_links: tuple[str, ...] = ()
 
     def technician_may_set(self, column: str) -> bool:
         if column in self.office_fields:
@@ -127,6 +130,7 @@ POLICIES: tuple[TablePolicy, ...] = (
     TablePolicy(
         "checklist_answers", technician=True, links=(TO_INTERVENTION,),
         authorship=_set("answered_by_id"),
+        row_rule=photo_answer.answer_refusal, later_links=("value_text",),
     ),
     TablePolicy("measurements", technician=True, links=(TO_INTERVENTION,)),
     TablePolicy("meter_readings", technician=True, links=(TO_INTERVENTION,)),

@@ -13,6 +13,7 @@ from app.locales import (
     held_aside,
     media,
     media_sync,
+    photo_item,
     refusals,
     report_correction,
     seal,
@@ -35,4 +36,5 @@ MODULES = (
     report_correction,
     video,
     refusals,
+    photo_item,
 )

@@ -86,6 +86,10 @@ FR: dict[str, str] = {
         "L'enregistrement d'une signature manquante ne contient pas de signature."
     ),
     # --- photos and videos (app.domain.annotation, app.domain.video) -----------------------
+    "refusal.photo_item.not_of_this_job": "La photo d'un point « photo » doit être une photo de cette intervention.",
+    "refusal.photo_item.not_a_photo": "Un point « photo » se répond par une photo, pas par une vidéo.",
+    "refusal.photo_item.deleted": "La photo de ce point a été supprimée : prenez ou choisissez une autre photo.",
+    "refusal.photo_item.no_number": "Un point « photo » se répond par une photo, pas par un nombre.",
     "refusal.annotation.invalid": "Le dessin sur cette photo est illisible : {cause}",
     "refusal.video.notes_invalid": "Les notes de cette vidéo ne peuvent pas être gardées : {cause}",
     "refusal.video.notes_not_video": "Seule une vidéo porte des notes horodatées.",
@@ -292,6 +296,10 @@ EN: dict[str, str] = {
     "refusal.signature.unsigned_with_strokes": (
         "A record of a missing signature holds no signature."
     ),
+    "refusal.photo_item.not_of_this_job": "The photo of a photo item must be a photo of this intervention.",
+    "refusal.photo_item.not_a_photo": "A photo item is answered with a photo, not a video.",
+    "refusal.photo_item.deleted": "The photo of this item was deleted: take or choose another photo.",
+    "refusal.photo_item.no_number": "A photo item is answered with a photo, not a number.",
     "refusal.annotation.invalid": "The drawing over this photo cannot be read: {cause}",
     "refusal.video.notes_invalid": "The notes of this video cannot be kept: {cause}",
     "refusal.video.notes_not_video": "Only a video has time-stamped notes.",

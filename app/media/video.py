@@ -3,8 +3,9 @@
 ``frame_at(path, t_ms)`` seeks once (``CAP_PROP_POS_MSEC``) and decodes the frame shown at
 that time: never every frame before it. ``export_clip`` reads from a start time for up to
 ``seconds``, burns an RGBA overlay (the annotation layer of a still, drawn once by
-``overlay_for``) into each frame and writes an MP4 (``mp4v``) with the source's frame rate and
-size, then returns the clip's facts and a thumbnail (its middle frame, overlay included).
+``overlay_for``) into each frame and writes a VP8 WebM (``VP80``: what OpenCV's wheels write
+and browsers play) with the source's frame rate and size, then returns the clip's facts and a
+thumbnail (its middle frame, overlay included).
 
 A video OpenCV cannot open or read a frame from is an ``UnsupportedVideoError`` (the ingest
 pipeline's own refusal); a start past the end is a ``ClipRangeError``.
@@ -27,8 +28,11 @@ from app.errors import ValidationError
 from app.media.annotation import draw_layer
 from app.media.ingest import UnsupportedVideoError
 
-CLIP_FOURCC = "mp4v"
-CLIP_MIME = "video/mp4"
+# VP8 WebM: Chromium (the office in the browser) plays it; the MPEG-4 Part 2 ``mp4v`` the
+# wheels also write does not play there, and they carry no H.264 encoder.
+CLIP_FOURCC = "VP80"
+CLIP_MIME = "video/webm"
+CLIP_SUFFIX = ".webm"
 DEFAULT_CLIP_S = 10.0
 MAX_CLIP_S = 30.0  # hard limit, whatever the configuration says
 
@@ -177,9 +181,10 @@ def export_clip(
     name: str = "",
     on_progress: Callable[[float], None] | None = None,
 ) -> Clip:
-    """Write ``target`` (MP4, mp4v): ``source`` from ``start_ms`` for up to ``seconds``
-    (capped at ``MAX_CLIP_S``) with ``layer`` burned in. ``on_progress(fraction)`` after each
-    frame (it may raise to stop: a cancelled job); the partial file is then removed."""
+    """Write ``target`` (VP8 WebM; name it with ``CLIP_SUFFIX``): ``source`` from
+    ``start_ms`` for up to ``seconds`` (capped at ``MAX_CLIP_S``) with ``layer`` burned in.
+    ``on_progress(fraction)`` after each frame (it may raise to stop: a cancelled job); the
+    partial file is then removed."""
     import cv2
 
     source, target = Path(source), Path(target)

@@ -431,6 +431,8 @@ class _Report:
             result = tr("report.answer.done")
         elif item["kind"] == "yes_no_na":
             result = tr(f"report.answer.{answer['text']}")
+        elif item["kind"] == "photo":  # printed with the photos, captioned with the label
+            result = tr("report.answer.photo")
         else:
             result = answer["text"] or ""
         if answer["comment"]:

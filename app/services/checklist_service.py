@@ -10,9 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from app.domain import photo_answer
 from app.errors import NotFoundError, ValidationError
-from app.models import ChecklistAnswer, ChecklistItem, Measurement, Meter, ProcedureStep, db
-from app.models.enums import ItemKind
+from app.models import (
+    Attachment,
+    ChecklistAnswer,
+    ChecklistItem,
+    Measurement,
+    Meter,
+    ProcedureStep,
+    db,
+)
+from app.models.enums import ItemKind, MediaKind
 from app.services import meter_service
 from app.services.auth_service import CurrentUser
 from app.services.guards import editable_intervention, load_intervention, parse_number
@@ -25,10 +34,14 @@ YES_NO_NA = ("yes", "no", "na")
 class ItemState:
     item: ChecklistItem
     answer: ChecklistAnswer | None
+    # A photo item's answer: the live photo it names (None: none, or deleted since).
+    photo: Attachment | None = None
 
     @property
     def answered(self) -> bool:
         a = self.answer
+        if self.item.kind == ItemKind.PHOTO:  # unanswered until its photo is there
+            return a is not None and self.photo is not None
         return a is not None and (a.value_text not in (None, "") or a.value_number is not None)
 
     @property
@@ -91,8 +104,18 @@ def checklist(intervention_id: str, who: CurrentUser) -> Checklist:
         .where(ChecklistItem.step.in_(list(by_step)))
         .order_by(ChecklistItem.position)
     )
+    photos = {
+        a.id: a
+        for a in Attachment.live().where(
+            (Attachment.intervention == intervention_id) & (Attachment.kind == MediaKind.PHOTO)
+        )
+    }
     for item in items:
-        by_step[item.step_id].items.append(ItemState(item, answers.get(item.id)))
+        answer = answers.get(item.id)
+        photo = None
+        if item.kind == ItemKind.PHOTO and answer is not None and answer.value_text:
+            photo = photos.get(answer.value_text)
+        by_step[item.step_id].items.append(ItemState(item, answer, photo))
     return Checklist([by_step[s.id] for s in steps])
 
 
@@ -112,6 +135,8 @@ def answer(
     if item is None or item.step.procedure_id != intervention.procedure_id:
         raise NotFoundError("This checklist item is not part of the intervention's procedure.")
     text, number = _validate(item, raw)
+    if item.kind == ItemKind.PHOTO and text is not None:
+        _check_photo(item, intervention.id, text)
     out = item.kind == ItemKind.NUMERIC and number is not None and _outside(item, number)
     with db.atomic():
         if item.kind == ItemKind.METER and number is not None:
@@ -184,10 +209,23 @@ def _validate(item: ChecklistItem, raw: object) -> tuple[str | None, float | Non
         if raw not in (item.choices or []):
             raise _bad(item, "error.item.choice", "Pick one of the proposed answers.")
         return str(raw), None
+    if kind == ItemKind.PHOTO:  # the id of a photo of the intervention (``_check_photo``)
+        return str(raw).strip()[:64] or None, None
     text = str(raw).strip()
     if len(text) > MAX_TEXT:
         raise _bad(item, "error.item.too_long", f"At most {MAX_TEXT} characters.")
     return text or None, None
+
+
+def _check_photo(item: ChecklistItem, intervention_id: str, attachment_id: str) -> None:
+    """The shared rule head office applies too (``app.domain.photo_answer``)."""
+    row = Attachment.get_or_none(Attachment.id == attachment_id)
+    found = None
+    if row is not None:
+        found = {"intervention_id": row.intervention_id, "kind": row.kind, "deleted": row.deleted}
+    reason = photo_answer.photo_refusal(intervention_id, found)
+    if reason:
+        raise _bad(item, "error.photo_item.refused", reason)
 
 
 def _plausible(item: ChecklistItem, value: float) -> bool:

@@ -28,7 +28,7 @@ from app.media import annotation, dropbox_source
 from app.media.blob_store import BlobStore, default_blob_dir
 from app.media.ingest import Ingested, IngestSettings, MediaError, ingest
 from app.media.render_cache import RenderCache
-from app.models import Attachment, db
+from app.models import Attachment, ChecklistAnswer, db
 from app.models.enums import MediaKind, MediaPhase, MediaSource
 from app.services import storage_service
 from app.services.auth_service import CurrentUser
@@ -341,11 +341,19 @@ def annotate(attachment_id: str, who: CurrentUser, layer: object) -> Attachment:
 
 
 def delete(attachment_id: str, who: CurrentUser) -> None:
-    """Remove a media (a tombstone: the deletion syncs like any change)."""
+    """Remove a media (a tombstone: the deletion syncs like any change). A photo item
+    answered with it is unanswered again (its answer cleared, synced too)."""
     row = _attachment(attachment_id)
     editable_intervention(row.intervention_id, who)
-    row.deleted = True
-    row.save()
+    with db.atomic():
+        row.deleted = True
+        row.save()
+        for answer in ChecklistAnswer.live().where(
+            (ChecklistAnswer.intervention == row.intervention_id)
+            & (ChecklistAnswer.value_text == row.id)
+        ):
+            answer.value_text = None
+            answer.save()
 
 
 def _addable(intervention_id: str, who: CurrentUser):

@@ -23,6 +23,7 @@ from app.services import (
     media_service,
     meter_service,
     office_service,
+    photo_item_service,
     report_service,
     signing_service,
     stock_service,
@@ -53,6 +54,7 @@ class Services:
     validation: ModuleType = validation_service
     media: ModuleType = media_service
     video: ModuleType = video_service
+    photo_items: ModuleType = photo_item_service
     reports: ModuleType = report_service
     signing: ModuleType = signing_service
     follow_ups: ModuleType = follow_up_service

@@ -241,7 +241,7 @@ def build_content(
         "time": _time(intervention_id, who),
         "parts": _parts(intervention_id, detail.contract),
         "comments": _comments(intervention_id),
-        "photos": _photos(intervention_id),
+        "photos": _photos(intervention_id, _photo_items(intervention_id, who)),
         "follow_ups": _follow_ups(intervention_id),
     }
     for line in iter_lines(content):
@@ -312,15 +312,20 @@ def _contract(contract) -> dict | None:
     return {name: getattr(contract, name) for name in names}
 
 
-def _answer(answer) -> dict | None:
+def _answer(answer, photo=None) -> dict | None:
+    """An item's answer; a photo item's names its photo's line (``photo:<id>``) while the
+    photo is there (it is printed with the photos, captioned with the item's label)."""
     if answer is None:
         return None
-    return {
+    out = {
         "text": answer.value_text,
         "number": answer.value_number,
         "comment": answer.comment,
         "answered_at": answer.answered_at,
     }
+    if photo is not None:
+        out["photo"] = f"photo:{photo.id}"
+    return out
 
 
 def _procedure(intervention_id: str, who: CurrentUser, intervention: Intervention) -> dict | None:
@@ -346,7 +351,7 @@ def _procedure(intervention_id: str, who: CurrentUser, intervention: Interventio
                     "answered": item_state.answered,
                     "status": _item_status(item, answer),
                     "out_of_tolerance": bool(answer and answer.out_of_tolerance),
-                    "answer": _answer(answer),
+                    "answer": _answer(answer, item_state.photo),
                 }
             )
         steps.append(
@@ -497,8 +502,17 @@ def _comments(intervention_id: str) -> list[dict]:
     ]
 
 
-def _photos(intervention_id: str) -> list[dict]:
-    """The photos of the intervention, before first then after (the media issue adds them)."""
+def _photo_items(intervention_id: str, who: CurrentUser) -> dict[str, object]:
+    """attachment id -> the photo item it answers."""
+    states = [s for step in checklist_service.checklist(intervention_id, who).steps
+              for s in step.items]  # fmt: skip
+    return {s.photo.id: s.item for s in states if s.photo is not None}
+
+
+def _photos(intervention_id: str, items: dict | None = None) -> list[dict]:
+    """The photos of the intervention, before first then after; a photo answering a photo
+    item names it (``item_id``) and is captioned with its label when it has no caption."""
+    items = items or {}
     rows = (
         Attachment.live()
         .where((Attachment.intervention == intervention_id) & (Attachment.kind == MediaKind.PHOTO))
@@ -516,6 +530,11 @@ def _photos(intervention_id: str) -> list[dict]:
         }
         for a in rows
     ]
+    for photo in photos:
+        item = items.get(photo["id"].removeprefix("photo:"))
+        if item is not None:
+            photo["item_id"] = item.id
+            photo["caption"] = photo["caption"] or item.label
     return sorted(photos, key=lambda p: PHASE_ORDER.get(p["phase"], 3))
 
 

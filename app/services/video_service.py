@@ -6,9 +6,9 @@ before it) and stores it as a photo attachment linked to the video and that time
 annotates it like any photo (``media_service.annotate``). ``set_notes`` keeps a video's notes
 [(time, text)], bounded by the shared rule head office applies too. ``export_clip`` is a
 background job (``app.jobs``): from a start time, up to ``clip_seconds()`` (hard maximum
-``MAX_CLIP_S``), the still's annotation layer burned into every frame, written as MP4
-(mp4v) with a new thumbnail and stored as a new video of the source's phase, captioned
-"Extrait annoté", linked to the video and the start time. Never on the UI loop.
+``MAX_CLIP_S``), the still's annotation layer burned into every frame, written as VP8
+WebM (it plays in browsers) with a new thumbnail and stored as a new video of the source's
+phase, captioned "Extrait annoté", linked to the video and the start time. Never on the UI loop.
 
 Media may be added until the intervention is cancelled (as ``media_service.import_files``);
 notes change only while it is editable.
@@ -168,7 +168,7 @@ def export_clip(
     source = _on_device(store, video)
     handle.progress(0.0)
     with store.temp_file() as tmp:
-        target = tmp.with_suffix(".mp4")
+        target = tmp.with_suffix(frames.CLIP_SUFFIX)
         try:
             clip = frames.export_clip(
                 source, target, start_ms, seconds or clip_seconds(), layer,

@@ -61,9 +61,12 @@ class CameraCapture:
         tr: Translator,
         phase_label: str,
         on_picture: Callable[[str, bytes], Awaitable[None]],
+        *,
+        ready_text: str | None = None,
     ) -> None:
         self.tr = tr
         self.phase_label = phase_label
+        self.ready_text = ready_text  # what "ready" says (default: the phase it goes into)
         self.on_picture = on_picture
         self.camera: fc.Camera | None = None
         self.cameras: list[fc.CameraDescription] = []
@@ -127,7 +130,7 @@ class CameraCapture:
         await self.camera.initialize(
             self.cameras[self.current], fc.ResolutionPreset.VERY_HIGH, enable_audio=False
         )
-        self.status.value = self.tr("camera.ready", phase=self.phase_label)
+        self.status.value = self.ready_text or self.tr("camera.ready", phase=self.phase_label)
         self.shoot.disabled = False
         self.switch_box.visible = len(self.cameras) > 1
         self._update()

@@ -1,4 +1,5 @@
-"""The input of one checklist item, by kind: checkbox, yes/no/NA, number, text, choice, photo.
+"""The input of one checklist item, by kind: checkbox, yes/no/NA, number, text, choice, photo
+(``photo_item_input``: the camera or a picked photo is the answer).
 
 An input calls ``on_answer(raw)`` when the user answers (a click, Enter, leaving the field or
 the save button) and shows the saved answer with ``show(answer)``. Typed text the user has
@@ -16,6 +17,7 @@ import flet as ft
 from app.i18n import Translator
 from app.models.enums import ItemKind
 from app.views.detail.blocks import big_button, number, refresh
+from app.views.detail.photo_item_input import PhotoItemInput
 from app.views.semantic_ids import tagged
 from app.views.theme import TOUCH_TARGET
 
@@ -45,6 +47,7 @@ class ItemInput:
         self.last_sent: str | None = None  # what was last sent (leaving the field sends once)
         self.sending: str | None = None  # the value on its way (leaving + clicking send once)
         self.field: ft.TextField | None = None
+        self.photo: PhotoItemInput | None = None
         self.control = self._build(hint)
 
     # -- building ----------------------------------------------------------------------------
@@ -82,11 +85,9 @@ class ItemInput:
                 run_spacing=8,
             )
             return tagged(self.ident, row)
-        if kind == ItemKind.PHOTO:
-            return big_button(
-                self.ident, tr("item.photo_later"), None, icon=ft.Icons.PHOTO_CAMERA_OUTLINED,
-                filled=False, disabled=True,
-            )  # fmt: skip
+        if kind == ItemKind.PHOTO:  # a photo is the answer (photo_item_input.py)
+            self.photo = PhotoItemInput(tr, self.item, self.ident, self.on_answer)
+            return self.photo.control
         return self._typed(hint)
 
     def _typed(self, hint: str) -> ft.Control:
@@ -204,3 +205,5 @@ class ItemInput:
     def show_error(self, text: str | None) -> None:
         if self.field is not None:
             self.field.error = text
+        if self.photo is not None:
+            self.photo.show_error(text)

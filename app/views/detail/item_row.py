@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable
 import flet as ft
 
 from app.i18n import Translator
-from app.models.enums import ItemKind
 from app.views.detail.blocks import FLAG_COLOR, SAVED_COLOR, big_button, tolerance
 from app.views.detail.item_inputs import ItemInput, under_field
 from app.views.semantic_ids import tagged
@@ -75,7 +74,7 @@ class ItemRow:
 
     def build(self) -> ft.Control:
         item = self.item
-        label = item.label + (" *" if item.required and item.kind != ItemKind.PHOTO else "")
+        label = item.label + (" *" if item.required else "")
         header = ft.Row(
             [
                 ft.Text(label, size=17, weight=ft.FontWeight.W_600, expand=True),
@@ -93,13 +92,26 @@ class ItemRow:
             border=ft.Border.only(top=ft.BorderSide(1, ft.Colors.OUTLINE_VARIANT)),
         )
 
-    def show(self, answer, *, just_saved: bool = False) -> None:
-        """Show the saved ``answer``: check mark, flag, comment field."""
-        answered = answer is not None and (
-            answer.value_text not in (None, "") or answer.value_number is not None
-        )
+    def show(
+        self,
+        answer,
+        *,
+        just_saved: bool = False,
+        answered: bool | None = None,
+        picture: bytes | None = None,
+    ) -> None:
+        """Show the saved ``answer``: check mark, flag, comment field. ``answered``: what the
+        checklist says (a photo item is answered while its photo is there); ``picture``: a
+        photo item's thumbnail."""
+        if answered is None:
+            answered = answer is not None and (
+                answer.value_text not in (None, "") or answer.value_number is not None
+            )
         self.saved_icon.visible = answered
-        self.input.show(answer, just_saved=just_saved)
+        if self.input.photo is not None:
+            self.input.photo.show(answered, picture)
+        else:
+            self.input.show(answer, just_saved=just_saved)
         out = bool(answer and answer.out_of_tolerance)
         self.flag.visible = out
         comment = answer.comment if answer else ""

@@ -6,7 +6,8 @@ Test ids (``flt-semantics-identifier`` in the browser; ``<s>``/``<i>`` are 1-bas
   step-<s>                  a step card           item-<s>-<i>          the item's input:
     check: a checkbox (click) · yes_no_na: 3 segments (click the "Oui"/"Non"/"N/A" button
     inside) · choice: chips, also item-<s>-<i>-opt-<n> · numeric, meter, text: a text field
-    (click it, wait for focus, type) · photo: a disabled placeholder
+    (click it, wait for focus, type) · photo: item-<s>-<i>-camera, -pick, -remove, -photo
+    (the thumbnail), -status (photo_item_input.py)
   item-<s>-<i>-save         saves a typed value (Enter or leaving a numeric field saves too)
   item-<s>-<i>-saved        the check mark once saved   item-<s>-<i>-flag   out of tolerance
   item-<s>-<i>-comment      the comment a flagged value needs; item-<s>-<i>-comment-save
@@ -40,6 +41,7 @@ from app.views.detail.blocks import (
 )
 from app.views.detail.context import DetailContext
 from app.views.detail.item_row import ItemRow
+from app.views.detail.photo_item_input import PickedPhoto, RemovePhoto
 from app.views.semantic_ids import tagged
 
 
@@ -98,14 +100,31 @@ class ProcedureSection:
         if known != list(self.rows):  # first load (or the procedure changed): build it
             meters = await ctx.call(ctx.services.meters.meters_of, ctx.intervention_id, ctx.who)
             self._build_steps(checklist, {m.meter.name: m for m in meters or []})
+        pictures = await self._photo_pictures(checklist)
         for step in checklist.steps:
             self.step_marks[step.step.id].visible = step.done and bool(step.items)
             for state in step.items:
-                self.rows[state.item.id].show(state.answer)
+                self.rows[state.item.id].show(
+                    state.answer, answered=state.answered, picture=pictures.get(state.item.id)
+                )
         self.count.value = f"{checklist.answered} / {checklist.total}"
         self.bar.value = checklist.answered / checklist.total if checklist.total else 0
         self.progress.visible = checklist.total > 0
         refresh(self.root)
+
+    async def _photo_pictures(self, checklist) -> dict[str, bytes | None]:
+        """The thumbnails of the photos answering photo items (none: no read)."""
+        if not any(state.photo for step in checklist.steps for state in step.items):
+            return {}
+        ctx = self.ctx
+
+        def read():
+            media = ctx.services.media
+            return ctx.services.photo_items.thumbnails(
+                ctx.intervention_id, ctx.who, media.device_store(), ctx.services.session
+            )
+
+        return await ctx.call(read) or {}
 
     def _build_steps(self, checklist, meters: dict) -> None:
         tr = self.ctx.tr
@@ -147,6 +166,9 @@ class ProcedureSection:
 
     async def _answer(self, row: ItemRow, raw: object, counter_replaced: bool = False) -> None:
         ctx = self.ctx
+        if isinstance(raw, (PickedPhoto, RemovePhoto)):
+            await self._photo(row, raw)
+            return
         async with self.writing:
             result = await ctx.call(
                 attempt, ValidationError, ctx.services.checklist.answer, ctx.intervention_id,
@@ -162,6 +184,32 @@ class ProcedureSection:
             return
         row.show(result, just_saved=True)
         await self._saved(meter=row.item.kind == "meter")
+
+    async def _photo(self, row: ItemRow, raw: PickedPhoto | RemovePhoto) -> None:
+        """Import the picture as the item's photo, or take it off, off the UI loop."""
+        ctx, photos = self.ctx, self.ctx.services.photo_items
+        picked = isinstance(raw, PickedPhoto)
+        row.input.photo.busy(ctx.tr("photo_item.importing" if picked else "photo_item.removing"))
+
+        def run():
+            if not picked:
+                return photos.remove(ctx.intervention_id, row.item.id, ctx.who, ctx.now())
+            return photos.attach(
+                ctx.intervention_id, row.item.id, (raw.name, raw.data), ctx.who, ctx.now(),
+                store=ctx.services.media.device_store(), source=raw.source,
+            )  # fmt: skip
+
+        async with self.writing:
+            result = await ctx.call(attempt, ValidationError, run)
+        row.input.photo.busy(None)
+        if isinstance(result, Refused):
+            self._refused(row, result.error)
+            return
+        if result is None:
+            return
+        ctx.notify(ctx.tr("photo_item.saved" if picked else "photo_item.removed"), False)
+        await self._saved()
+        await ctx.changed()  # the Médias section and the report show the photo
 
     async def _comment(self, row: ItemRow, text: str) -> None:
         ctx = self.ctx

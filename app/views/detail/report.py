@@ -15,6 +15,7 @@ import asyncio
 
 import flet as ft
 
+from app.errors import ValidationError
 from app.views.detail.blocks import big_button, muted, section_title, subtitle
 from app.views.detail.context import DetailContext
 from app.views.detail.follow_up_form import FollowUpForm
@@ -30,6 +31,7 @@ class ReportSection:
     def __init__(self, ctx: DetailContext) -> None:
         self.ctx = ctx
         self.state = None
+        self.pictures: dict[str, bytes | None] = {}
         self.body = ft.Column(
             [muted(ctx.tr("rpt.loading"), "report-loading")],
             spacing=16,
@@ -58,7 +60,27 @@ class ReportSection:
         if state is None:
             return
         self.state = state
+        self.pictures = {} if state.frozen else await self._pictures(state.draft.content)
         self.body.controls = self._frozen() if state.frozen else self._draft()
+
+    async def _pictures(self, content: dict) -> dict[str, bytes | None]:
+        """The thumbnails of the draft's photos (photo line id -> bytes), off the UI loop."""
+        if not content.get("photos"):
+            return {}
+        ctx = self.ctx
+
+        def read():
+            media = ctx.services.media
+            try:
+                store = media.device_store()
+            except ValidationError:  # a database that keeps no files: no thumbnails
+                return {}
+            rows = [r for r in media.for_intervention(ctx.intervention_id, ctx.who)
+                    if f"photo:{r.id}" in {p["id"] for p in content["photos"]}]  # fmt: skip
+            pictures = media.grid_pictures(store, rows, ctx.services.session)
+            return {f"photo:{r.id}": data for r, data in zip(rows, pictures, strict=True)}
+
+        return await ctx.call(read) or {}
 
     # -- the draft ---------------------------------------------------------------------------
 
@@ -87,7 +109,13 @@ class ReportSection:
             self.missing.control,
             subtitle(tr("rpt.checklist")),
             muted(tr("rpt.checklist.hint")),
-            checklist(tr, state.draft.content, on_toggle=self._toggle, on_correct=self._correct),
+            checklist(
+                tr,
+                state.draft.content,
+                on_toggle=self._toggle,
+                on_correct=self._correct,
+                pictures=self.pictures,
+            ),
             ft.Divider(),
             subtitle(tr("rpt.preview")),
             muted(tr("rpt.preview.hint")),

@@ -41,6 +41,10 @@ def answer_text(tr: Translator, item: dict) -> str:
     answer = item.get("answer") or {}
     if not item.get("answered") and not answer:
         return tr("rpt.unanswered")
+    if item.get("kind") == "photo":  # the answer is the photo (its line in "Photos")
+        value = tr("rpt.answer.photo") if answer.get("photo") else tr("rpt.unanswered")
+        comment = answer.get("comment")
+        return " — ".join(v for v in (value, comment) if v)
     if answer.get("number") is not None:
         unit = f" {item['unit']}" if item.get("unit") else ""
         value = f"{number(tr, answer['number'])}{unit}"
@@ -80,7 +84,15 @@ def describe(tr: Translator, line: dict) -> tuple[str, str]:
 
 
 class LineRow:
-    def __init__(self, tr: Translator, line: dict, *, on_toggle: Toggle, on_correct: Correct):
+    def __init__(
+        self,
+        tr: Translator,
+        line: dict,
+        *,
+        on_toggle: Toggle,
+        on_correct: Correct,
+        picture: bytes | None = None,
+    ):
         self.tr, self.line = tr, line
         self.on_toggle, self.on_correct = on_toggle, on_correct
         line_id = line["id"]
@@ -95,6 +107,14 @@ class LineRow:
             ),
             ft.Text(detail, size=15),
         ]
+        if picture:  # a photo line, or a photo item's line: its thumbnail
+            texts.append(
+                tagged(
+                    f"picture-{line_id}",
+                    ft.Image(src=picture, width=96, height=72, fit=ft.BoxFit.COVER,
+                             border_radius=6),
+                )
+            )  # fmt: skip
         if locked:
             texts.append(
                 tagged(
@@ -193,10 +213,24 @@ def line_groups(content: dict) -> list[tuple[str, list[dict]]]:
     return groups
 
 
+def line_picture(line: dict, pictures: dict[str, bytes | None]) -> bytes | None:
+    """The thumbnail shown on a line: a photo's own, or the photo a photo item names."""
+    photo = (line.get("answer") or {}).get("photo") if line.get("kind") == "photo" else None
+    return pictures.get(photo or line["id"])
+
+
 def checklist(
-    tr: Translator, content: dict, *, on_toggle: Toggle, on_correct: Correct
+    tr: Translator,
+    content: dict,
+    *,
+    on_toggle: Toggle,
+    on_correct: Correct,
+    pictures: dict[str, bytes | None] | None = None,
 ) -> ft.Control:
-    """The draft's lines grouped as in the report, with the photos' slot last."""
+    """The draft's lines grouped as in the report, with the photos' slot last; ``pictures``:
+    photo line id (``photo:<id>``) -> its thumbnail, shown on the photo's line and on the
+    line of the photo item it answers."""
+    pictures = pictures or {}
     blocks: list[ft.Control] = []
     for key, lines in line_groups(content):
         group = key.rsplit(".", 1)[1]
@@ -205,14 +239,16 @@ def checklist(
             for step in content["procedure"]["steps"]:
                 rows.append(ft.Text(f"{step['position']}. {step['title']}", size=15, italic=True))
                 rows += [
-                    LineRow(tr, i, on_toggle=on_toggle, on_correct=on_correct).control
+                    LineRow(tr, i, on_toggle=on_toggle, on_correct=on_correct,
+                            picture=line_picture(i, pictures)).control
                     for i in step["items"]
-                ]
+                ]  # fmt: skip
         else:
             rows += [
-                LineRow(tr, line, on_toggle=on_toggle, on_correct=on_correct).control
+                LineRow(tr, line, on_toggle=on_toggle, on_correct=on_correct,
+                        picture=line_picture(line, pictures)).control
                 for line in lines
-            ]
+            ]  # fmt: skip
         if group == "photos" and not lines:
             rows.append(muted(tr("rpt.photos.none"), "report-photos-empty"))
         blocks.append(
