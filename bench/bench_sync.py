@@ -11,8 +11,9 @@ device (or the load generator) runs in this process. The machine has 2 cores sha
 - ``noop_sync``: a sync cycle when nothing changed (one round trip). Bound: a
   ``GET /health`` round trip on the same connection, interleaved with it.
 - ``headoffice_load``: head office on PostgreSQL (a fresh ``terrain_bench_<uuid>`` database
-  with the small demo data, dropped at the end), waitress with 8 threads, under 50 simulated
-  devices (threads) doing 70 % pulls and 30 % small pushes for a fixed time.
+  with the small demo data, dropped at the end), waitress with 8 threads (or ``--load-workers
+  N`` gunicorn processes of 8 threads), under 50 simulated devices (threads) doing 70 % pulls
+  and 30 % small pushes for a fixed time.
 """
 
 from __future__ import annotations
@@ -511,6 +512,7 @@ def headoffice_load(args) -> dict:
     seconds = getattr(args, "load_seconds", 30)
     n_devices = getattr(args, "devices", 50)
     push_share = getattr(args, "push_share", 0.3)
+    workers = max(1, getattr(args, "load_workers", 1) or 1)
     name = f"terrain_bench_{uuid.uuid4().hex}"
     url = f"postgresql://postgres@127.0.0.1:5432/{name}"
     admin_sql(f'CREATE DATABASE "{name}"', **PG_ADMIN)
@@ -519,7 +521,7 @@ def headoffice_load(args) -> dict:
         jobs, users = _own_interventions(url)
         with (
             tempfile.TemporaryDirectory(prefix="terrain-bench-") as tmp,
-            serving(Path(tmp), "--db", url, "--threads", "8") as base,
+            serving(Path(tmp), "--db", url, "--threads", "8", "--workers", str(workers)) as base,
         ):
             techs = sorted(jobs)
             devices = []
@@ -546,6 +548,7 @@ def headoffice_load(args) -> dict:
     out = {
         "devices": n_devices,
         "push_share": push_share,
+        "workers": workers,
         "technicians": len({d.username for d in devices}),
         "seconds": round(elapsed, 1),
         "requests": len(samples),
