@@ -364,7 +364,7 @@ def _collect(
             (model.sync_version > lv) & (model.sync_version <= cursor.v1)
         )
         if scope is not None and table in scope:
-            query = query.where(model.id.in_(scope[table]))
+            query = query.where(scope.conditions[table])  # the rows of scope[table]
         if tracked:
             held = DeviceRow.alias()
             query = query.join(

@@ -63,9 +63,13 @@ class Principal:
 class ScopeQueries(dict):
     """Table -> id query, plus ``fingerprint``: a digest of the key sets (interventions,
     sites, customers, ...) the queries were built from. The same fingerprint means the same
-    scope membership, but for rows whose own version changed."""
+    scope membership, but for rows whose own version changed. ``conditions``: table -> the
+    query's condition on the table's own columns, for a query that reads that table anyway
+    (``model.select(...).where(condition)`` selects the in-scope rows without joining the
+    id query back: PostgreSQL plans it in half the time)."""
 
     fingerprint: str = ""
+    conditions: dict
 
 
 @functools.cache
@@ -132,10 +136,13 @@ def scope_queries(who: Principal, today: date) -> ScopeQueries | None:
             contracts.append(key)
     customers = sorted(set(customers))
 
-    def ids_in(model, *conditions) -> Select:
-        where = conditions[0]
-        for condition in conditions[1:]:
-            where &= condition
+    conditions = {}
+
+    def ids_in(model, *parts) -> Select:
+        where = parts[0]
+        for part in parts[1:]:
+            where &= part
+        conditions[model._meta.table_name] = where
         return model.select(model.id).where(where)
 
     queries: dict[str, Select] = {
@@ -184,6 +191,7 @@ def scope_queries(who: Principal, today: date) -> ScopeQueries | None:
         model = MODELS_BY_TABLE[table]
         queries[table] = ids_in(model, model.intervention.in_(interventions))
     scoped = ScopeQueries(queries)
+    scoped.conditions = conditions
     digest = hashlib.sha256(tech.encode())
     for keys in (interventions, quotes, sites, equipment, meters, contracts, customers):
         digest.update(("|".join(sorted(keys)) + "#").encode())
