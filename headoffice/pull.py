@@ -20,7 +20,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date
 
-from peewee import JOIN
+from peewee import JOIN, fn
 
 from app.errors import PermissionDeniedError
 from app.models import db
@@ -470,13 +470,16 @@ def _evict(device_id: str, scope, page: _Page, limit: int, cursor: Cursor, lates
             (DeviceRow.device_id == device_id)
             & (DeviceRow.table_name == table)
             & DeviceRow.evicted_page.is_null()
-            & DeviceRow.row_id.not_in(scope[table])
         )
         query = DeviceRow.select(DeviceRow.row_id)
-        if not cursor.f:
+        if cursor.f:
+            held &= DeviceRow.row_id.not_in(scope[table])
+        else:  # joined to its row: out of scope is "the scope's condition is not true"
             model = MODELS[table]
             query = query.join(model, on=(model.id == DeviceRow.row_id)).where(
-                (model.sync_version > cursor.v0) & (model.sync_version <= cursor.v1)
+                (model.sync_version > cursor.v0)
+                & (model.sync_version <= cursor.v1)
+                & ~fn.COALESCE(scope.conditions[table], False)
             )
         gone = query.where(held).limit(room + 1).tuples()
         ids = [r[0] for r in gone]
