@@ -426,6 +426,49 @@ def test_rule1_incremental_pull_still_evicts_a_row_moved_out_of_scope(private_se
         assert DeviceModel.get_by_id(tech1.device_id).scope_fp == settled  # stayed incremental
 
 
+def test_rule2_a_pull_with_nothing_in_scope_writes_nothing_and_misses_nothing(
+    private_server, new_device
+):
+    """Another technician's change moves the counter but not tech1's scope: his pull sends
+    nothing and records nothing (same page number), and the next change in his scope still
+    reaches him (rule 2: the cursor moved past versions he could not see, not past his)."""
+    server = private_server
+    tech1 = new_device(server)
+    with on(server):
+        mine = sorted(expected_scope("tech1")["interventions"])
+        theirs = (
+            Intervention.select().where(Intervention.id.not_in(mine)).order_by(Intervention.id)
+        ).first()
+        own = Intervention.get_by_id(mine[0])
+        seq = DeviceModel.get_by_id(tech1.device_id).last_pull_seq
+        rows_held = server_rows_held(tech1.device_id)
+    office = server.login("office")
+    office_push(office, "interventions", theirs.id, theirs.sync_version,
+                {"diagnosis": "Hors de la tournée de tech1."})  # fmt: skip
+    report = tech1.sync()
+    assert report.pull.rows == 0 and report.pull.evicted == 0
+    with on(server):
+        assert DeviceModel.get_by_id(tech1.device_id).last_pull_seq == seq  # nothing written
+        assert server_rows_held(tech1.device_id) == rows_held
+    with tech1.active():
+        assert Intervention.get_by_id(own.id).diagnosis == own.diagnosis
+    office_push(office, "interventions", own.id, own.sync_version,
+                {"diagnosis": "Changé pour tech1."})  # fmt: skip
+    report = tech1.sync()
+    assert report.pull.rows == 1
+    with tech1.active():
+        assert Intervention.get_by_id(own.id).diagnosis == "Changé pour tech1."
+    with on(server):
+        assert DeviceModel.get_by_id(tech1.device_id).last_pull_seq == seq + 1
+
+
+def server_rows_held(device_id: str) -> int:
+    """How many rows head office records the device as holding (bound database)."""
+    from headoffice.models import DeviceRow
+
+    return DeviceRow.select().where(DeviceRow.device_id == device_id).count()
+
+
 def test_rule1_reassigned_intervention_is_evicted_unless_it_has_unsent_changes(
     private_server, new_device
 ):
