@@ -11,8 +11,9 @@ device (or the load generator) runs in this process. The machine has 2 cores sha
 - ``noop_sync``: a sync cycle when nothing changed (one round trip). Bound: a
   ``GET /health`` round trip on the same connection, interleaved with it.
 - ``headoffice_load``: head office on PostgreSQL (a fresh ``terrain_bench_<uuid>`` database
-  with the small demo data, dropped at the end), waitress with 8 threads, under 50 simulated
-  devices (threads) doing 70 % pulls and 30 % small pushes for a fixed time.
+  with the small demo data, dropped at the end), waitress with 8 threads (or ``--load-workers
+  N`` gunicorn processes of 8 threads), under 50 simulated devices (threads) doing 70 % pulls
+  and 30 % small pushes for a fixed time.
 """
 
 from __future__ import annotations
@@ -475,6 +476,16 @@ class _Device(threading.Thread):
                     pass
 
 
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds used so far by process ``pid`` and its live children (gunicorn's
+    workers), from /proc."""
+    total = process_usage(pid)[0]
+    with contextlib.suppress(OSError):
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        total += sum(_tree_cpu(int(child)) for child in children)
+    return total
+
+
 def _health_bound(base: str, n_threads: int, seconds: float) -> dict:
     """The bound of ``headoffice_load``: ``GET /health`` through the same server (same
     process, threads and PostgreSQL) from as many client threads, right after the load."""
@@ -511,6 +522,7 @@ def headoffice_load(args) -> dict:
     seconds = getattr(args, "load_seconds", 30)
     n_devices = getattr(args, "devices", 50)
     push_share = getattr(args, "push_share", 0.3)
+    workers = max(1, getattr(args, "load_workers", 1) or 1)
     name = f"terrain_bench_{uuid.uuid4().hex}"
     url = f"postgresql://postgres@127.0.0.1:5432/{name}"
     admin_sql(f'CREATE DATABASE "{name}"', **PG_ADMIN)
@@ -519,7 +531,9 @@ def headoffice_load(args) -> dict:
         jobs, users = _own_interventions(url)
         with (
             tempfile.TemporaryDirectory(prefix="terrain-bench-") as tmp,
-            serving(Path(tmp), "--db", url, "--threads", "8") as base,
+            serving_process(
+                Path(tmp), "--db", url, "--threads", "8", "--workers", str(workers)
+            ) as (base, server),
         ):
             techs = sorted(jobs)
             devices = []
@@ -530,6 +544,9 @@ def headoffice_load(args) -> dict:
                 )
             for device in devices:
                 device.setup()
+            from bench.bench_sim import _postgres_cpu
+
+            cpu_before = _tree_cpu(server.pid), _postgres_cpu(name)
             start = time.perf_counter()
             stop_at = start + seconds
             for device in devices:
@@ -538,6 +555,8 @@ def headoffice_load(args) -> dict:
             for device in devices:
                 device.join()
             elapsed = time.perf_counter() - start
+            server_cpu = _tree_cpu(server.pid) - cpu_before[0]
+            postgres_cpu = _postgres_cpu(name) - cpu_before[1]
             bound = _health_bound(base, n_devices, min(seconds, 10.0))
     finally:
         admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', **PG_ADMIN)
@@ -546,12 +565,17 @@ def headoffice_load(args) -> dict:
     out = {
         "devices": n_devices,
         "push_share": push_share,
+        "workers": workers,
         "technicians": len({d.username for d in devices}),
         "seconds": round(elapsed, 1),
         "requests": len(samples),
         "errors": errors,
         "requests_per_s": round(len(samples) / elapsed, 1),
         "load_avg_1min_at_end": round(os.getloadavg()[0], 2),
+        "server_cpu_s": round(server_cpu, 2),
+        "server_cpu_ms_per_request": round(server_cpu * 1000 / max(1, len(samples)), 2),
+        "postgres_cpu_s": round(postgres_cpu, 2),
+        "postgres_cpu_ms_per_request": round(postgres_cpu * 1000 / max(1, len(samples)), 2),
         "note": "the load generator (threads) shares the 2 cores with the server and PostgreSQL",
     }
     for kind in ("all", "pull", "push"):

@@ -84,6 +84,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--noop-runs", type=int, default=200, help="no-op syncs to measure")
     parser.add_argument("--load-seconds", type=float, default=30, help="head office load time")
     parser.add_argument("--devices", type=int, default=50, help="simulated devices under load")
+    parser.add_argument("--load-workers", type=int, default=1, help="head office load: processes")
     parser.add_argument("--push-share", type=float, default=0.3, help="head office load: pushes")
     parser.add_argument("--sim-devices", type=int, default=1000, help="sim_1000: devices")
     parser.add_argument("--sim-seconds", type=float, default=60, help="sim_1000: load time")

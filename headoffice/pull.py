@@ -20,7 +20,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date
 
-from peewee import JOIN
+from peewee import JOIN, fn
 
 from app.errors import PermissionDeniedError
 from app.models import db
@@ -32,7 +32,7 @@ from headoffice.database import lock_rows, write_transaction
 from headoffice.models import Device, DeviceRow
 from headoffice.rows import select_by_column
 from headoffice.scope import SHARED_TABLES, Principal, scope_queries
-from headoffice.versions import VERSION, committed_version
+from headoffice.versions import VERSION
 
 log = logging.getLogger(__name__)
 
@@ -105,28 +105,145 @@ def pull(
     *,
     schema_version: int | None = None,
 ) -> PullPage:
-    """A pull page for a device of ``schema_version`` (None: this code's version)."""
+    """A pull page for a device of ``schema_version`` (None: this code's version).
+
+    The usual pull of a technician (no session open, his scope's key sets as at his last
+    session, no page lost) is served by ``_incremental``: read without locks, written (if
+    anything was sent) in one short transaction; the other pulls by ``_session``, which
+    holds the device's row lock throughout."""
     history = schema.current()
     version = history.check(history.version if schema_version is None else schema_version)
     cursor = Cursor.decode(cursor_text)
     reshaped = (cursor.sv or FIRST_SCHEMA) != version  # rows the device holds lack columns
-    if not reshaped and _idle(who, device_id, cursor, today):  # nothing changed: one read
-        return PullPage({}, {}, cursor.encode(), False)
+    if not reshaped:
+        device = _device_state(device_id)
+        usual = device is not None and device.user_id == who.user_id and not cursor.o
+        usual = usual and cursor.s == device.last_pull_seq and cursor.d == today.isoformat()
+        if usual and cursor.v0 == device.counter:  # nothing changed: one read
+            return PullPage({}, {}, cursor.encode(), False)
+        if usual and cursor.v0:
+            page = _incremental(who, device_id, device, cursor, limit, today, version)
+            if page is not None:
+                return page
+    return _session(who, device_id, cursor, limit, today, version, reshaped)
+
+
+@dataclass(frozen=True)
+class _DeviceState:
+    user_id: str
+    last_pull_seq: int
+    scope_fp: str | None
+    counter: int  # the committed version when it was read
+
+
+def _device_state(device_id: str) -> _DeviceState | None:
+    """The device's row and the committed version, in one plain query, without locks."""
+    row = db.execute_sql(_DEVICE_SQL.format(p=db.param), (VERSION, device_id)).fetchone()
+    return None if row is None else _DeviceState(row[0], row[1], row[2], row[3] or 0)
+
+
+_DEVICE_SQL = (
+    "SELECT d.user_id, d.last_pull_seq, d.scope_fp,"
+    " (SELECT c.value FROM sync_counters c WHERE c.name = {p})"
+    " FROM sync_devices d WHERE d.id = {p}"
+)
+
+
+class _Moved(Exception):
+    """The device's row changed between the read and the write (another pull of it)."""
+
+
+def _incremental(
+    who: Principal,
+    device_id: str,
+    device: _DeviceState,
+    cursor: Cursor,
+    limit: int,
+    today: date,
+    version: int,
+) -> PullPage | None:
+    """A new incremental session read without locks, or None when the pull needs a full
+    session (or the device's row moved meanwhile): ``_session`` serves it.
+
+    Correct without the device's lock because nothing it reads can change under it but by
+    another pull of the same device, which the write detects: the page is recorded only if
+    ``last_pull_seq`` is still the cursor's ``s`` (the same check ``_session`` makes under
+    the lock), else it is dropped and ``_session`` starts again. With ``s`` the device's
+    last page nothing is to be rolled back, and the rows the last page evicted (the only
+    ones the acknowledgement deletes) are ones this session neither reads (evictions look
+    at rows not yet evicted) nor needs (it sends versions above ``v0``, held or not). Rule 2
+    as in ``_session``: ``high`` and the table maxima are read in one snapshot, before the
+    scope, so every version up to ``high`` is visible to every later read.
+
+    A session with nothing to send (the usual pull where others' changes moved the counter
+    but nothing in this scope changed) writes nothing: the cursor keeps the device's page
+    number and moves ``v0`` to ``high``."""
+    scoped = not who.sees_everything
+    high, latest = _versions()
+    scope = scope_queries(who, today)
+    fingerprint = scope.fingerprint if scope is not None else ""
+    full = device.scope_fp != fingerprint
+    if scoped and full:
+        return None  # the scope's key sets changed: a full session, under the lock
+    session = Cursor(
+        s=cursor.s, v0=cursor.v0, v1=high, o=1, f=int(full), fp=fingerprint, sv=version
+    )
+    shape = schema.current().columns(version)
+    page = _collect(session, scope, device_id if scoped else None, limit, latest, shape, who)
+    t, lv = page.position
+    done = t >= len(TABLES) and not page.more_evictions
+    if done and not page.size and not page.skipped:  # nothing for this device: no write
+        return PullPage(
+            {}, {}, Cursor(s=cursor.s, v0=high, d=today.isoformat(), sv=version).encode(), False
+        )
+    seq = cursor.s + 1
+    try:
+        with write_transaction(db.obj):
+            moved = (
+                Device.update(last_pull_seq=seq)
+                .where(
+                    (Device.id == device_id)
+                    & (Device.user == who.user_id)
+                    & (Device.last_pull_seq == cursor.s)
+                )
+                .execute()
+            )  # takes the device's row lock, held to the commit
+            if moved != 1:
+                raise _Moved
+            if scoped:
+                _acknowledge(device_id, cursor.s, lost=False)
+                _record(device_id, seq, page)
+    except _Moved:
+        return None
+    return _answer(page, session, seq, done, t, lv, today, version)
+
+
+def _session(
+    who: Principal,
+    device_id: str,
+    cursor: Cursor,
+    limit: int,
+    today: date,
+    version: int,
+    reshaped: bool,
+) -> PullPage:
+    """Any pull, under the device's row lock: a session opened or continued, a full one
+    (first sync, scope changed, pages lost), or a device with another schema version."""
+    history = schema.current()
     with write_transaction(db.obj):
         device = lock_rows(Device.select().where(Device.id == device_id)).first()
         if device is None or device.user_id != who.user_id:
             raise PermissionDeniedError("This device is not registered for this user.")
         if cursor.s > device.last_pull_seq:
             raise CursorInvalidError("The cursor was not issued to this device.", field="cursor")
-        high = committed_version()
+        high, latest = _versions()
         idle = not cursor.o and cursor.v0 == high and cursor.d == today.isoformat()
         if idle and not reshaped and cursor.s == device.last_pull_seq:  # one round trip
             return PullPage({}, {}, cursor.encode(), False)
         scoped = not who.sees_everything
         lost_pages = cursor.s < device.last_pull_seq
         if scoped:
-            _acknowledge(device_id, cursor.s)
-        latest = table_versions()
+            _acknowledge(device_id, cursor.s, lost=lost_pages)
         scope = scope_queries(who, today)
         fingerprint = scope.fingerprint if scope is not None else ""
         if not cursor.o or reshaped:  # open a session up to the committed high water
@@ -143,16 +260,23 @@ def pull(
                 sv=version, r=resend,
             )  # fmt: skip
         seq = device.last_pull_seq + 1
-        Device.update(last_pull_seq=seq).where(Device.id == device_id).execute()
         shape = history.columns(version)
         page = _collect(cursor, scope, device_id if scoped else None, limit, latest, shape, who)
         if scoped:
             _record(device_id, seq, page)
         t, lv = page.position
         done = t >= len(TABLES) and not page.more_evictions
+        changes = {Device.last_pull_seq: seq}
         if done and scoped:  # the next session may skip the full look if the scope holds
-            settled = fingerprint if fingerprint == cursor.fp else None
-            Device.update(scope_fp=settled).where(Device.id == device_id).execute()
+            changes[Device.scope_fp] = fingerprint if fingerprint == cursor.fp else None
+        Device.update(changes).where(Device.id == device_id).execute()
+    return _answer(page, cursor, seq, done, t, lv, today, version)
+
+
+def _answer(
+    page: _Page, cursor: Cursor, seq: int, done: bool, t: int, lv: int, today: date, version: int
+) -> PullPage:
+    """The page as sent, with the cursor that continues (or closes) ``cursor``'s session."""
     if done:
         next_cursor = Cursor(s=seq, v0=cursor.v1, d=today.isoformat(), sv=version)
     else:
@@ -165,22 +289,18 @@ def pull(
     )
 
 
-def _idle(who: Principal, device_id: str, cursor: Cursor, today: date) -> bool:
-    """True when the cursor is up to date: no session open, nothing committed since, same
-    day, and it is the device's last cursor. Read without locks: a change committed right
-    after this read is served by the next pull (its version is above ``v0``)."""
-    if cursor.o or cursor.d != today.isoformat() or not cursor.s:
-        return False
-    row = db.execute_sql(_IDLE_SQL.format(p=db.param), (VERSION, device_id)).fetchone()
-    if row is None or row[0] != who.user_id:
-        return False  # the locked path answers (and refuses) it
-    return cursor.s == row[1] and cursor.v0 == (row[2] or 0)
+def _versions() -> tuple[int, dict[str, int]]:
+    """The committed version (the session's high water) and the highest version of each
+    synced table, in one statement: one snapshot, so no table holds a committed version
+    above the first that the maxima miss (rule 2; index-only reads)."""
+    rows = db.execute_sql(_VERSIONS_SQL.format(p=db.param), (VERSION,)).fetchall()
+    latest = {table: version or 0 for table, version in rows}
+    return latest.pop(""), latest
 
 
-# The usual pull of a device that is up to date: one plain query, no ORM building.
-_IDLE_SQL = (
-    "SELECT d.user_id, d.last_pull_seq, (SELECT c.value FROM sync_counters c WHERE c.name = {p})"
-    " FROM sync_devices d WHERE d.id = {p}"
+_VERSIONS_SQL = (
+    "SELECT '', value FROM sync_counters WHERE name = {p} UNION ALL "
+    + " UNION ALL ".join(f"SELECT '{t}', MAX(sync_version) FROM \"{t}\"" for t in TABLES)
 )
 
 
@@ -189,12 +309,16 @@ def _mask(tables: set[str]) -> int:
     return sum(1 << TABLE_INDEX[t] for t in tables)
 
 
-def _acknowledge(device_id: str, ack: int) -> None:
-    """Apply what the cursor says the device received: pages after ``ack`` were lost."""
+def _acknowledge(device_id: str, ack: int, *, lost: bool) -> None:
+    """Apply what the cursor says the device received: the rows evicted on pages up to
+    ``ack`` are gone from it; when pages after ``ack`` were ``lost``, their evictions did not
+    happen and their rows did not arrive. (Without lost pages the first statement is all,
+    and an index lookup on the rows waiting for the acknowledgement: usually none.)"""
     mine = DeviceRow.device_id == device_id
     DeviceRow.delete().where(mine & (DeviceRow.evicted_page <= ack)).execute()
-    DeviceRow.update(evicted_page=None).where(mine & (DeviceRow.evicted_page > ack)).execute()
-    DeviceRow.delete().where(mine & (DeviceRow.page_seq > ack)).execute()
+    if lost:
+        DeviceRow.update(evicted_page=None).where(mine & (DeviceRow.evicted_page > ack)).execute()
+        DeviceRow.delete().where(mine & (DeviceRow.page_seq > ack)).execute()
 
 
 @dataclass
@@ -219,12 +343,6 @@ def _selected(table: str) -> tuple[tuple[str, ...], int]:
     return names, names.index("sync_version")
 
 
-def table_versions() -> dict[str, int]:
-    """The highest version of each synced table, in one round trip (index-only reads)."""
-    sql = " UNION ALL ".join(f"SELECT '{t}', MAX(sync_version) FROM \"{t}\"" for t in TABLES)
-    return {table: version or 0 for table, version in db.execute_sql(sql).fetchall()}
-
-
 def _collect(
     cursor: Cursor, scope, device_id: str | None, limit: int, latest, shape, who: Principal
 ) -> _Page:
@@ -246,7 +364,7 @@ def _collect(
             (model.sync_version > lv) & (model.sync_version <= cursor.v1)
         )
         if scope is not None and table in scope:
-            query = query.where(model.id.in_(scope[table]))
+            query = query.where(scope.conditions[table])  # the rows of scope[table]
         if tracked:
             held = DeviceRow.alias()
             query = query.join(
@@ -352,13 +470,16 @@ def _evict(device_id: str, scope, page: _Page, limit: int, cursor: Cursor, lates
             (DeviceRow.device_id == device_id)
             & (DeviceRow.table_name == table)
             & DeviceRow.evicted_page.is_null()
-            & DeviceRow.row_id.not_in(scope[table])
         )
         query = DeviceRow.select(DeviceRow.row_id)
-        if not cursor.f:
+        if cursor.f:
+            held &= DeviceRow.row_id.not_in(scope[table])
+        else:  # joined to its row: out of scope is "the scope's condition is not true"
             model = MODELS[table]
             query = query.join(model, on=(model.id == DeviceRow.row_id)).where(
-                (model.sync_version > cursor.v0) & (model.sync_version <= cursor.v1)
+                (model.sync_version > cursor.v0)
+                & (model.sync_version <= cursor.v1)
+                & ~fn.COALESCE(scope.conditions[table], False)
             )
         gone = query.where(held).limit(room + 1).tuples()
         ids = [r[0] for r in gone]

@@ -8,6 +8,7 @@ and his own van. The same predicates authorise his pushes (a row he writes must 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -34,6 +35,7 @@ from app.models import (
     Site,
     VanStockLine,
     Vehicle,
+    db,
 )
 from app.models.enums import Role
 from headoffice.rows import Rows
@@ -61,60 +63,86 @@ class Principal:
 class ScopeQueries(dict):
     """Table -> id query, plus ``fingerprint``: a digest of the key sets (interventions,
     sites, customers, ...) the queries were built from. The same fingerprint means the same
-    scope membership, but for rows whose own version changed."""
+    scope membership, but for rows whose own version changed. ``conditions``: table -> the
+    query's condition on the table's own columns, for a query that reads that table anyway
+    (``model.select(...).where(condition)`` selects the in-scope rows without joining the
+    id query back: PostgreSQL plans it in half the time)."""
 
     fingerprint: str = ""
+    conditions: dict
 
 
-def _ids(query) -> list[str]:
-    return [r[0] for r in query.tuples()]
+@functools.cache
+def _key_sets_sql(n_final: int, p: str) -> str:
+    """The scope's key sets in one statement: rows ``(kind, id, customer)``.
+
+    ``i``: the interventions at the sites where the technician (first parameter) has an
+    intervention that is not final (the next ``n_final`` parameters) or scheduled since the
+    last parameter; ``q``: their quotes; ``s``: those sites and the quotes' sites; ``e``, ``m``:
+    the equipment at those sites and its meters; ``c``: the contracts of the interventions'
+    customers and the contracts the interventions name. Each step is an indexed lookup on
+    the previous one (foreign key indexes), all in one round trip. ``p``: the driver's
+    placeholder."""
+    finals = ", ".join([p] * n_final)
+    return (
+        "WITH own_sites AS ("
+        " SELECT DISTINCT site_id AS id FROM interventions"
+        f" WHERE technician_id = {p} AND (status NOT IN ({finals}) OR scheduled_start >= {p})),"
+        " jobs AS (SELECT id, customer_id, contract_id FROM interventions"
+        " WHERE site_id IN (SELECT id FROM own_sites)),"
+        " job_quotes AS (SELECT id, site_id FROM quotes"
+        " WHERE intervention_id IN (SELECT id FROM jobs)),"
+        " scope_sites AS (SELECT id FROM own_sites UNION SELECT site_id FROM job_quotes),"
+        " site_equipment AS (SELECT id FROM equipment"
+        " WHERE site_id IN (SELECT id FROM scope_sites))"
+        " SELECT 'i', id, customer_id FROM jobs"
+        " UNION ALL SELECT 'q', id, NULL FROM job_quotes"
+        " UNION ALL SELECT 's', id, NULL FROM scope_sites"
+        " UNION ALL SELECT 'e', id, NULL FROM site_equipment"
+        " UNION ALL SELECT 'm', id, NULL FROM meters"
+        " WHERE equipment_id IN (SELECT id FROM site_equipment)"
+        " UNION ALL SELECT 'c', id, NULL FROM contracts"
+        " WHERE customer_id IN (SELECT customer_id FROM jobs)"
+        " OR id IN (SELECT contract_id FROM jobs)"
+    )
 
 
 def scope_queries(who: Principal, today: date) -> ScopeQueries | None:
     """Table -> query selecting the ids ``who`` may see; None means every row.
 
-    The key sets (interventions, sites, customers, ...) are computed once, so each query is
-    flat: one indexed ``IN`` list per table.
+    The key sets (interventions, sites, customers, ...) are read in one statement
+    (``_key_sets_sql``), so each query is flat: one indexed ``IN`` list per table.
     """
     if who.sees_everything:
         return None
     tech = who.technician_id or ""
     since = datetime.combine(today - timedelta(days=RECENT_DAYS), datetime.min.time())
-    own_sites = _ids(
-        Intervention.select(Intervention.site)
-        .where(
-            (Intervention.technician == tech)
-            & (
-                Intervention.status.not_in(lifecycle.FINAL)
-                | (Intervention.scheduled_start >= since)
-            )
-        )
-        .distinct()
-    )
-    rows = list(
-        Intervention.select(Intervention.id, Intervention.customer, Intervention.contract)
-        .where(Intervention.site.in_(own_sites))
-        .tuples()
-    )
-    interventions = [r[0] for r in rows]
-    customers = sorted({r[1] for r in rows})
-    quote_rows = list(
-        Quote.select(Quote.id, Quote.site).where(Quote.intervention.in_(interventions)).tuples()
-    )
-    quotes = [r[0] for r in quote_rows]
-    sites = sorted(set(own_sites) | {r[1] for r in quote_rows})
-    equipment = _ids(Equipment.select(Equipment.id).where(Equipment.site.in_(sites)))
-    meters = _ids(Meter.select(Meter.id).where(Meter.equipment.in_(equipment)))
-    contracts = _ids(
-        Contract.select(Contract.id).where(
-            Contract.customer.in_(customers) | Contract.id.in_({r[2] for r in rows if r[2]})
-        )
-    )
+    final = sorted(Intervention.status.db_value(status) for status in lifecycle.FINAL)
+    params = [tech, *final, Intervention.scheduled_start.db_value(since)]
+    interventions, customers, quotes, sites, equipment, meters, contracts = ([] for _ in range(7))
+    for kind, key, customer in db.execute_sql(_key_sets_sql(len(final), db.param), params):
+        if kind == "i":
+            interventions.append(key)
+            customers.append(customer)
+        elif kind == "q":
+            quotes.append(key)
+        elif kind == "s":
+            sites.append(key)
+        elif kind == "e":
+            equipment.append(key)
+        elif kind == "m":
+            meters.append(key)
+        else:
+            contracts.append(key)
+    customers = sorted(set(customers))
 
-    def ids_in(model, *conditions) -> Select:
-        where = conditions[0]
-        for condition in conditions[1:]:
-            where &= condition
+    conditions = {}
+
+    def ids_in(model, *parts) -> Select:
+        where = parts[0]
+        for part in parts[1:]:
+            where &= part
+        conditions[model._meta.table_name] = where
         return model.select(model.id).where(where)
 
     queries: dict[str, Select] = {
@@ -163,6 +191,7 @@ def scope_queries(who: Principal, today: date) -> ScopeQueries | None:
         model = MODELS_BY_TABLE[table]
         queries[table] = ids_in(model, model.intervention.in_(interventions))
     scoped = ScopeQueries(queries)
+    scoped.conditions = conditions
     digest = hashlib.sha256(tech.encode())
     for keys in (interventions, quotes, sites, equipment, meters, contracts, customers):
         digest.update(("|".join(sorted(keys)) + "#").encode())

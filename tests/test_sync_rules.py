@@ -426,6 +426,97 @@ def test_rule1_incremental_pull_still_evicts_a_row_moved_out_of_scope(private_se
         assert DeviceModel.get_by_id(tech1.device_id).scope_fp == settled  # stayed incremental
 
 
+def test_rule2_a_pull_with_nothing_in_scope_writes_nothing_and_misses_nothing(
+    private_server, new_device
+):
+    """Another technician's change moves the counter but not tech1's scope: his pull sends
+    nothing and records nothing (same page number), and the next change in his scope still
+    reaches him (rule 2: the cursor moved past versions he could not see, not past his)."""
+    server = private_server
+    tech1 = new_device(server)
+    with on(server):
+        mine = sorted(expected_scope("tech1")["interventions"])
+        theirs = (
+            Intervention.select().where(Intervention.id.not_in(mine)).order_by(Intervention.id)
+        ).first()
+        own = Intervention.get_by_id(mine[0])
+        seq = DeviceModel.get_by_id(tech1.device_id).last_pull_seq
+        rows_held = server_rows_held(tech1.device_id)
+    office = server.login("office")
+    office_push(office, "interventions", theirs.id, theirs.sync_version,
+                {"diagnosis": "Hors de la tournée de tech1."})  # fmt: skip
+    report = tech1.sync()
+    assert report.pull.rows == 0 and report.pull.evicted == 0
+    with on(server):
+        assert DeviceModel.get_by_id(tech1.device_id).last_pull_seq == seq  # nothing written
+        assert server_rows_held(tech1.device_id) == rows_held
+    with tech1.active():
+        assert Intervention.get_by_id(own.id).diagnosis == own.diagnosis
+    office_push(office, "interventions", own.id, own.sync_version,
+                {"diagnosis": "Changé pour tech1."})  # fmt: skip
+    report = tech1.sync()
+    assert report.pull.rows == 1
+    with tech1.active():
+        assert Intervention.get_by_id(own.id).diagnosis == "Changé pour tech1."
+    with on(server):
+        assert DeviceModel.get_by_id(tech1.device_id).last_pull_seq == seq + 1
+
+
+def test_rule2_a_pull_overtaken_between_its_read_and_its_write_starts_under_the_lock(
+    private_server, new_device, monkeypatch
+):
+    """The usual pull reads without the device's lock. Another pull of the same device with
+    the same cursor runs to its end between that read and the write: the first must not
+    record its page on top of it, but start again under the lock (the other page counts as
+    lost), and the device still gets the change."""
+    from headoffice import pull as headoffice_pull
+
+    server = private_server
+    tech1 = new_device(server)
+    with on(server):
+        own = Intervention.get_by_id(sorted(expected_scope("tech1")["interventions"])[0])
+        seq = DeviceModel.get_by_id(tech1.device_id).last_pull_seq
+    office = server.login("office")
+    office_push(office, "interventions", own.id, own.sync_version,
+                {"diagnosis": "Deux pulls du même appareil."})  # fmt: skip
+    real_incremental, real_collect = headoffice_pull._incremental, headoffice_pull._collect
+    calls: list[tuple] = []
+    overtaking: list = []
+
+    def incremental(who, device_id, device, cursor, limit, today, version):
+        calls.append((who, device_id, cursor.encode(), limit, today, version))
+        return real_incremental(who, device_id, device, cursor, limit, today, version)
+
+    def collect(*args):
+        if len(calls) == 1:  # the first pull, between its read and its write
+            who, device_id, cursor_text, limit, today, version = calls[0]
+            overtaking.append(
+                headoffice_pull.pull(
+                    who, device_id, cursor_text, limit, today, schema_version=version
+                )
+            )
+        return real_collect(*args)
+
+    monkeypatch.setattr(headoffice_pull, "_incremental", incremental)
+    monkeypatch.setattr(headoffice_pull, "_collect", collect)
+    report = tech1.sync()
+    monkeypatch.undo()
+    assert len(overtaking) == 1 and overtaking[0].changes["interventions"][0]["id"] == own.id
+    assert report.pull.rows >= 1
+    with on(server):
+        assert DeviceModel.get_by_id(tech1.device_id).last_pull_seq == seq + 2
+    with tech1.active():
+        assert Intervention.get_by_id(own.id).diagnosis == "Deux pulls du même appareil."
+    assert tech1.sync().pull.rows == 0
+
+
+def server_rows_held(device_id: str) -> int:
+    """How many rows head office records the device as holding (bound database)."""
+    from headoffice.models import DeviceRow
+
+    return DeviceRow.select().where(DeviceRow.device_id == device_id).count()
+
+
 def test_rule1_reassigned_intervention_is_evicted_unless_it_has_unsent_changes(
     private_server, new_device
 ):
