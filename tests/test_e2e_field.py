@@ -85,6 +85,7 @@ def field_scenario(app, page, viewport: tuple[int, int]) -> None:
 
     open_section(page, "parts")
     for n, reference in enumerate(plan.parts, 1):
+        scroll_to_top(page)  # the search sits at the top of a pane the last part scrolled
         type_in(page, "parts-search", reference)
         only_shown(page, "part-use-", reference)
         tap(page, f"part-use-{reference}")
