@@ -57,6 +57,27 @@ def _rows(data_dir: Path, reference: str) -> list[tuple]:
         ).fetchall()
 
 
+def _type_note(page, text: str) -> None:
+    """Type into the note field (forced taps: see below) until it holds ``text``: a tap
+    while the player re-renders can leave the focus elsewhere and the keys lost."""
+    field = by_id(page, "video-note-text").locator("input")
+    size = page.viewport_size
+    for _attempt in range(5):
+        # the notes sit below the player: on a tablet the dialog scrolls (Flutter's wheel)
+        page.mouse.move(size["width"] / 2, size["height"] * 0.6)
+        page.mouse.wheel(0, 3000)
+        page.wait_for_timeout(400)
+        field.click(force=True)
+        page.wait_for_timeout(300)
+        page.keyboard.press("Control+A")
+        page.keyboard.type(text)
+        held = page.evaluate("() => document.activeElement && document.activeElement.value")
+        if held == text:
+            return
+        page.wait_for_timeout(500)
+    raise AssertionError(f"the note field never held {text!r}")
+
+
 @pytest.mark.parametrize("size", SIZES, ids=["phone", "tablet"])
 def test_a_video_plays_in_the_viewer_and_a_frame_is_annotated(size, tmp_path):
     require(chromium_path() is not None, "Debian chromium is not installed")
@@ -99,9 +120,7 @@ def test_a_video_plays_in_the_viewer_and_a_frame_is_annotated(size, tmp_path):
         screenshot(page, f"{tag}-viewer")
 
         # a note, then the chosen frame (the slider's start) annotated
-        by_id(page, "video-note-text").locator("input").click(force=True)
-        page.wait_for_timeout(300)
-        page.keyboard.type("Joint qui suinte")
+        _type_note(page, "Joint qui suinte")
         tap(page, "video-note-add", force=True)
         by_id(page, "video-note-0").wait_for()  # its text is checked in the database below
         screenshot(page, f"{tag}-notes")
