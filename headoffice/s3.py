@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
-from app.errors import ConfigError, HashMismatchError, NotFoundError, ValidationError
-from app.media.blob_store import CHUNK, SHA256_RE, Placed, check_sha256
+from app.errors import ConfigError, HashMismatchError, NotFoundError
+from app.media.blob_store import CHUNK, SHA256_RE, Placed, check_sha256, copy_hashed
 
 SPOOL_BYTES = 8 * 1024 * 1024  # a whole PUT is kept in memory up to this, then on disk
 PART_DIGITS = 20
@@ -172,19 +172,7 @@ class S3BlobFiles:
         if expected is not None:
             check_sha256(expected)
         with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
-            digest, size = hashlib.sha256(), 0
-            while length is None or size < length:
-                chunk = stream.read(CHUNK if length is None else min(CHUNK, length - size))
-                if not chunk:
-                    break
-                digest.update(chunk)
-                spool.write(chunk)
-                size += len(chunk)
-            if length is not None and size != length:
-                raise ValidationError(f"The body ended after {size} of {length} bytes.")
-            sha256 = digest.hexdigest()
-            if expected is not None and sha256 != expected:
-                raise HashMismatchError(f"The bytes have SHA-256 {sha256}, not {expected}.")
+            sha256, size = copy_hashed(stream, spool, length, expected)
             if self.has(sha256):
                 return Placed(sha256, size, False)
             spool.seek(0)

@@ -34,6 +34,27 @@ CHUNK = 1024 * 1024
 SHA256_RE = re.compile(r"[0-9a-f]{64}")
 
 
+def copy_hashed(
+    stream: BinaryIO, out: BinaryIO, length: int | None, expected: str | None
+) -> tuple[str, int]:
+    """Copy ``stream`` to ``out`` in chunks (``length`` bytes, or to its end), hashing as it
+    goes; returns (SHA-256, size). A short body or another hash than ``expected`` raises."""
+    digest, size = hashlib.sha256(), 0
+    while length is None or size < length:
+        chunk = stream.read(CHUNK if length is None else min(CHUNK, length - size))
+        if not chunk:
+            break
+        digest.update(chunk)
+        out.write(chunk)
+        size += len(chunk)
+    if length is not None and size != length:
+        raise ValidationError(f"The body ended after {size} of {length} bytes.")
+    sha256 = digest.hexdigest()
+    if expected is not None and sha256 != expected:
+        raise HashMismatchError(f"The bytes have SHA-256 {sha256}, not {expected}.")
+    return sha256, size
+
+
 def check_sha256(sha256: str) -> str:
     """``sha256`` if it names a blob (64 lowercase hex digits); else a ValidationError."""
     if not isinstance(sha256, str) or not SHA256_RE.fullmatch(sha256):
@@ -130,20 +151,8 @@ class BlobStore:
         if expected is not None:
             check_sha256(expected)
         with self.temp_file() as tmp:
-            digest, size = hashlib.sha256(), 0
             with tmp.open("wb") as out:
-                while length is None or size < length:
-                    chunk = stream.read(CHUNK if length is None else min(CHUNK, length - size))
-                    if not chunk:
-                        break
-                    digest.update(chunk)
-                    out.write(chunk)
-                    size += len(chunk)
-            if length is not None and size != length:
-                raise ValidationError(f"The body ended after {size} of {length} bytes.")
-            sha256 = digest.hexdigest()
-            if expected is not None and sha256 != expected:
-                raise HashMismatchError(f"The bytes have SHA-256 {sha256}, not {expected}.")
+                sha256, size = copy_hashed(stream, out, length, expected)
             return Placed(sha256, size, self.place(tmp, sha256))
 
     def put_bytes(self, data: bytes) -> str:
