@@ -14,7 +14,7 @@ from app import clock
 from app.models import db
 from app.models.database import open_sqlite
 
-pytest_plugins = ["server_support"]  # head office fixtures: live servers, PostgreSQL
+pytest_plugins = ["server_support", "watchdog"]  # head office fixtures; the hang watchdog
 
 
 def _move_the_date() -> None:
