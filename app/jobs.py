@@ -31,6 +31,7 @@ from enum import StrEnum
 from typing import Any
 
 from app.errors import TerrainError
+from app.observable import Observable
 
 log = logging.getLogger(__name__)
 
@@ -61,11 +62,8 @@ class JobState(StrEnum):
         return self in (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
 
 
-Listener = Callable[["Job"], None]
-
-
 @dataclass(eq=False)
-class Job:
+class Job(Observable):
     """One job's observable state; changed only by its runner and its handle."""
 
     id: int
@@ -77,8 +75,6 @@ class Job:
     error: TerrainError | None = None
     future: Future = field(default_factory=Future, repr=False)
     _cancel: threading.Event = field(default_factory=threading.Event, repr=False)
-    _listeners: list[Listener] = field(default_factory=list, repr=False)
-    _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def cancel_requested(self) -> bool:
@@ -89,36 +85,11 @@ class Job:
         ``handle.progress``/``handle.check``. A finished job is left as it is."""
         self._cancel.set()
 
-    def subscribe(self, listener: Listener) -> Callable[[], None]:
-        """``listener(job)`` after each change, on the thread that made it; returns the
-        unsubscribe function. A finished job calls a new listener once, at once."""
-        with self._guard:
-            self._listeners.append(listener)
-            finished = self.state.finished
-        if finished:
-            listener(self)
+    def _final(self) -> bool:
+        return self.state.finished  # a finished job calls a new listener once, at once
 
-        def unsubscribe() -> None:
-            with self._guard:
-                if listener in self._listeners:
-                    self._listeners.remove(listener)
-
-        return unsubscribe
-
-    def listener_count(self) -> int:
-        with self._guard:
-            return len(self._listeners)
-
-    def _set(self, **changes: Any) -> None:
-        with self._guard:
-            for name, value in changes.items():
-                setattr(self, name, value)
-            listeners = list(self._listeners)
-        for listener in listeners:
-            try:
-                listener(self)
-            except Exception:  # a broken view must not break the job
-                log.exception("job %s listener failed", self.name)
+    def _describe(self) -> str:
+        return f"job {self.name}"
 
 
 class JobHandle:
@@ -145,7 +116,7 @@ class JobHandle:
         changes: dict[str, Any] = {"progress": fraction}
         if message is not None:
             changes["message"] = message
-        self._job._set(**changes)
+        self._job._changed(**changes)
 
 
 class JobRunner:
@@ -177,7 +148,7 @@ class JobRunner:
         try:
             if job.cancel_requested:
                 raise JobCancelledError(f"{job.name} was cancelled before it started.")
-            job._set(state=JobState.RUNNING)
+            job._changed(state=JobState.RUNNING)
             result = fn(JobHandle(job), *args, **kwargs)
         except JobCancelledError as err:
             self._finish(job, JobState.CANCELLED, error=err)
@@ -195,7 +166,7 @@ class JobRunner:
         with self._guard:
             self._jobs.pop(job.id, None)
         progress = 1.0 if state == JobState.DONE else job.progress
-        job._set(state=state, result=result, error=error, progress=progress)
+        job._changed(state=state, result=result, error=error, progress=progress)
         if error is not None:
             job.future.set_exception(error)
         else:

@@ -213,7 +213,13 @@ def test_services_never_import_flet_or_views():
 
 def test_sync_sits_below_services():
     allowed = ["app.models", "app.errors", "app.clock", "app.media", "app.domain"]
+    allowed.append("app.observable")  # the base of SyncStatus and UploadBoard
     assert app_imports_outside("app.sync", allowed) == []
+
+
+def test_the_observable_base_uses_nothing_of_the_app():
+    """The sync status, the upload board and the jobs share it: it sits below them all."""
+    assert app_imports_outside("app.observable", []) == []
 
 
 def test_models_are_the_bottom_floor():

@@ -7,16 +7,12 @@ called on that thread, so a UI listener must hand the update to its own loop (e.
 
 from __future__ import annotations
 
-import logging
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from app.errors import AuthError, TerrainError, TransportError
 from app.models import utcnow
-
-log = logging.getLogger(__name__)
+from app.observable import Observable
 
 
 @dataclass
@@ -28,7 +24,7 @@ class SyncProgress:
 
 
 @dataclass
-class SyncStatus:
+class SyncStatus(Observable):
     pending: int = 0  # outbox rows not yet acknowledged
     running: bool = False
     online: bool | None = None  # None: not tried yet
@@ -40,31 +36,9 @@ class SyncStatus:
     error: Exception | None = None  # the failure itself (for i18n: Translator.error(err))
     step: str = ""
     progress: SyncProgress = field(default_factory=SyncProgress)
-    _listeners: list[Callable[[SyncStatus], None]] = field(default_factory=list, repr=False)
-    _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    # --- observers ------------------------------------------------------------------------
-
-    def subscribe(self, listener: Callable[[SyncStatus], None]) -> Callable[[], None]:
-        """Call ``listener(status)`` after each change; returns the unsubscribe function."""
-        with self._guard:
-            self._listeners.append(listener)
-
-        def unsubscribe() -> None:
-            with self._guard:
-                if listener in self._listeners:
-                    self._listeners.remove(listener)
-
-        return unsubscribe
-
-    def _changed(self) -> None:
-        with self._guard:
-            listeners = list(self._listeners)
-        for listener in listeners:
-            try:
-                listener(self)
-            except Exception:  # a broken listener must not stop sync
-                log.exception("sync status listener failed")
+    def _describe(self) -> str:
+        return "sync status"
 
     # --- changes --------------------------------------------------------------------------
 

@@ -11,13 +11,11 @@ own loop). A failed file is tried again by the next sync ("Réessayer" asks for 
 
 from __future__ import annotations
 
-import logging
-import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-log = logging.getLogger(__name__)
+from app.observable import Observable
 
 
 class FileState(StrEnum):
@@ -46,41 +44,12 @@ class FileUpload:
         return min(100, int(100 * self.sent_bytes / self.size))
 
 
-Listener = Callable[["UploadBoard"], None]
-
-
 @dataclass(eq=False)
-class UploadBoard:
+class UploadBoard(Observable):
     files: dict[str, FileUpload] = field(default_factory=dict)
-    _listeners: list[Listener] = field(default_factory=list, repr=False)
-    _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    # --- observers ------------------------------------------------------------------------
-
-    def subscribe(self, listener: Listener) -> Callable[[], None]:
-        """``listener(board)`` after each change; returns the unsubscribe function."""
-        with self._guard:
-            self._listeners.append(listener)
-
-        def unsubscribe() -> None:
-            with self._guard:
-                if listener in self._listeners:
-                    self._listeners.remove(listener)
-
-        return unsubscribe
-
-    def listener_count(self) -> int:
-        with self._guard:
-            return len(self._listeners)
-
-    def _changed(self) -> None:
-        with self._guard:
-            listeners = list(self._listeners)
-        for listener in listeners:
-            try:
-                listener(self)
-            except Exception:  # a broken view must not stop the upload
-                log.exception("upload board listener failed")
+    def _describe(self) -> str:
+        return "upload board"
 
     def _update(self, sha256: str, **changes) -> None:
         with self._guard:
