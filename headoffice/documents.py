@@ -42,7 +42,6 @@ from app.models import (
     ReportVersion,
     Signature,
     Technician,
-    User,
     db,
     utcnow,
 )
@@ -550,7 +549,7 @@ def held_aside(*, include_resolved: bool = False) -> list[dict]:
             Intervention.id.in_([v.intervention_id for v in versions.values()])
         )
     }
-    names = _technician_names({j.technician_id for j in jobs.values() if j.technician_id})
+    names = Technician.display_names({j.technician_id for j in jobs.values() if j.technician_id})
     out = []
     for row in rows:
         version = versions.get(row.report_version_id)
@@ -575,17 +574,6 @@ def held_aside(*, include_resolved: bool = False) -> list[dict]:
             }
         )
     return out
-
-
-def _technician_names(ids: set[str]) -> dict[str, str]:
-    if not ids:
-        return {}
-    query = (
-        Technician.select(Technician.id, User.display_name)
-        .join(User, on=(Technician.user == User.id))
-        .where(Technician.id.in_(sorted(ids)))
-    )
-    return {t.id: t.user.display_name for t in query}
 
 
 def resolve_held_aside(held_id: int) -> None:

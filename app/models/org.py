@@ -36,6 +36,18 @@ class Technician(SyncedModel):
     phone = CharField(default="")
     skills = TextField(default="")
 
+    @classmethod
+    def display_names(cls, ids: set[str]) -> dict[str, str]:
+        """Technician id -> the display name of their user (the device and head office)."""
+        if not ids:
+            return {}
+        query = (
+            cls.select(cls.id, User.display_name)
+            .join(User, on=(cls.user == User.id))
+            .where(cls.id.in_(sorted(ids)))
+        )
+        return {t.id: t.user.display_name for t in query}
+
 
 class Vehicle(SyncedModel):
     """A van; its stock is held per technician (one van each)."""

@@ -277,13 +277,8 @@ def _intervention(detail: detail_service.InterventionDetail) -> dict:
 def _technician(intervention: Intervention) -> dict:
     if not intervention.technician_id:
         return {"id": None, "name": ""}
-    user = (
-        User.select(User.display_name)
-        .join(Technician, on=(Technician.user == User.id))
-        .where(Technician.id == intervention.technician_id)
-        .first()
-    )
-    return {"id": intervention.technician_id, "name": user.display_name if user else ""}
+    names = Technician.display_names({intervention.technician_id})
+    return {"id": intervention.technician_id, "name": names.get(intervention.technician_id, "")}
 
 
 def _customer(customer) -> dict:

@@ -39,7 +39,6 @@ from app.models import (
     ReportVersion,
     Signature,
     Technician,
-    User,
     db,
 )
 from app.models.enums import DocumentStatus, InterventionStatus, SignatureOutcome
@@ -150,7 +149,7 @@ def queue(who: CurrentUser) -> list[QueueItem]:
     ids = [r.id for r in rows]
     signed = _signed_ids(ids)
     sent, corrected = _versions(ids)
-    names = _technician_names({r.technician_id for r in rows if r.technician_id})
+    names = Technician.display_names({r.technician_id for r in rows if r.technician_id})
     today = clock.today()
     items = []
     for row in rows:
@@ -209,17 +208,6 @@ def _versions(ids: list[str]) -> tuple[dict[str, ReportVersion], set[str]]:
     return sent, corrected
 
 
-def _technician_names(ids: set[str]) -> dict[str, str]:
-    if not ids:
-        return {}
-    query = (
-        Technician.select(Technician.id, User.display_name)
-        .join(User, on=(Technician.user == User.id))
-        .where(Technician.id.in_(sorted(ids)))
-    )
-    return {r.id: r.user.display_name for r in query}
-
-
 # --- one slip -------------------------------------------------------------------------------
 
 
@@ -253,7 +241,7 @@ def slip(intervention_id: str, who: CurrentUser) -> Slip:
     )
     signature = next((r for r in records if r.outcome == SignatureOutcome.SIGNED), None)
     refusal = next((r for r in records if r.outcome != SignatureOutcome.SIGNED), None)
-    technician = _technician_names({intervention.technician_id} - {None}).get(
+    technician = Technician.display_names({intervention.technician_id} - {None}).get(
         intervention.technician_id, ""
     )
     evidence = None
