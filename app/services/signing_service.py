@@ -34,7 +34,7 @@ from app.models.enums import InterventionStatus as S
 from app.reports.canonical import content_sha256
 from app.reports.formatting import Formats
 from app.reports.pdf import visit_report_pdf
-from app.reports.signature import PAD, build_evidence
+from app.reports.signature import MAX_NAME, PAD, build_evidence
 from app.services import follow_up_service, lifecycle_service, report_service
 from app.services.auth_service import CurrentUser
 from app.services.guards import load_intervention
@@ -291,7 +291,7 @@ def record_missing(
     device_id = _device_id()
     fields = {
         "document_kind": KIND,
-        "signer_name": " ".join((signer_name or "").split())[:120],
+        "signer_name": " ".join((signer_name or "").split())[:MAX_NAME],
         "signer_role": "",
         "signed_at": signed_at,
         "content_sha256": digest,
