@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import math
 
-from app.domain.lifecycle import CLOSED, LOCKED
+from app.domain.lifecycle import CLOSED, LOCKED, S
 from app.errors import NotFoundError, PermissionDeniedError, ValidationError
 from app.models import Intervention
 from app.services.auth_service import CurrentUser
 
 # Once signed (LOCKED) or cancelled (CLOSED), an intervention's records no longer change on the
 # field: the sets are app.domain.lifecycle's, the ones head office decides pushes from.
-__all__ = ["CLOSED", "LOCKED", "editable_intervention", "load_intervention", "parse_number"]
+__all__ = ["CLOSED", "LOCKED", "editable_intervention", "intervention_for_media",
+           "load_intervention", "parse_number"]  # fmt: skip
 
 
 def load_intervention(intervention_id: str, who: CurrentUser) -> Intervention:
@@ -37,6 +38,19 @@ def editable_intervention(intervention_id: str, who: CurrentUser) -> Interventio
             hint="Ask the office to reopen it if something must be corrected.",
             status=row.status,
         )
+    return row
+
+
+def intervention_for_media(intervention_id: str, who: CurrentUser) -> Intervention:
+    """The intervention, if media may be added to it: any but a cancelled one (a signed
+    intervention still takes photos and videos, and stills and clips of them)."""
+    row = load_intervention(intervention_id, who)
+    if row.status == S.CANCELLED:
+        raise ValidationError(
+            f"Intervention {row.reference} is cancelled: no media can be added.",
+            key="error.media.cancelled", reference=row.reference,
+            hint="Nothing was added; ask the office if the job must go on.",
+        )  # fmt: skip
     return row
 
 

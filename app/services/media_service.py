@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app import clock
-from app.domain.lifecycle import S
 from app.errors import NotFoundError, TerrainError, ValidationError
 from app.media import annotation, dropbox_source
 from app.media.blob_store import BlobStore, default_blob_dir
@@ -32,7 +31,7 @@ from app.models import Attachment, ChecklistAnswer, db
 from app.models.enums import MediaKind, MediaPhase, MediaSource
 from app.services import storage_service
 from app.services.auth_service import CurrentUser
-from app.services.guards import editable_intervention, load_intervention
+from app.services.guards import editable_intervention, intervention_for_media, load_intervention
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +61,7 @@ def import_files(
     on_file: Callable[[ImportResult], None] | None = None,
 ) -> list[ImportResult]:
     """Ingest and attach each file of ``paths``; see the module docstring."""
-    intervention = _addable(intervention_id, who)
+    intervention = intervention_for_media(intervention_id, who)
     phase, source = _phase(phase), _source(source)
     results = []
     for path in paths:
@@ -98,7 +97,7 @@ def import_picked(
 ) -> list[ImportResult]:
     """``import_files`` for files received as bytes (the browser's file picker): each is
     written under its own name in a private folder of the store, ingested, then removed."""
-    _addable(intervention_id, who)  # refuse before writing anything
+    intervention_for_media(intervention_id, who)  # refuse before writing anything
     folder = store.root / "tmp"
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder) as tmp:
@@ -238,7 +237,7 @@ def import_dropbox(
     file gone since it was listed is refused like a bad file. When the network goes, that
     file and the ones not reached yet are answered with the ``DropboxOfflineError`` (nothing
     stored for them): the caller keeps them selected and offers to try again."""
-    _addable(intervention_id, who)
+    intervention_for_media(intervention_id, who)
     source = dropbox_source.DropboxSource(dropbox_tokens())
     folder = store.root / "tmp"
     folder.mkdir(parents=True, exist_ok=True)
@@ -354,17 +353,6 @@ def delete(attachment_id: str, who: CurrentUser) -> None:
         ):
             answer.value_text = None
             answer.save()
-
-
-def _addable(intervention_id: str, who: CurrentUser):
-    intervention = load_intervention(intervention_id, who)
-    if intervention.status == S.CANCELLED:
-        raise ValidationError(
-            f"Intervention {intervention.reference} is cancelled: no media can be added.",
-            key="error.media.cancelled", reference=intervention.reference,
-            hint="Nothing was added; ask the office if the job must go on.",
-        )  # fmt: skip
-    return intervention
 
 
 def _attachment(attachment_id: str) -> Attachment:

@@ -24,7 +24,6 @@ from PIL import Image
 
 from app import clock
 from app.domain import video as rules
-from app.domain.lifecycle import S
 from app.errors import NotFoundError, ValidationError
 from app.jobs import JobHandle
 from app.media import video as frames
@@ -33,7 +32,7 @@ from app.media.ingest import IngestSettings
 from app.models import Attachment, db
 from app.models.enums import MediaKind
 from app.services.auth_service import CurrentUser
-from app.services.guards import editable_intervention, load_intervention
+from app.services.guards import editable_intervention, intervention_for_media, load_intervention
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +67,7 @@ def video_file(store: BlobStore, row: Attachment, session=None) -> Path | None:
 def still_at(video_id: str, t_ms: int, who: CurrentUser, *, store: BlobStore) -> Attachment:
     """Store the frame shown ``t_ms`` into the video as a photo linked to it; returns it."""
     video = _video(video_id, who)
-    _addable(video.intervention_id, who)
+    intervention_for_media(video.intervention_id, who)
     reason = rules.time_refusal(t_ms, video.duration_s)
     if reason:
         raise ValidationError(reason, field="time", key="error.video.time",
@@ -148,7 +147,7 @@ def export_clip(
     docstring). ``still_id``: the annotated still whose layer is burned in (a still of this
     video); None: a plain extract. Cancelled (``handle``) at the next frame: nothing stored."""
     video = _video(video_id, who)
-    _addable(video.intervention_id, who)
+    intervention_for_media(video.intervention_id, who)
     layer = None
     if still_id is not None:
         still = Attachment.live().where(Attachment.id == still_id).first()
@@ -217,16 +216,6 @@ def _video(video_id: str, who: CurrentUser) -> Attachment:
     if row.kind != MediaKind.VIDEO:
         raise ValidationError("This media is not a video.", key="error.video.not_video")
     return row
-
-
-def _addable(intervention_id: str, who: CurrentUser) -> None:
-    intervention = load_intervention(intervention_id, who)
-    if intervention.status == S.CANCELLED:
-        raise ValidationError(
-            f"Intervention {intervention.reference} is cancelled: no media can be added.",
-            key="error.media.cancelled", reference=intervention.reference,
-            hint="Nothing was added; ask the office if the job must go on.",
-        )  # fmt: skip
 
 
 def _on_device(store: BlobStore, video: Attachment) -> Path:
