@@ -27,7 +27,7 @@ from typing import BinaryIO, Protocol
 
 from app.domain import policy
 from app.errors import PayloadTooLargeError, ValidationError
-from app.media.blob_store import BlobStore, Placed, check_sha256
+from app.media.blob_store import BlobStore, Placed, check_sha256, copy_chunked
 from app.models import MODELS_BY_TABLE, db, utcnow
 from headoffice.http import ConflictError
 from headoffice.models import Blob, BlobUpload
@@ -43,7 +43,6 @@ __all__ = [
     "parse_content_range",
 ]
 
-CHUNK = 1024 * 1024
 CONTENT_RANGE_RE = re.compile(r"bytes (\d{1,19})-(\d{1,19})/(\d{1,19})")
 
 
@@ -124,18 +123,12 @@ class LocalBlobFiles(BlobStore):
         self._partial(upload).write_bytes(b"")
 
     def write_part(self, upload: str, first: int, stream: BinaryIO, length: int) -> int:
-        written = 0
         path = self._partial(upload)
         if not path.exists():  # e.g. removed by hand: the chunk still finds a file
             path.write_bytes(b"")
         with path.open("r+b") as out:
             out.seek(first)
-            while written < length:
-                chunk = stream.read(min(CHUNK, length - written))
-                if not chunk:
-                    break
-                out.write(chunk)
-                written += len(chunk)
+            written = copy_chunked(stream, out, length)
             out.truncate(first + written)
         return written
 

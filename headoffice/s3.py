@@ -27,7 +27,7 @@ from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from app.errors import ConfigError, HashMismatchError, NotFoundError
-from app.media.blob_store import CHUNK, SHA256_RE, Placed, check_sha256, copy_hashed
+from app.media.blob_store import CHUNK, SHA256_RE, Placed, check_sha256, copy_chunked, copy_hashed
 
 SPOOL_BYTES = 8 * 1024 * 1024  # a whole PUT is kept in memory up to this, then on disk
 PART_DIGITS = 20
@@ -194,13 +194,7 @@ class S3BlobFiles:
 
     def write_part(self, upload: str, first: int, stream: BinaryIO, length: int) -> int:
         with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
-            written = 0
-            while written < length:
-                chunk = stream.read(min(CHUNK, length - written))
-                if not chunk:
-                    break
-                spool.write(chunk)
-                written += len(chunk)
+            written = copy_chunked(stream, spool, length)
             if written == length:  # a short chunk is refused: nothing kept
                 spool.seek(0)
                 key = f"{self._parts_prefix(upload)}{first:0{PART_DIGITS}d}"

@@ -55,6 +55,19 @@ def copy_hashed(
     return sha256, size
 
 
+def copy_chunked(stream: BinaryIO, out: BinaryIO, length: int) -> int:
+    """Copy up to ``length`` bytes of ``stream`` to ``out`` in chunks; returns how many (fewer
+    when the stream ends first: the caller decides what a short copy means)."""
+    written = 0
+    while written < length:
+        chunk = stream.read(min(CHUNK, length - written))
+        if not chunk:
+            break
+        out.write(chunk)
+        written += len(chunk)
+    return written
+
+
 def check_sha256(sha256: str) -> str:
     """``sha256`` if it names a blob (64 lowercase hex digits); else a ValidationError."""
     if not isinstance(sha256, str) or not SHA256_RE.fullmatch(sha256):
