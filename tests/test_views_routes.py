@@ -183,6 +183,23 @@ def test_sync_listeners_end_with_the_client_and_come_back_on_reconnect(database,
     run(scenario())
 
 
+def test_a_connect_handled_after_the_last_disconnect_leaves_no_listener(database):
+    """Flet handles events on worker threads: a reload's connect can come after the tab's
+    final disconnect (seen in CI under load: two listeners left by two reloaded tabs)."""
+    session = SessionService(database, lambda token: None, background=False)
+    from app.services.registry import Services
+
+    async def scenario():
+        h = await open_at(Services(session=session))
+        await h.disconnect()
+        assert session.listener_count() == 0
+        h.page.data._on_connect()  # the late handler of an earlier reconnect
+        assert session.listener_count() == 0
+        h.close()
+
+    run(scenario())
+
+
 def test_a_status_change_reaching_a_dead_page_unsubscribes_quietly(database, caplog):
     session = SessionService(database, lambda token: None, background=False)
     from app.services.registry import Services

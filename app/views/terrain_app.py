@@ -150,7 +150,13 @@ class TerrainApp:
             await withdrawn.check(view)
 
     def _on_connect(self, _e: ft.Event | None = None) -> None:
-        """The client is back (reload, network back): listen again, show the status now."""
+        """The client is back (reload, network back): listen again, show the status now.
+
+        Flet runs event handlers on worker threads: under load a reload's ``connect`` can be
+        handled after the tab's final ``disconnect``. Listening then would leave a listener
+        behind for a page nobody sees, so a page without a connection does not listen."""
+        if not self._connected():
+            return
         self._listen_to_sync()
         session = self.services.session
         if self.shell is not None and session is not None:
