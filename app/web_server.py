@@ -23,6 +23,9 @@ def web_app(main: Callable, *, assets_dir: str, links: VideoLinks = LINKS):
     import flet_web.fastapi as flet_fastapi
     from starlette.responses import FileResponse, Response
 
+    from app import flet_sessions
+
+    flet_sessions.install()
     outer = flet_fastapi.FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
 
     @outer.get(PREFIX + "/{token}/{name}")
