@@ -55,6 +55,29 @@ def require(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+BROWSER_MOMENT = datetime(2026, 3, 11, 9, 0)  # the demo day (a Wednesday), at 09:00
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _browser_tests_on_one_day(request):
+    """Browser tests drive whole apps (``main.py run``/``serve --demo``) whose demo data is
+    generated for the day they start: without this their job, its procedure and its times
+    would change with the day and the hour of the run. A module of browser tests, and every
+    process it starts, runs from ``BROWSER_MOMENT`` (the clock ticking on from there), unless
+    the whole suite is moved with ``TERRAIN_CLOCK`` (then that moment holds for them too).
+    Module-scoped, so that it is in place before the modules' own app-starting fixtures."""
+    if next(request.node.iter_markers("browser"), None) is None or os.environ.get(clock.ENV):
+        yield
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(clock.ENV, clock.env_for(BROWSER_MOMENT)[clock.ENV])
+        clock.set_now(BROWSER_MOMENT)
+        try:
+            yield
+        finally:
+            clock.set_now(None)
+
+
 @pytest.fixture
 def database(tmp_path):
     """A fresh, migrated SQLite database bound to the models, closed after the test."""

@@ -343,18 +343,25 @@ def answer(page, plan, item, *, flagged: bool) -> None:
         wait_notice(page, "Commentaire enregistré")
 
 
+COMMENT_VISIBILITY = (
+    '[flt-semantics-identifier^="comment-"][flt-semantics-identifier$="-visibility"]'
+)
+
+
 def write_comments(page, *, internal: str, client: str) -> None:
-    """Section "Commentaires" (with none yet): one internal comment, one visible to the
-    client, each added with its explicit button."""
+    """Section "Commentaires": one internal comment, one visible to the client, each added
+    with its explicit button, after the comments the job already has (oldest first)."""
     from playwright.sync_api import expect
 
     open_section(page, "comments")
+    by_id(page, "comment-body").wait_for()
+    before = page.locator(COMMENT_VISIBILITY).count()
     type_in(page, "comment-body", internal)
     tap(page, "comment-add-internal")
-    expect(by_id(page, "comment-0-visibility")).to_contain_text("Interne")
+    expect(by_id(page, f"comment-{before}-visibility")).to_contain_text("Interne")
     type_in(page, "comment-body", client)
     tap(page, "comment-add-client")
-    expect(by_id(page, "comment-1-visibility")).to_contain_text("Visible client")
+    expect(by_id(page, f"comment-{before + 1}-visibility")).to_contain_text("Visible client")
 
 
 def headoffice_rows(data_dir: Path, reference: str) -> dict:
