@@ -215,7 +215,7 @@ def browser_page(browser, url: str, viewport: tuple[int, int], name: str) -> Ite
     try:
         yield page
     except BaseException:
-        screenshot(page, f"FAILED-{name}")
+        failure_screenshot(page, name)
         raise
     finally:
         page.context.close()
@@ -274,6 +274,17 @@ def sign_in(page, username: str, password: str = DEMO_PASSWORD) -> None:
 def by_id(page, identifier: str):
     """The element of a widget wrapped in ``ft.Semantics(identifier=...)``."""
     return page.locator(f'[flt-semantics-identifier="{identifier}"]')
+
+
+def failure_screenshot(page, name: str) -> None:
+    """``FAILED-<name>.png``, at most 10 s and never an error of its own: the page may be the
+    reason of the failure (a renderer that no longer answers would hang ``screenshot``'s
+    mouse move and frame wait, which have no timeout, and hide the test's own error)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    try:
+        page.screenshot(path=str(SCREENSHOTS / f"FAILED-{name}.png"), timeout=10_000)
+    except Exception as exc:  # the test's own error is the one to report
+        print(f"no failure screenshot of {name}: {type(exc).__name__}: {exc}")
 
 
 def screenshot(page, name: str) -> Path:
