@@ -188,8 +188,10 @@ def insert_rows(model, rows: list[dict]) -> None:
 # psycopg2 sends every statement as text with its parameters inlined, so PostgreSQL parses
 # and plans each one again: for the pull's small row queries planning cost more than running
 # them (docs/performance.md). ``run`` prepares a statement once per connection (``PREPARE``,
-# keyed by its SQL text) and then sends ``EXECUTE name(params)``; ``any_of`` keeps the text
-# of a key-set condition the same whatever the number of keys. SQLite: plain ``execute``.
+# keyed by its SQL text) and then sends ``EXECUTE name(params)``. SQLite: plain ``execute``.
+# Only for statements whose text recurs and that take no list of keys: with the scope's
+# keys as one array parameter (``= ANY($1)``) the generic plan scans the array for every
+# row (PostgreSQL hashes constant lists only), and the evictions got 5x slower.
 
 MAX_PREPARED = 400  # statements one connection keeps prepared; past that, plain execute
 
@@ -249,13 +251,3 @@ def run_query(query):
     """``run`` for a peewee query: its cursor."""
     sql, params = query.sql()
     return run(sql, params)
-
-
-def any_of(field, keys):
-    """``field IN keys`` as one parameter on PostgreSQL (``= ANY(array)``), so that the
-    statement's text, and its prepared plan, do not depend on how many keys there are."""
-    from app.models import db
-
-    if isinstance(db.obj, SqliteDatabase):
-        return field.in_(keys)
-    return field == peewee.fn.ANY(peewee.Value(list(keys), converter=list, unpack=False))

@@ -377,9 +377,10 @@ def _collect(
         elif since:
             query = query.where(model.sync_version > since)
         room = limit - page.size
-        # raw tuples, in _selected order; the same text for every page of this kind (the
-        # scope's keys are array parameters): planned once per connection on PostgreSQL
-        rows = run_query(query.order_by(model.sync_version).limit(room)).fetchall()
+        # raw tuples, in _selected order (not prepared: the scope's keys are inlined, and
+        # PostgreSQL hashes a constant list but scans a parameter array for every row)
+        sql, params = query.order_by(model.sync_version).limit(room).sql()
+        rows = db.execute_sql(sql, params).fetchall()
         selected, version_at = _selected(table)
         taken = _take(table, rows, page, who, rows_encoder(table, selected, shape[table]))
         if taken < len(rows):  # the page is full (bytes): the next one starts after the last
@@ -480,7 +481,8 @@ def _evict(device_id: str, scope, page: _Page, limit: int, cursor: Cursor, lates
                 & (model.sync_version <= cursor.v1)
                 & ~fn.COALESCE(scope.conditions[table], False)
             )
-        ids = [r[0] for r in run_query(query.where(held).limit(room + 1))]
+        gone = query.where(held).limit(room + 1).tuples()
+        ids = [r[0] for r in gone]
         if len(ids) > room:
             if room:
                 page.evicted[table] = ids[:room]

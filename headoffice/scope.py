@@ -38,7 +38,7 @@ from app.models import (
     db,
 )
 from app.models.enums import Role
-from headoffice.database import any_of, run
+from headoffice.database import run
 from headoffice.rows import Rows
 
 RECENT_DAYS = 30
@@ -147,52 +147,50 @@ def scope_queries(who: Principal, today: date) -> ScopeQueries | None:
         return model.select(model.id).where(where)
 
     queries: dict[str, Select] = {
-        "customers": ids_in(Customer, any_of(Customer.id, customers)),
-        "sites": ids_in(Site, any_of(Site.id, sites)),
+        "customers": ids_in(Customer, Customer.id.in_(customers)),
+        "sites": ids_in(Site, Site.id.in_(sites)),
         "contacts": ids_in(
             Contact,
-            any_of(Contact.customer, customers),
-            Contact.site.is_null() | any_of(Contact.site, sites),
+            Contact.customer.in_(customers),
+            Contact.site.is_null() | Contact.site.in_(sites),
         ),
-        "equipment": ids_in(Equipment, any_of(Equipment.id, equipment)),
-        "meters": ids_in(Meter, any_of(Meter.id, meters)),
+        "equipment": ids_in(Equipment, Equipment.id.in_(equipment)),
+        "meters": ids_in(Meter, Meter.id.in_(meters)),
         "meter_readings": ids_in(
             MeterReading,
-            any_of(MeterReading.meter, meters),
-            MeterReading.intervention.is_null() | any_of(MeterReading.intervention, interventions),
+            MeterReading.meter.in_(meters),
+            MeterReading.intervention.is_null() | MeterReading.intervention.in_(interventions),
         ),
-        "contracts": ids_in(Contract, any_of(Contract.id, contracts)),
+        "contracts": ids_in(Contract, Contract.id.in_(contracts)),
         "contract_equipment": ids_in(
             ContractEquipment,
-            any_of(ContractEquipment.contract, contracts),
-            any_of(ContractEquipment.equipment, equipment),
+            ContractEquipment.contract.in_(contracts),
+            ContractEquipment.equipment.in_(equipment),
         ),
         "contract_intervention_types": ids_in(
-            ContractInterventionType, any_of(ContractInterventionType.contract, contracts)
+            ContractInterventionType, ContractInterventionType.contract.in_(contracts)
         ),
-        "interventions": ids_in(Intervention, any_of(Intervention.id, interventions)),
-        "quotes": ids_in(Quote, any_of(Quote.id, quotes)),
-        "quote_lines": ids_in(QuoteLine, any_of(QuoteLine.quote, quotes)),
+        "interventions": ids_in(Intervention, Intervention.id.in_(interventions)),
+        "quotes": ids_in(Quote, Quote.id.in_(quotes)),
+        "quote_lines": ids_in(QuoteLine, QuoteLine.quote.in_(quotes)),
         "attachments": ids_in(
-            Attachment,
-            any_of(Attachment.intervention, interventions) | any_of(Attachment.quote, quotes),
+            Attachment, Attachment.intervention.in_(interventions) | Attachment.quote.in_(quotes)
         ),
         "signatures": ids_in(
-            Signature,
-            any_of(Signature.intervention, interventions) | any_of(Signature.quote, quotes),
+            Signature, Signature.intervention.in_(interventions) | Signature.quote.in_(quotes)
         ),
         "parts_to_order_lines": ids_in(
             PartsToOrderLine,
             PartsToOrderLine.technician == tech,
             PartsToOrderLine.intervention.is_null()
-            | any_of(PartsToOrderLine.intervention, interventions),
+            | PartsToOrderLine.intervention.in_(interventions),
         ),
         "van_stock_lines": ids_in(VanStockLine, VanStockLine.technician == tech),
         "vehicles": ids_in(Vehicle, Vehicle.technician == tech),
     }
     for table in policy.intervention_children():
         model = MODELS_BY_TABLE[table]
-        queries[table] = ids_in(model, any_of(model.intervention, interventions))
+        queries[table] = ids_in(model, model.intervention.in_(interventions))
     scoped = ScopeQueries(queries)
     scoped.conditions = conditions
     digest = hashlib.sha256(tech.encode())
