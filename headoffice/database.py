@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,7 +12,6 @@ import peewee
 from peewee import Database, OperationalError, SqliteDatabase
 from playhouse.db_url import parse
 from playhouse.pool import PooledPostgresqlDatabase
-from psycopg2.extensions import connection as _PsycopgConnection
 
 from app.errors import ConfigError, DatabaseError
 from app.models.database import SQLITE_PRAGMAS, TerrainSqliteDatabase, bind, read_versions
@@ -42,7 +42,7 @@ def open_database(
             max_connections=max_connections,
             stale_timeout=300,
             options=options,
-            connection_factory=PreparingConnection,
+            connection_factory=preparing_connection(),
             **params,
         )
         try:
@@ -196,13 +196,20 @@ def insert_rows(model, rows: list[dict]) -> None:
 MAX_PREPARED = 400  # statements one connection keeps prepared; past that, plain execute
 
 
-class PreparingConnection(_PsycopgConnection):
-    """A psycopg2 connection that remembers the statements ``run`` prepared on it (SQL text ->
-    statement name). PREPARE is not undone by a ROLLBACK, and a new connection starts empty."""
+@functools.cache
+def preparing_connection() -> type:
+    """A psycopg2 connection class that remembers the statements ``run`` prepared on it (SQL
+    text -> statement name). PREPARE is not undone by a ROLLBACK, and a new connection starts
+    empty. Made on first use: psycopg2 comes with the ``server`` extra only, and a head office
+    on SQLite (the device's embedded one) runs without it."""
+    from psycopg2.extensions import connection
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.prepared: dict[str, str] = {}
+    class PreparingConnection(connection):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.prepared: dict[str, str] = {}
+
+    return PreparingConnection
 
 
 def _numbered(sql: str) -> str:
