@@ -19,7 +19,7 @@ from peewee import PostgresqlDatabase
 from app.errors import AuthError, NotFoundError, PermissionDeniedError, ThrottledError
 from app.models import Technician, User, db, utcnow
 from app.services.passwords import hash_password, verify_password
-from headoffice.database import write_transaction
+from headoffice.database import run, write_transaction
 from headoffice.models import Device, DeviceToken, LoginFailure
 from headoffice.scope import Principal
 
@@ -145,7 +145,7 @@ def authenticate(authorization: str | None) -> Session:
     token = token.strip()
     if scheme.lower() != "bearer" or not token or len(token) > 512:
         raise AuthError("The Authorization header must be 'Bearer <token>'.")
-    row = db.execute_sql(_TOKEN_SQL.format(p=db.param), (token_hash(token),)).fetchone()
+    row = run(_TOKEN_SQL.format(p=db.param), (token_hash(token),)).fetchone()
     now = utcnow()
     if row is None:
         raise AuthError("The token is not valid.")

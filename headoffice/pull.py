@@ -28,7 +28,7 @@ from app.sync import schema
 from app.sync.cursor import DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT, Cursor
 from app.sync.schema import FIRST_SCHEMA, MODELS, TABLE_INDEX, TABLES
 from app.sync.wire import ProtocolError, dumps, rows_encoder
-from headoffice.database import lock_rows, write_transaction
+from headoffice.database import lock_rows, run, run_query, write_transaction
 from headoffice.models import Device, DeviceRow
 from headoffice.rows import select_by_column
 from headoffice.scope import SHARED_TABLES, Principal, scope_queries
@@ -138,7 +138,7 @@ class _DeviceState:
 
 def _device_state(device_id: str) -> _DeviceState | None:
     """The device's row and the committed version, in one plain query, without locks."""
-    row = db.execute_sql(_DEVICE_SQL.format(p=db.param), (VERSION, device_id)).fetchone()
+    row = run(_DEVICE_SQL.format(p=db.param), (VERSION, device_id)).fetchone()
     return None if row is None else _DeviceState(row[0], row[1], row[2], row[3] or 0)
 
 
@@ -199,16 +199,14 @@ def _incremental(
     seq = cursor.s + 1
     try:
         with write_transaction(db.obj):
-            moved = (
-                Device.update(last_pull_seq=seq)
-                .where(
+            moved = run_query(
+                Device.update(last_pull_seq=seq).where(
                     (Device.id == device_id)
                     & (Device.user == who.user_id)
                     & (Device.last_pull_seq == cursor.s)
                 )
-                .execute()
             )  # takes the device's row lock, held to the commit
-            if moved != 1:
+            if moved.rowcount != 1:
                 raise _Moved
             if scoped:
                 _acknowledge(device_id, cursor.s, lost=False)
@@ -293,7 +291,7 @@ def _versions() -> tuple[int, dict[str, int]]:
     """The committed version (the session's high water) and the highest version of each
     synced table, in one statement: one snapshot, so no table holds a committed version
     above the first that the maxima miss (rule 2; index-only reads)."""
-    rows = db.execute_sql(_VERSIONS_SQL.format(p=db.param), (VERSION,)).fetchall()
+    rows = run(_VERSIONS_SQL.format(p=db.param), (VERSION,)).fetchall()
     latest = {table: version or 0 for table, version in rows}
     return latest.pop(""), latest
 
@@ -315,7 +313,7 @@ def _acknowledge(device_id: str, ack: int, *, lost: bool) -> None:
     happen and their rows did not arrive. (Without lost pages the first statement is all,
     and an index lookup on the rows waiting for the acknowledgement: usually none.)"""
     mine = DeviceRow.device_id == device_id
-    DeviceRow.delete().where(mine & (DeviceRow.evicted_page <= ack)).execute()
+    run_query(DeviceRow.delete().where(mine & (DeviceRow.evicted_page <= ack)))
     if lost:
         DeviceRow.update(evicted_page=None).where(mine & (DeviceRow.evicted_page > ack)).execute()
         DeviceRow.delete().where(mine & (DeviceRow.page_seq > ack)).execute()
@@ -379,8 +377,10 @@ def _collect(
         elif since:
             query = query.where(model.sync_version > since)
         room = limit - page.size
+        # raw tuples, in _selected order (not prepared: the scope's keys are inlined, and
+        # PostgreSQL hashes a constant list but scans a parameter array for every row)
         sql, params = query.order_by(model.sync_version).limit(room).sql()
-        rows = db.execute_sql(sql, params).fetchall()  # raw tuples, in _selected order
+        rows = db.execute_sql(sql, params).fetchall()
         selected, version_at = _selected(table)
         taken = _take(table, rows, page, who, rows_encoder(table, selected, shape[table]))
         if taken < len(rows):  # the page is full (bytes): the next one starts after the last

@@ -38,6 +38,7 @@ from app.models import (
     db,
 )
 from app.models.enums import Role
+from headoffice.database import run
 from headoffice.rows import Rows
 
 RECENT_DAYS = 30
@@ -120,7 +121,7 @@ def scope_queries(who: Principal, today: date) -> ScopeQueries | None:
     final = sorted(Intervention.status.db_value(status) for status in lifecycle.FINAL)
     params = [tech, *final, Intervention.scheduled_start.db_value(since)]
     interventions, customers, quotes, sites, equipment, meters, contracts = ([] for _ in range(7))
-    for kind, key, customer in db.execute_sql(_key_sets_sql(len(final), db.param), params):
+    for kind, key, customer in run(_key_sets_sql(len(final), db.param), params):
         if kind == "i":
             interventions.append(key)
             customers.append(customer)
