@@ -189,20 +189,6 @@ def closing_scenario(app, page, viewport: tuple[int, int], *, sync: bool = True)
 # --- the office -----------------------------------------------------------------------------
 
 
-def replace_text(page, identifier: str, text: str) -> None:
-    """Put exactly ``text`` in the text field tagged ``identifier`` (retyped if Flutter drops
-    a key while it re-renders)."""
-    for _ in range(3):
-        box = by_id(page, identifier).locator("input, textarea").first
-        box.click()
-        page.keyboard.press("Control+a")
-        page.keyboard.press("Delete")
-        page.keyboard.type(text)
-        if box.input_value() == text:
-            return
-    raise AssertionError(f"{identifier} holds {box.input_value()!r}, not {text!r}")
-
-
 def open_queue(page) -> None:
     """Signed in as the office: "Bons à valider" (once the first sync brought the slips)."""
     from playwright.sync_api import expect
@@ -229,8 +215,8 @@ def correct_and_validate(page, field_tag: str, value: str, reason: str, shot: st
     from playwright.sync_api import expect
 
     by_id(page, f"{field_tag}-correct").click()
-    replace_text(page, "correct-value", value)
-    replace_text(page, "correct-reason", reason)
+    type_in(page, "correct-value", value)  # focused and retyped until the field holds it
+    type_in(page, "correct-reason", reason)
     by_id(page, "correct-save").click()
     expect(by_id(page, "validation-message")).to_contain_text("version 2")
     expect(by_id(page, "validation-corrections")).to_contain_text(reason)
