@@ -221,14 +221,37 @@ def browser_page(browser, url: str, viewport: tuple[int, int], name: str) -> Ite
         page.context.close()
 
 
+COUNT_FRAMES = """() => { window.__terrainFrames = 0;
+    const tick = () => { if (++window.__terrainFrames < 3) requestAnimationFrame(tick); };
+    requestAnimationFrame(tick); }"""
+
+
 def open_page(browser, url: str, viewport: tuple[int, int]):
-    """A new browser context of ``viewport`` (width, height) showing the app, semantics on."""
-    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
-    page = context.new_page()
-    page.set_default_timeout(UI_TIMEOUT)
-    page.goto(url)
-    enable_semantics(page)
-    return page
+    """A new browser context of ``viewport`` (width, height) showing the app, semantics on.
+
+    Now and then (twice in three runs of the browser tests on this machine) headless
+    Chromium gives a new page no animation frames: every click then waits for a "stable"
+    element and every screenshot for a frame, until they time out. That is the browser's,
+    not the app's: such a page is closed and the app opened again in a new context, once."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in (1, 2):
+        context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+        page = context.new_page()
+        page.set_default_timeout(UI_TIMEOUT)
+        page.goto(url)
+        enable_semantics(page)
+        page.evaluate(COUNT_FRAMES)
+        try:
+            page.wait_for_function("() => window.__terrainFrames >= 3", polling=100,
+                                   timeout=10_000)  # fmt: skip
+            return page
+        except PlaywrightTimeout:
+            context.close()
+            if attempt == 2:
+                raise AssertionError("Chromium painted no frame of the app, twice") from None
+            print(f"Chromium painted no frame of {url}: the page is opened again")
+    raise AssertionError("unreachable")
 
 
 def type_into(page, label: str, value: str) -> None:
