@@ -33,7 +33,7 @@ class Procedure(SyncedModel):
 
 
 class ProcedureStep(SyncedModel):
-    procedure = ForeignKeyField(Procedure, backref="steps")
+    procedure = ForeignKeyField(Procedure, backref="steps", index=False)  # (procedure, position)
     position = IntegerField(constraints=[Check("position >= 1")])
     title = CharField()
     explanation = TextField(default="")
@@ -43,7 +43,7 @@ class ProcedureStep(SyncedModel):
 
 
 class ChecklistItem(SyncedModel):
-    step = ForeignKeyField(ProcedureStep, backref="items")
+    step = ForeignKeyField(ProcedureStep, backref="items", index=False)  # (step, position)
     position = IntegerField(constraints=[Check("position >= 1")])
     label = CharField()
     explanation = TextField(default="")

@@ -67,7 +67,7 @@ class Equipment(SyncedModel):
 class Meter(SyncedModel):
     """A counter on an equipment (running hours, cycles, kWh)."""
 
-    equipment = ForeignKeyField(Equipment, backref="meters")
+    equipment = ForeignKeyField(Equipment, backref="meters", index=False)  # (equipment, name)
     name = CharField()
     unit = CharField()
 
@@ -94,7 +94,7 @@ class Contract(SyncedModel):
 
 
 class ContractEquipment(SyncedModel):
-    contract = ForeignKeyField(Contract, backref="equipment_links")
+    contract = ForeignKeyField(Contract, backref="equipment_links", index=False)
     equipment = ForeignKeyField(Equipment, backref="contract_links")
 
     class Meta:
@@ -102,7 +102,7 @@ class ContractEquipment(SyncedModel):
 
 
 class ContractInterventionType(SyncedModel):
-    contract = ForeignKeyField(Contract, backref="type_links")
+    contract = ForeignKeyField(Contract, backref="type_links", index=False)
     intervention_type = ForeignKeyField(InterventionType, backref="contract_links")
 
     class Meta:

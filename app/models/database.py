@@ -27,6 +27,9 @@ DOMAIN_SCHEMA = Schema("domain", "schema_migrations", ALL_MODELS, MIGRATIONS)
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 SQLITE_PRAGMAS = {
+    # 16 KiB pages for a new file (before WAL fixes the size; an existing file keeps its own):
+    # a first sync loads and indexes ~25 % faster than with 4 KiB (docs/performance.md).
+    "page_size": 16384,
     "journal_mode": "wal",
     "foreign_keys": 1,
     "synchronous": "normal",

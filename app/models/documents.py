@@ -136,7 +136,7 @@ class Signature(SyncedModel):
 class ReportVersion(SyncedModel):
     """One version of a visit report or intervention slip; signed versions never change."""
 
-    intervention = ForeignKeyField(Intervention, backref="report_versions")
+    intervention = ForeignKeyField(Intervention, backref="report_versions", index=False)
     kind = CharField(constraints=[Check(choice_check("kind", DocumentKind))])
     version = IntegerField(constraints=[Check("version >= 1")])
     status = CharField(

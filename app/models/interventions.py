@@ -21,12 +21,12 @@ from app.models.org import Technician, User
 class Intervention(SyncedModel):
     reference = CharField(unique=True)
     customer = ForeignKeyField(Customer, backref="interventions")
-    site = ForeignKeyField(Site, backref="interventions")
-    equipment = ForeignKeyField(Equipment, null=True, backref="interventions")
+    site = ForeignKeyField(Site, backref="interventions", index=False)  # (site, start)
+    equipment = ForeignKeyField(Equipment, null=True, backref="interventions", index=False)
     intervention_type = ForeignKeyField(InterventionType, backref="interventions")
     procedure = ForeignKeyField(Procedure, null=True, backref="interventions")
     contract = ForeignKeyField(Contract, null=True, backref="interventions")
-    technician = ForeignKeyField(Technician, null=True, backref="interventions")
+    technician = ForeignKeyField(Technician, null=True, backref="interventions", index=False)
     status = CharField(
         default=InterventionStatus.PLANNED,
         constraints=[Check(choice_check("status", InterventionStatus))],
@@ -54,7 +54,7 @@ class Intervention(SyncedModel):
 
 
 class ChecklistAnswer(SyncedModel):
-    intervention = ForeignKeyField(Intervention, backref="answers")
+    intervention = ForeignKeyField(Intervention, backref="answers", index=False)
     item = ForeignKeyField(ChecklistItem, backref="answers")
     value_text = TextField(null=True)  # check: "done"; yes_no_na: yes/no/na; text; choice
     value_number = FloatField(null=True)  # numeric and meter items
@@ -84,7 +84,7 @@ class Measurement(SyncedModel):
 
 
 class MeterReading(SyncedModel):
-    meter = ForeignKeyField(Meter, backref="readings")
+    meter = ForeignKeyField(Meter, backref="readings", index=False)  # (meter, read_at)
     intervention = ForeignKeyField(Intervention, null=True, backref="meter_readings")
     value = FloatField(constraints=[Check("value >= 0")])
     read_at = DateTimeField()

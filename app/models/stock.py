@@ -10,7 +10,7 @@ from app.models.org import Technician
 
 
 class VanStockLine(SyncedModel):
-    technician = ForeignKeyField(Technician, backref="stock_lines")
+    technician = ForeignKeyField(Technician, backref="stock_lines", index=False)
     part = ForeignKeyField(Part, backref="stock_lines")
     quantity = FloatField(default=0, constraints=[Check("quantity >= 0")])
     minimum = FloatField(default=0, constraints=[Check("minimum >= 0")])
