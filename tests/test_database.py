@@ -158,3 +158,15 @@ def test_a_device_database_of_sync_schema_1_gets_the_media_blob_ledger(tmp_path)
     fresh = tmp_path / "fresh.db"
     open_device_db(fresh).close()
     assert _schema(old) == _schema(fresh)
+
+
+def test_a_new_database_has_16k_pages_and_an_older_one_keeps_its_own(tmp_path):
+    path = tmp_path / "new.db"
+    open_sqlite(path).close()
+    db.initialize(None)
+    assert sqlite3.connect(path).execute("PRAGMA page_size").fetchone()[0] == 16384
+    old = _make_v1(tmp_path / "old.db")
+    assert sqlite3.connect(old).execute("PRAGMA page_size").fetchone()[0] == 4096
+    open_sqlite(old)
+    assert Company.get().name == "Thermo Services"
+    assert db.execute_sql("PRAGMA page_size").fetchone()[0] == 4096

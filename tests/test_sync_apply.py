@@ -102,6 +102,20 @@ def test_a_20k_row_page_applies_whole(device):
     assert db.connection().execute("PRAGMA foreign_keys").fetchone()[0] == 1
 
 
+def test_a_row_missing_a_column_is_stored_with_null_and_the_rest_of_its_table_too(device):
+    """Most tables bind straight from the wire rows; a row without one of the columns
+    (nullable here) takes the slower path for its whole table, and nothing is lost."""
+    rows = measurements(5)
+    assert not apply.PLANS["measurements"].converts  # the fast path applies to this table
+    rows[2]["min_value"] = 1.5
+    del rows[3]["min_value"]
+    result = apply_page(page({"measurements": rows}))
+    assert result.rows == 5 and Measurement.select().count() == 5
+    assert Measurement.get_by_id(rows[3]["id"]).min_value is None
+    assert Measurement.get_by_id(rows[2]["id"]).min_value == 1.5
+    assert [Measurement.get_by_id(r["id"]).label for r in rows] == [f"T{i}" for i in range(5)]
+
+
 def test_a_crash_during_apply_keeps_the_previous_cursor_and_no_rows(device, monkeypatch):
     set_state(CURSOR, "before")
     real = apply.set_state
