@@ -16,6 +16,7 @@ FOREIGN_KEYS = [
     for field in model._meta.sorted_fields
     if isinstance(field, ForeignKeyField)
 ]
+FK_IDS = [f"{table}.{column}" for table, column in FOREIGN_KEYS]
 
 
 def _index_names(database) -> set[str]:
@@ -28,7 +29,7 @@ def test_a_new_database_has_no_covered_index(database):
     assert "intervention_technician_id_scheduled_start" in _index_names(database)
 
 
-@pytest.mark.parametrize(("table", "column"), FOREIGN_KEYS, ids=[f"{t}.{c}" for t, c in FOREIGN_KEYS])
+@pytest.mark.parametrize(("table", "column"), FOREIGN_KEYS, ids=FK_IDS)
 def test_sqlite_looks_up_every_foreign_key_through_an_index(database, table, column):
     plan = database.execute_sql(
         f'EXPLAIN QUERY PLAN SELECT id FROM "{table}" WHERE "{column}" = ?', ("x",)
