@@ -93,7 +93,9 @@ def screens_large_db(args) -> dict:
         )
         target = (
             Intervention.select()
-            .where(Intervention.site == site_id)
+            # a visit with a technician (the whole screen opens as his; the newest may be
+            # a planned, unassigned one, depending on the day the data was made)
+            .where((Intervention.site == site_id) & Intervention.technician.is_null(False))
             .order_by(Intervention.scheduled_start.desc())
             .first()
         )
