@@ -31,20 +31,37 @@ from headoffice.services import interventions as office_interventions
 
 _JOBS: dict[tuple[str, str], list[str]] = {}
 NOW = "2026-03-02T10:00:00"
+# How many jobs of a status the demo data holds depends on the day it was made for (head
+# office's demo follows the real date: tech3 has 4 to 12 assigned jobs). When a test asks for
+# more than there are, spare jobs of the same technician are moved into the status: the
+# latest ones of these statuses (unsigned ones for "assigned", signed ones for "submitted"),
+# never one of the first RESERVED of a status, which the tests take themselves.
+SPARES = {"assigned": ("planned", "cancelled"), "submitted": ("validated",)}
+RESERVED = 4
+
+
+def _ids(username: str, status: str) -> list[str]:
+    query = (
+        Intervention.select(Intervention.id)
+        .where((Intervention.technician == technician(username)) & (Intervention.status == status))
+        .order_by(Intervention.scheduled_start, Intervention.id)
+    )
+    return [r[0] for r in query.tuples()]
 
 
 def job(server, index: int, status: str = "assigned", username: str = "tech3") -> Intervention:
     """The ``index``-th intervention of ``username`` in ``status`` (earliest first)."""
     key = (server.base, f"{username}:{status}")
     if key not in _JOBS:
-        tech = technician(username)
-        query = (
-            Intervention.select(Intervention.id)
-            .where((Intervention.technician == tech) & (Intervention.status == status))
-            .order_by(Intervention.scheduled_start, Intervention.id)
-        )
-        _JOBS[key] = [r[0] for r in query.tuples()]
-    return Intervention.get_by_id(_JOBS[key][index])
+        _JOBS[key] = _ids(username, status)
+    jobs = _JOBS[key]
+    for source in SPARES.get(status, ()):
+        while len(jobs) <= index and (spare := _ids(username, source)[RESERVED:]):
+            jobs.append(in_status(Intervention.get_by_id(spare[-1]), status).id)
+            for other, ids in _JOBS.items():  # no longer in its old status
+                if other != key and jobs[-1] in ids:
+                    ids.remove(jobs[-1])
+    return Intervention.get_by_id(jobs[index])
 
 
 def in_status(row: Intervention, status: str) -> Intervention:
