@@ -55,6 +55,34 @@ def require(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+PARTS = ("browser", "other")
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--part",
+        choices=PARTS,
+        default=None,
+        help="run only the browser tests (marked `browser`) or only the other ones; "
+        "scripts/test.sh runs `--part other` in two processes, then `--part browser` alone",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """``--part``: keep one part of the suite, the rest is deselected (so it composes with
+    ``-m`` and ``-k``; scripts/test.sh runs the two parts one after the other)."""
+    part = config.getoption("part")
+    if part is None:
+        return
+    keep, drop = [], []
+    for item in items:
+        is_browser = item.get_closest_marker("browser") is not None
+        (keep if is_browser == (part == "browser") else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 BROWSER_MOMENT = datetime(2026, 3, 11, 9, 0)  # the demo day (a Wednesday), at 09:00
 
 

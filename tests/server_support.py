@@ -5,8 +5,9 @@ Loaded as a pytest plugin by ``conftest.py``. Fixtures:
 - ``pg_url``: a fresh, empty PostgreSQL database ``terrain_test_<uuid>`` (dropped after);
 - ``backend``: ``"sqlite"`` / ``"postgresql"`` (session-scoped parameter);
 - ``demo_server``: one live server per backend on a copy of the small demo data, shared by
-  the session; it is bound to the models before each test and the sign-in failures are
-  cleared (tests use fresh device ids, so they do not see each other's devices);
+  the session (built on first use, see ``KeptForTheSession``); it is bound to the models
+  before each test and the sign-in failures are cleared (tests use fresh device ids, so they
+  do not see each other's devices);
 - ``make_server``: a function that starts a live server on a given database URL;
 - ``s3_endpoint``: a real S3-compatible server on loopback (moto's standalone server, in a
   thread of the test process), shared by the session; ``make_bucket(endpoint)`` a new bucket;
@@ -209,21 +210,52 @@ def backend(request) -> str:
     return request.param
 
 
+class KeptForTheSession:
+    """What is built once, on first use, under a key, and closed when the session ends.
+
+    For what a test gets per backend: a session fixture parametrised by ``backend`` is torn
+    down and built again each time the backend changes from one test to the next, which is
+    once per test file when pytest-xdist hands each process whole files (scripts/test.sh);
+    built in a test-scoped fixture from here, each is built once per process instead, and
+    the tests of a backend share it for the whole session, as they did in one process."""
+
+    def __init__(self) -> None:
+        self._built: dict[object, object] = {}
+        self.stack = contextlib.ExitStack()  # closes in the reverse order of building
+
+    def get(self, key, build):
+        """``build(stack)`` the first time ``key`` is asked for; the same value after."""
+        if key not in self._built:
+            self._built[key] = build(self.stack)
+        return self._built[key]
+
+
 @pytest.fixture(scope="session")
-def demo_db_url(backend, tmp_path_factory) -> Iterator[str]:
-    """A database URL holding the demo data, built once per backend for the session."""
+def _kept() -> Iterator[KeptForTheSession]:
+    kept = KeptForTheSession()
+    with kept.stack:
+        yield kept
+
+
+def _build_demo_database(backend: str, tmp_path_factory, stack: contextlib.ExitStack) -> str:
     if backend == "sqlite":
         path = tmp_path_factory.mktemp("demo-sqlite") / "headoffice.db"
         build_demo(f"sqlite:///{path}")
-        yield f"sqlite:///{path}"
-        return
+        return f"sqlite:///{path}"
     require(pg_reachable(), "PostgreSQL is not reachable at 127.0.0.1:5432 (user postgres)")
     name, url = create_pg_database()
-    try:
-        build_demo(url)
-        yield url
-    finally:
-        drop_pg_database(name)
+    stack.callback(drop_pg_database, name)
+    build_demo(url)
+    return url
+
+
+@pytest.fixture
+def demo_db_url(backend, _kept, tmp_path_factory) -> str:
+    """A database URL holding the demo data, built once per backend for the session (read
+    it or copy it with ``copy_demo_database``, never write to it)."""
+    return _kept.get(
+        ("demo-db", backend), lambda stack: _build_demo_database(backend, tmp_path_factory, stack)
+    )
 
 
 def copy_demo_database(demo_url: str, tmp_dir: Path) -> tuple[str, object]:
@@ -345,14 +377,23 @@ def start_live_server(url: str, blob_dir: Path, **config) -> LiveServer:
     return LiveServer(f"http://127.0.0.1:{server.port}/api/v1", database, settings, server)
 
 
-@pytest.fixture(scope="session")
-def _demo_server(demo_db_url, tmp_path_factory) -> Iterator[LiveServer]:
-    tmp = tmp_path_factory.mktemp("demo-server")
-    url, cleanup = copy_demo_database(demo_db_url, tmp)
-    server = start_live_server(url, tmp / "blobs", max_blob_bytes=TEST_MAX_BLOB_BYTES)
-    yield server
-    server.stop()
-    cleanup()
+def _start_demo_server(demo_url: str, tmp: Path, stack: contextlib.ExitStack, **config):
+    url, cleanup = copy_demo_database(demo_url, tmp)
+    stack.callback(cleanup)
+    server = start_live_server(url, tmp / "blobs", max_blob_bytes=TEST_MAX_BLOB_BYTES, **config)
+    stack.callback(server.stop)
+    return server
+
+
+@pytest.fixture
+def _demo_server(backend, demo_db_url, _kept, tmp_path_factory) -> LiveServer:
+    """The live server on a copy of the demo data, one per backend for the session."""
+    return _kept.get(
+        ("demo-server", backend),
+        lambda stack: _start_demo_server(
+            demo_db_url, tmp_path_factory.mktemp("demo-server"), stack
+        ),
+    )
 
 
 @pytest.fixture
@@ -366,16 +407,18 @@ def demo_server(_demo_server) -> Iterator[LiveServer]:
     LoginFailure.delete().execute()
 
 
-@pytest.fixture(scope="session")
-def _demo_server_s3(demo_db_url, s3_endpoint, tmp_path_factory) -> Iterator[LiveServer]:
-    tmp = tmp_path_factory.mktemp("demo-server-s3")
-    url, cleanup = copy_demo_database(demo_db_url, tmp)
-    server = start_live_server(
-        url, tmp / "blobs", max_blob_bytes=TEST_MAX_BLOB_BYTES, s3=make_bucket(s3_endpoint)
+@pytest.fixture
+def _demo_server_s3(backend, demo_db_url, s3_endpoint, _kept, tmp_path_factory) -> LiveServer:
+    """``_demo_server``'s twin with its blobs in a bucket, one per backend for the session."""
+    return _kept.get(
+        ("demo-server-s3", backend),
+        lambda stack: _start_demo_server(
+            demo_db_url,
+            tmp_path_factory.mktemp("demo-server-s3"),
+            stack,
+            s3=make_bucket(s3_endpoint),
+        ),
     )
-    yield server
-    server.stop()
-    cleanup()
 
 
 BLOB_STORES = ["local", "s3"]
